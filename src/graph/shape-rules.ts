@@ -1,0 +1,128 @@
+// Shape and option rules shared by the builder's operators (WebNN spec algorithms).
+import { GraphValidationError } from "./errors.js";
+import type { MLOperand } from "./operand.js";
+import { shapeToString } from "./types.js";
+
+export interface Where {
+  operator: string;
+  operand?: string;
+}
+
+export function fail(where: Where, rule: string, message: string): never {
+  throw new GraphValidationError(message, { operator: where.operator, operand: where.operand, rule });
+}
+
+/** Bidirectional (numpy) broadcasting of two shapes. */
+export function broadcastShapes(a: readonly number[], b: readonly number[], where: Where): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      fail(where, "broadcast", `shapes ${shapeToString(a)} and ${shapeToString(b)} cannot be broadcast together`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Unidirectional broadcasting: `from` must broadcast to exactly `to`. */
+export function canBroadcastTo(from: readonly number[], to: readonly number[]): boolean {
+  if (from.length > to.length) return false;
+  for (let i = 0; i < from.length; i++) {
+    const f = from[from.length - 1 - i];
+    const t = to[to.length - 1 - i];
+    if (f !== t && f !== 1) return false;
+  }
+  return true;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** Reads an options dictionary: undefined → {}; anything but an object fails. */
+export function readOptions(options: unknown, where: Where): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (!isPlainObject(options)) fail(where, "option-type", "options must be a dictionary");
+  return options;
+}
+
+export function optNumber(o: Record<string, unknown>, key: string, dflt: number, where: Where): number {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  const n = typeof v === "string" ? stringToNumber(v) : typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || Number.isNaN(n) && v !== "NaN") {
+    fail(where, "option-type", `option ${key} must be a number, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function stringToNumber(s: string): number | undefined {
+  if (s === "NaN") return NaN;
+  if (s === "Infinity") return Infinity;
+  if (s === "-Infinity") return -Infinity;
+  const n = Number(s);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+export function optBoolean(o: Record<string, unknown>, key: string, dflt: boolean, where: Where): boolean {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== "boolean") fail(where, "option-type", `option ${key} must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function optEnum<T extends string>(o: Record<string, unknown>, key: string, values: readonly T[], dflt: T, where: Where): T {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {
+    fail(where, "option-value", `option ${key} must be one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+/** An array of unsigned integers (dimension lists, axes, paddings). */
+export function uintArray(v: unknown, what: string, where: Where, length?: number): number[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+    fail(where, "option-type", `${what} must be an array of unsigned integers, got ${JSON.stringify(v)}`);
+  }
+  if (length !== undefined && v.length !== length) {
+    fail(where, "option-value", `${what} must have ${length} elements, got ${v.length}`);
+  }
+  return [...(v as number[])];
+}
+
+export function optUintArray(o: Record<string, unknown>, key: string, dflt: number[] | undefined, where: Where, length?: number): number[] | undefined {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  return uintArray(v, `option ${key}`, where, length);
+}
+
+export function uintScalar(v: unknown, what: string, where: Where): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    fail(where, "argument-type", `${what} must be an unsigned integer, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Checks axes are in range and unique. */
+export function checkAxes(axes: number[], rank: number, where: Where, what = "axes"): void {
+  const seen = new Set<number>();
+  for (const a of axes) {
+    if (a >= rank) fail(where, "axis-range", `${what} value ${a} is out of range for rank ${rank}`);
+    if (seen.has(a)) fail(where, "axis-unique", `${what} contains ${a} twice`);
+    seen.add(a);
+  }
+}
+
+export function checkDataType(x: MLOperand, allowed: readonly string[], where: Where, what = "input"): void {
+  if (!allowed.includes(x.dataType)) {
+    fail({ ...where, operand: where.operand ?? x.label }, "data-type", `${what} dataType ${x.dataType} is not allowed (expected ${allowed.join(" or ")})`);
+  }
+}

@@ -1,0 +1,17 @@
+// webnn-coreml: WebNN graphs → Core ML ML Program packages. Runs in browsers, workers and Node.
+export { MLGraphBuilder } from "./graph/builder.js";
+export { MLOperand, type MLGraph, type GraphNode, type NamedOperand } from "./graph/operand.js";
+export type { MLOperandDataType, MLOperandDescriptor } from "./graph/types.js";
+export {
+  WebNNCoreMLError, GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
+  errorFromJSON, type ErrorKind, type ErrorDetails,
+} from "./graph/errors.js";
+export { readGraphJson, type GraphJsonSources } from "./graph/json-reader.js";
+export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
+export { serializeModel } from "./serialization/model-writer.js";
+export { parseModel, type ParsedModel } from "./serialization/model-reader.js";
+export { createPackage, fileBytes, findFile, packageSize, type MLPackage, type PackageFile } from "./packaging/package.js";
+export { packageToZipBytes, packageToZipBlob, writePackageZip, readZipEntries } from "./packaging/zip.js";
+export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";
+export { milToText } from "./mil/text.js";
+export { convertGraph, type ConvertOptions, type ConvertProgress } from "./convert.js";

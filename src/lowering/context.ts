@@ -1,0 +1,124 @@
+// LoweringContext: what each per-operator lowering function gets — the MIL function being
+// built, the MIL value of each WebNN operand, the target, and small emit helpers.
+import { UnsupportedError } from "../graph/errors.js";
+import type { GraphNode, MLOperand } from "../graph/operand.js";
+import { elementCountOf } from "../graph/types.js";
+import { MilFunctionBuilder, tensorType, type MilValue } from "../mil/builder.js";
+import type { MilDataType, MilTensorType } from "../mil/program.js";
+import type { Target } from "./target.js";
+import { float16Bytes, float32Bytes, int32Bytes, internalDataType, toInternalBytes } from "./tensor-data.js";
+
+export class LoweringContext {
+  readonly mil: MilFunctionBuilder;
+  private readonly values = new Map<number, MilValue>();
+
+  constructor(readonly target: Target) {
+    this.mil = new MilFunctionBuilder(target.opset);
+  }
+
+  /** The MIL value of a WebNN operand (constants are emitted on first use). */
+  get(operand: MLOperand): MilValue {
+    const v = this.values.get(operand.id);
+    if (v) return v;
+    if (operand.kind === "constant" && operand.data) {
+      const count = elementCountOf(operand.shape);
+      const bytes = toInternalBytes(operand.data, operand.dataType, count, { operator: "constant", operand: operand.name });
+      const c = this.mil.constant(tensorType(internalDataType(operand.dataType), operand.shape), bytes, operand.name ? operand.name : "constant");
+      this.values.set(operand.id, c);
+      return c;
+    }
+    throw new Error(`internal: operand ${operand.label} has no MIL value yet`);
+  }
+
+  set(operand: MLOperand, value: MilValue): void {
+    this.values.set(operand.id, value);
+  }
+
+  has(operand: MLOperand): boolean {
+    return this.values.has(operand.id);
+  }
+
+  unsupported(node: GraphNode, message: string, operand?: string): never {
+    throw new UnsupportedError(message, { operator: node.op, operand: operand ?? node.label ?? node.outputs[0]?.label, rule: "unsupported" });
+  }
+
+  // ------------------------------------------------------------------ constants
+
+  /** A const of `dataType` holding `values` (rounded to that dtype). */
+  constant(dataType: MilDataType, shape: readonly number[], values: ArrayLike<number>, hint?: string): MilValue {
+    let bytes: Uint8Array;
+    switch (dataType) {
+      case "fp32": bytes = float32Bytes(values); break;
+      case "fp16": bytes = float16Bytes(values); break;
+      case "int32": bytes = int32Bytes(values); break;
+      case "bool": bytes = Uint8Array.from(values, (v) => (v ? 1 : 0)); break;
+      default: throw new Error(`internal: constant of ${dataType}`);
+    }
+    return this.mil.constant(tensorType(dataType, shape), bytes, hint);
+  }
+
+  scalar(dataType: MilDataType, value: number, hint?: string): MilValue {
+    return this.constant(dataType, [], [value], hint);
+  }
+
+  ints(values: readonly number[], hint?: string): MilValue {
+    return this.constant("int32", [values.length], values, hint);
+  }
+
+  int(value: number, hint?: string): MilValue {
+    return this.constant("int32", [], [value], hint);
+  }
+
+  bool(value: boolean, hint?: string): MilValue {
+    return this.constant("bool", [], [value ? 1 : 0], hint);
+  }
+
+  str(value: string, hint?: string): MilValue {
+    return this.mil.stringConstant(value, hint);
+  }
+
+  // ------------------------------------------------------------------ common ops
+
+  op(type: string, inputs: Record<string, MilValue | readonly MilValue[] | undefined>, outType: MilTensorType, hint?: string): MilValue {
+    return this.mil.op1(type, inputs, outType, hint);
+  }
+
+  cast(x: MilValue, dataType: MilDataType): MilValue {
+    if (x.type.dataType === dataType) return x;
+    return this.op("cast", { x, dtype: this.str(dataType, "dtype") }, tensorType(dataType, x.type.shape));
+  }
+
+  reshape(x: MilValue, shape: readonly number[]): MilValue {
+    if (sameShape(x.type.shape, shape)) return x;
+    return this.op("reshape", { x, shape: this.ints(shape, "shape") }, tensorType(x.type.dataType, shape));
+  }
+
+  transpose(x: MilValue, perm: readonly number[]): MilValue {
+    if (perm.every((p, i) => p === i)) return x;
+    return this.op("transpose", { x, perm: this.ints(perm, "perm") }, tensorType(x.type.dataType, perm.map((p) => x.type.shape[p])));
+  }
+
+  /** Element-wise binary MIL op with numpy broadcasting; output dtype defaults to x's. */
+  binary(type: string, x: MilValue, y: MilValue, outDataType?: MilDataType): MilValue {
+    return this.op(type, { x, y }, tensorType(outDataType ?? x.type.dataType, broadcast(x.type.shape, y.type.shape)));
+  }
+
+  unary(type: string, x: MilValue, extra: Record<string, MilValue> = {}): MilValue {
+    return this.op(type, { x, ...extra }, x.type);
+  }
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function broadcast(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}

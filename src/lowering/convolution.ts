@@ -1,0 +1,101 @@
+// Convolutions: conv2d → MIL conv, convTranspose2d → MIL conv_transpose, always in NCHW with
+// OIHW (conv) / IOHW (conv_transpose) weights. Other layouts are transposed: constant filters
+// at conversion time (so Core ML sees constant weights), others with a transpose op.
+import type { GraphNode, MLOperand } from "../graph/operand.js";
+import { elementCountOf } from "../graph/types.js";
+import { tensorType, type MilValue } from "../mil/builder.js";
+import { milElementSize } from "../mil/program.js";
+import type { LoweringContext } from "./context.js";
+import type { LoweringTable } from "./table.js";
+import { internalDataType, toInternalBytes, transposeBytes } from "./tensor-data.js";
+
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+
+/** The operand as a MIL value with its dimensions permuted by `perm`. */
+function permuted(ctx: LoweringContext, operand: MLOperand, perm: readonly number[]): MilValue {
+  if (perm.every((p, i) => p === i)) return ctx.get(operand);
+  if (operand.kind === "constant" && operand.data) {
+    const dt = internalDataType(operand.dataType);
+    const bytes = toInternalBytes(operand.data, operand.dataType, elementCountOf(operand.shape), { operand: operand.name });
+    const t = transposeBytes(bytes, operand.shape, perm, milElementSize(dt));
+    return ctx.mil.constant(tensorType(dt, perm.map((p) => operand.shape[p])), t, operand.name ?? "filter");
+  }
+  return ctx.transpose(ctx.get(operand), perm);
+}
+
+/** Bias: a const parameter when constant; otherwise added after the convolution. */
+function splitBias(node: GraphNode): { constBias?: MLOperand; laterBias?: MLOperand } {
+  const bias = node.inputs.bias as MLOperand | undefined;
+  if (!bias) return {};
+  return bias.kind === "constant" ? { constBias: bias } : { laterBias: bias };
+}
+
+function addBiasAfter(ctx: LoweringContext, y: MilValue, bias: MLOperand): MilValue {
+  const b = ctx.reshape(ctx.get(bias), [1, bias.shape[0], 1, 1]);
+  return ctx.binary("add", y, b);
+}
+
+function conv2d(node: GraphNode, ctx: LoweringContext) {
+  const a = node.attributes as { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string };
+  const filterPerm = { oihw: [0, 1, 2, 3], hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2] }[a.filterLayout]!;
+  const nhwc = a.inputLayout === "nhwc";
+  let x = ctx.get(node.inputs.input as MLOperand);
+  if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
+  const weight = permuted(ctx, node.inputs.filter as MLOperand, filterPerm);
+  const { constBias, laterBias } = splitBias(node);
+  const out = node.outputs[0].shape;
+  const nchwOut = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
+  let y = ctx.op("conv", {
+    x, weight,
+    bias: constBias ? ctx.get(constBias) : undefined,
+    strides: ctx.ints(a.strides, "strides"),
+    pad_type: ctx.str("custom", "pad_type"),
+    pad: ctx.ints(a.padding, "pad"),
+    dilations: ctx.ints(a.dilations, "dilations"),
+    groups: ctx.int(a.groups, "groups"),
+  }, tensorType(x.type.dataType, nchwOut));
+  if (laterBias) y = addBiasAfter(ctx, y, laterBias);
+  if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
+  ctx.set(node.outputs[0], y);
+}
+
+function convTranspose2d(node: GraphNode, ctx: LoweringContext) {
+  const a = node.attributes as { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string; outputSizes: number[] };
+  const filter = node.inputs.filter as MLOperand;
+  if (filter.kind !== "constant" && ctx.target.ios < 17) {
+    ctx.unsupported(node, `Core ML before iOS 17 needs a constant conv_transpose weight; filter "${filter.label}" is computed (use --target ios17 or later)`, filter.label);
+  }
+  const filterPerm = { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[a.filterLayout]!;
+  const nhwc = a.inputLayout === "nhwc";
+  let x = ctx.get(node.inputs.input as MLOperand);
+  if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
+  const weight = permuted(ctx, filter, filterPerm);
+  const { constBias, laterBias } = splitBias(node);
+  const out = node.outputs[0].shape;
+  const nchwOut = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
+  let y = ctx.op("conv_transpose", {
+    x, weight,
+    bias: constBias ? ctx.get(constBias) : undefined,
+    pad: ctx.ints(a.padding, "pad"),
+    // The full output shape: it fixes the output size when outputPadding/outputSizes add rows.
+    output_shape: ctx.ints(nchwOut, "output_shape"),
+    pad_type: ctx.str("custom", "pad_type"),
+    strides: ctx.ints(a.strides, "strides"),
+    dilations: ctx.ints(a.dilations, "dilations"),
+    groups: ctx.int(a.groups, "groups"),
+  }, tensorType(x.type.dataType, nchwOut));
+  if (laterBias) y = addBiasAfter(ctx, y, laterBias);
+  if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
+  ctx.set(node.outputs[0], y);
+}
+
+function matmul(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.a as MLOperand);
+  const y = ctx.get(node.inputs.b as MLOperand);
+  ctx.set(node.outputs[0], ctx.op("matmul", {
+    x, y, transpose_x: ctx.bool(false, "transpose_x"), transpose_y: ctx.bool(false, "transpose_y"),
+  }, tensorType(x.type.dataType, node.outputs[0].shape)));
+}
+
+export const convolutionLowerings: LoweringTable = { conv2d, convTranspose2d, matmul };

@@ -1,0 +1,268 @@
+// Element-wise operators: binary arithmetic, comparisons, logical ops, unary math,
+// activations, clamp and cast.
+import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { MLOperandDataType } from "../graph/types.js";
+import { tensorType, type MilValue } from "../mil/builder.js";
+import type { LoweringContext } from "./context.js";
+import type { LoweringTable } from "./table.js";
+import { internalDataType } from "./tensor-data.js";
+
+const input = (node: GraphNode, key = "input") => node.inputs[key] as MLOperand;
+
+function isFloatValue(v: MilValue): boolean {
+  return v.type.dataType === "fp32" || v.type.dataType === "fp16";
+}
+
+// ---------------------------------------------------------------- binary
+
+function binaryLowering(milOp: string, intMilOp = milOp) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const a = ctx.get(input(node, "a"));
+    const b = ctx.get(input(node, "b"));
+    ctx.set(node.outputs[0], ctx.binary(isFloatValue(a) ? milOp : intMilOp, a, b));
+  };
+}
+
+/** Comparisons produce bool in MIL; WebNN wants uint8 (kept as int32 inside the program). */
+function comparisonLowering(milOp: string) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const a = ctx.get(input(node, "a"));
+    const b = ctx.get(input(node, "b"));
+    ctx.set(node.outputs[0], ctx.cast(ctx.binary(milOp, a, b, "bool"), "int32"));
+  };
+}
+
+/** uint8 → bool: x != 0. */
+function toBool(ctx: LoweringContext, x: MilValue): MilValue {
+  return ctx.binary("not_equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
+}
+
+function logicalLowering(milOp: string) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const a = toBool(ctx, ctx.get(input(node, "a")));
+    const b = toBool(ctx, ctx.get(input(node, "b")));
+    ctx.set(node.outputs[0], ctx.cast(ctx.binary(milOp, a, b, "bool"), "int32"));
+  };
+}
+
+function logicalNot(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const isZero = ctx.binary("equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
+  ctx.set(node.outputs[0], ctx.cast(isZero, "int32"));
+}
+
+// ---------------------------------------------------------------- unary
+
+function unaryLowering(milOp: string) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    ctx.set(node.outputs[0], ctx.unary(milOp, ctx.get(input(node))));
+  };
+}
+
+function neg(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.binary("mul", x, ctx.scalar(x.type.dataType, -1, "minus_one")));
+}
+
+function abs(node: GraphNode, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], ctx.unary("abs", ctx.get(input(node))));
+}
+
+function relu(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  // MIL relu takes floats only; integer relu is max(x, 0).
+  ctx.set(node.outputs[0], isFloatValue(x) ? ctx.unary("relu", x) : ctx.binary("maximum", x, ctx.scalar("int32", 0, "zero")));
+}
+
+function log(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  // MIL log computes log(x + epsilon) with a default epsilon of 1e-45; WebNN wants log(x).
+  ctx.set(node.outputs[0], ctx.unary("log", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }));
+}
+
+function reciprocal(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  // MIL inverse computes 1 / (x + epsilon) with a default epsilon of 1e-4; WebNN wants 1 / x.
+  ctx.set(node.outputs[0], ctx.unary("inverse", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }));
+}
+
+function identity(node: GraphNode, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], ctx.unary("identity", ctx.get(input(node))));
+}
+
+// ---------------------------------------------------------------- activations with parameters
+
+/** Activation parameters (alpha, beta) are consts of the input's dtype. */
+function param(ctx: LoweringContext, x: MilValue, v: number, hint: string): MilValue {
+  return ctx.scalar(x.type.dataType, v, hint);
+}
+
+function elu(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("elu", x, { alpha: param(ctx, x, node.attributes.alpha as number, "alpha") }));
+}
+
+function leakyRelu(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("leaky_relu", x, { alpha: param(ctx, x, node.attributes.alpha as number, "alpha") }));
+}
+
+function hardSigmoid(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("sigmoid_hard", x, {
+    alpha: param(ctx, x, node.attributes.alpha as number, "alpha"),
+    beta: param(ctx, x, node.attributes.beta as number, "beta"),
+  }));
+}
+
+function hardSwish(node: GraphNode, ctx: LoweringContext) {
+  // WebNN: x * max(0, min(6, x + 3)) / 6. Computed as x * min(max(x + 3, 0), 6) / 6 so that
+  // no constant needs rounding (1/6 is not exact in float16).
+  const x = ctx.get(input(node));
+  const dt = x.type.dataType;
+  const shifted = ctx.binary("add", x, ctx.scalar(dt, 3, "three"));
+  const clipped = ctx.unary("clip", shifted, { alpha: ctx.scalar(dt, 0, "zero"), beta: ctx.scalar(dt, 6, "six") });
+  const prod = ctx.binary("mul", x, clipped);
+  ctx.set(node.outputs[0], ctx.binary("real_div", prod, ctx.scalar(dt, 6, "six")));
+}
+
+function linear(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("linear_activation", x, {
+    alpha: param(ctx, x, node.attributes.alpha as number, "alpha"),
+    beta: param(ctx, x, node.attributes.beta as number, "beta"),
+  }));
+}
+
+function softmax(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("softmax", x, { axis: ctx.int(node.attributes.axis as number, "axis") }));
+}
+
+/**
+ * clamp = min(max(x, minValue), maxValue). Floats use MIL clip when both bounds are finite
+ * and minValue < maxValue (clip requires alpha < beta from iOS 17), else maximum/minimum.
+ * uint32 values live as int32 bit patterns: adding -2^31 (wrapping) maps unsigned order onto
+ * signed order, so the comparison is done there and mapped back.
+ */
+function clamp(node: GraphNode, ctx: LoweringContext) {
+  const src = input(node);
+  const x = ctx.get(src);
+  let lo = node.attributes.minValue as number;
+  let hi = node.attributes.maxValue as number;
+  const dt = x.type.dataType;
+  if (isFloatValue(x)) {
+    if (Number.isFinite(lo) && Number.isFinite(hi) && lo < hi) {
+      ctx.set(node.outputs[0], ctx.unary("clip", x, { alpha: param(ctx, x, lo, "min"), beta: param(ctx, x, hi, "max") }));
+      return;
+    }
+    let y = x;
+    if (lo > -Infinity) y = ctx.binary("maximum", y, param(ctx, x, lo, "min"));
+    if (hi < Infinity) y = ctx.binary("minimum", y, param(ctx, x, hi, "max"));
+    ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
+    return;
+  }
+  // Integers, held in int32. uint32: shift to signed order first.
+  const unsigned32 = src.dataType === "uint32";
+  const shift = unsigned32 ? -2147483648 : 0;
+  const [tmin, tmax] = unsigned32 ? [0, 4294967295] : [-2147483648, 2147483647];
+  lo = Math.max(Math.ceil(lo), tmin);
+  hi = Math.min(Math.floor(hi), tmax);
+  let y = unsigned32 ? ctx.binary("add", x, ctx.scalar(dt, shift, "sign_flip")) : x;
+  const start = y;
+  if (lo > tmin) y = ctx.binary("maximum", y, ctx.scalar(dt, (lo + shift) | 0, "min"));
+  if (hi < tmax) y = ctx.binary("minimum", y, ctx.scalar(dt, (hi + shift) | 0, "max"));
+  if (unsigned32) y = y === start ? ctx.unary("identity", x) : ctx.binary("add", y, ctx.scalar(dt, shift, "sign_flip"));
+  ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
+}
+
+// ---------------------------------------------------------------- cast
+
+/**
+ * cast. Integers live as int32 inside the program; narrowing to int8/uint8/int4/uint4 wraps
+ * (two's complement, as a C cast does) with a modulo, so that later operators see the value
+ * the WebNN type holds. uint32 sources are reinterpreted (bit pattern) when widened to float.
+ */
+function cast(node: GraphNode, ctx: LoweringContext) {
+  const src = input(node);
+  const to = node.attributes.type as MLOperandDataType;
+  const x = ctx.get(src);
+  const target = internalDataType(to);
+  let y: MilValue;
+  if (target === "int32") {
+    // float → int truncates toward zero (MIL cast), then wrap to the narrow type's range.
+    y = ctx.cast(x, "int32");
+    y = wrapInteger(ctx, y, to);
+    if (y === x) y = ctx.unary("identity", x);
+  } else {
+    y = ctx.cast(x, target);
+    if (src.dataType === "uint32" && y !== x) {
+      // Values ≥ 2^31 arrive as negative int32: add 2^32 to the float result.
+      const neg = ctx.binary("less", x, ctx.scalar("int32", 0, "zero"), "bool");
+      const adjusted = ctx.binary("add", y, ctx.scalar(target, 4294967296, "two32"));
+      y = ctx.op("select", { cond: neg, a: adjusted, b: y }, y.type);
+    }
+    if (y === x) y = ctx.unary("identity", x);
+  }
+  ctx.set(node.outputs[0], y);
+}
+
+/** Brings an int32 value into the range of a narrower WebNN integer type (wrapping). */
+function wrapInteger(ctx: LoweringContext, x: MilValue, to: MLOperandDataType): MilValue {
+  const bits = to === "int8" || to === "uint8" ? 8 : to === "int4" || to === "uint4" ? 4 : 0;
+  if (!bits) return x;
+  const m = 1 << bits;
+  if (to === "uint8" || to === "uint4") return ctx.binary("mod", x, ctx.scalar("int32", m, "modulus"));
+  // signed: ((x + m/2) mod m) - m/2
+  const shifted = ctx.binary("add", x, ctx.scalar("int32", m / 2, "half_range"));
+  const wrapped = ctx.binary("mod", shifted, ctx.scalar("int32", m, "modulus"));
+  return ctx.binary("sub", wrapped, ctx.scalar("int32", m / 2, "half_range"));
+}
+
+export const elementwiseLowerings: LoweringTable = {
+  add: binaryLowering("add"),
+  sub: binaryLowering("sub"),
+  mul: binaryLowering("mul"),
+  div: binaryLowering("real_div", "floor_div"),
+  max: binaryLowering("maximum"),
+  min: binaryLowering("minimum"),
+  pow: binaryLowering("pow"),
+  equal: comparisonLowering("equal"),
+  notEqual: comparisonLowering("not_equal"),
+  greater: comparisonLowering("greater"),
+  greaterOrEqual: comparisonLowering("greater_equal"),
+  lesser: comparisonLowering("less"),
+  lesserOrEqual: comparisonLowering("less_equal"),
+  logicalAnd: logicalLowering("logical_and"),
+  logicalOr: logicalLowering("logical_or"),
+  logicalXor: logicalLowering("logical_xor"),
+  logicalNot,
+  abs,
+  ceil: unaryLowering("ceil"),
+  cos: unaryLowering("cos"),
+  erf: unaryLowering("erf"),
+  exp: unaryLowering("exp"),
+  floor: unaryLowering("floor"),
+  identity,
+  log,
+  neg,
+  reciprocal,
+  sin: unaryLowering("sin"),
+  sqrt: unaryLowering("sqrt"),
+  tan: unaryLowering("tan"),
+  relu,
+  sigmoid: unaryLowering("sigmoid"),
+  tanh: unaryLowering("tanh"),
+  softsign: unaryLowering("softsign"),
+  softplus: unaryLowering("softplus"),
+  elu,
+  leakyRelu,
+  hardSigmoid,
+  hardSwish,
+  linear,
+  softmax,
+  clamp,
+  cast,
+};
+
+export { tensorType };

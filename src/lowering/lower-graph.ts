@@ -1,0 +1,131 @@
+// lowerGraph: a built WebNN graph → a MIL program plus the model-boundary mapping
+// (WebNN names and dtypes ↔ Core ML feature names and dtypes).
+import { UnsupportedError } from "../graph/errors.js";
+import type { MLGraph, MLOperand } from "../graph/operand.js";
+import type { MLOperandDataType } from "../graph/types.js";
+import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
+import type { MilProgram } from "../mil/program.js";
+import { LoweringContext } from "./context.js";
+import { LOWERINGS } from "./index.js";
+import { resolveTarget, type Target, type TargetName } from "./target.js";
+import { internalDataType } from "./tensor-data.js";
+
+/** Core ML model-boundary array types. */
+export type ModelDataType = "float32" | "float16" | "int32";
+
+/** One model input or output: the user's WebNN view and Core ML's view. */
+export interface IOEntry {
+  /** The WebNN name, as the user gave it. */
+  name: string;
+  /** The Core ML feature / MIL identifier (equal to `name` when that is a valid identifier). */
+  coremlName: string;
+  dataType: MLOperandDataType;
+  shape: number[];
+  coremlDataType: ModelDataType;
+  coremlShape: number[];
+}
+
+export interface LoweredModel {
+  target: Target;
+  program: MilProgram;
+  inputs: IOEntry[];
+  outputs: IOEntry[];
+}
+
+export interface LowerOptions {
+  target?: TargetName;
+  /** Called after each node is lowered. */
+  onNode?: (done: number, total: number) => void;
+}
+
+/**
+ * The Core ML type used at the model boundary. float16 needs iOS 16 (spec 7); earlier targets
+ * carry float32 across the boundary and cast inside. Core ML has no int8/uint8/int64/uint32/
+ * uint64 model inputs or outputs before spec 10: those travel as int32 (values keep their
+ * two's-complement bit pattern in the low 32 bits; see docs/data-types.md).
+ */
+function boundaryType(t: MLOperandDataType, target: Target): ModelDataType {
+  if (t === "float32") return "float32";
+  if (t === "float16") return target.ios >= 16 ? "float16" : "float32";
+  return "int32";
+}
+
+const MIL_OF: Record<ModelDataType, "fp32" | "fp16" | "int32"> = { float32: "fp32", float16: "fp16", int32: "int32" };
+
+export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredModel {
+  const target = resolveTarget(options.target);
+  const ctx = new LoweringContext(target);
+  const mil = ctx.mil;
+
+  // Claim user names first so that they stay as given whenever they are valid identifiers.
+  // Valid identifiers are claimed before sanitized ones, so that a user's valid name never
+  // loses to another name's sanitized form.
+  const all = [...graph.inputs, ...graph.outputs];
+  const coremlNames = new Map<number, string>();
+  all.forEach((io, i) => { if (isIdentifier(io.name) && !mil.names.has(io.name)) coremlNames.set(i, mil.names.claim(io.name)); });
+  all.forEach((io, i) => { if (!coremlNames.has(i)) coremlNames.set(i, mil.names.claim(io.name)); });
+  const inputEntries: IOEntry[] = graph.inputs.map(({ name, operand }, i) => ({
+    name,
+    coremlName: coremlNames.get(i)!,
+    dataType: operand.dataType,
+    shape: [...operand.shape],
+    coremlDataType: boundaryType(operand.dataType, target),
+    coremlShape: operand.shape.length === 0 ? [1] : [...operand.shape],
+  }));
+  const outputEntries: IOEntry[] = graph.outputs.map(({ name, operand }, i) => ({
+    name,
+    coremlName: coremlNames.get(graph.inputs.length + i)!,
+    dataType: operand.dataType,
+    shape: [...operand.shape],
+    coremlDataType: boundaryType(operand.dataType, target),
+    coremlShape: operand.shape.length === 0 ? [1] : [...operand.shape],
+  }));
+  for (const e of [...inputEntries, ...outputEntries]) {
+    if (e.dataType === "int4" || e.dataType === "uint4") {
+      throw new UnsupportedError(`${e.dataType} model inputs and outputs are not supported by Core ML; only constants may be ${e.dataType}`, { operand: e.name, rule: "boundary-type" });
+    }
+  }
+
+  // Inputs: declare with the boundary type and shape, then bring to the internal form.
+  graph.inputs.forEach(({ operand }, i) => {
+    const e = inputEntries[i];
+    let v: MilValue = mil.addInput(e.coremlName, tensorType(MIL_OF[e.coremlDataType], e.coremlShape));
+    v = ctx.cast(v, internalDataType(operand.dataType));
+    v = ctx.reshape(v, operand.shape);
+    ctx.set(operand, v);
+  });
+
+  const total = graph.nodes.length;
+  graph.nodes.forEach((node, i) => {
+    const lower = LOWERINGS[node.op];
+    if (!lower) throw new UnsupportedError(`operator ${node.op} has no Core ML lowering`, { operator: node.op, operand: node.label, rule: "unknown-operator" });
+    lower(node, ctx);
+    for (const out of node.outputs) {
+      if (!ctx.has(out)) throw new Error(`internal: lowering of ${node.op} did not set all outputs`);
+    }
+    options.onNode?.(i + 1, total);
+  });
+
+  // Outputs: back to the boundary type and shape, named as claimed.
+  const inputNames = new Set(inputEntries.map((e) => e.coremlName));
+  const renamed = new Map<string, string>();
+  const outputNames = new Set<string>();
+  graph.outputs.forEach(({ operand }, i) => {
+    const e = outputEntries[i];
+    let v = ctx.get(operand as MLOperand);
+    const earlier = renamed.get(v.name);
+    if (earlier) v = { name: earlier, type: v.type };
+    v = ctx.cast(v, MIL_OF[e.coremlDataType]);
+    v = ctx.reshape(v, e.coremlShape);
+    // A function input, a constant, or a value that another output already took gets an identity.
+    if (inputNames.has(v.name) || v.constValue || outputNames.has(v.name)) v = ctx.unary("identity", v);
+    renamed.set(v.name, e.coremlName);
+    outputNames.add(e.coremlName);
+    mil.rename(v.name, e.coremlName);
+  });
+
+  const program: MilProgram = {
+    main: { inputs: mil.inputs, opset: target.opset, operations: mil.operations, outputs: outputEntries.map((e) => e.coremlName) },
+  };
+  return { target, program, inputs: inputEntries, outputs: outputEntries };
+}

@@ -1,0 +1,49 @@
+// Reductions: reduceSum, reduceMean, reduceMax, … → MIL reduce_* with axes and keep_dims.
+import type { GraphNode, MLOperand } from "../graph/operand.js";
+import { tensorType, type MilValue } from "../mil/builder.js";
+import type { LoweringContext } from "./context.js";
+import type { LoweringTable } from "./table.js";
+
+/** What a reduction computes when it reduces no axis (WebNN: the function of one element). */
+type NoAxisForm = (ctx: LoweringContext, x: MilValue) => MilValue;
+
+const noAxis: Record<string, NoAxisForm> = {
+  reduce_sum: (ctx, x) => ctx.unary("identity", x),
+  reduce_mean: (ctx, x) => ctx.unary("identity", x),
+  reduce_max: (ctx, x) => ctx.unary("identity", x),
+  reduce_min: (ctx, x) => ctx.unary("identity", x),
+  reduce_prod: (ctx, x) => ctx.unary("identity", x),
+  reduce_l1_norm: (ctx, x) => ctx.unary("abs", x),
+  reduce_l2_norm: (ctx, x) => ctx.unary("abs", x),
+  reduce_log_sum: (ctx, x) => ctx.unary("log", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }),
+  reduce_log_sum_exp: (ctx, x) => ctx.unary("identity", x),
+  reduce_sum_square: (ctx, x) => ctx.binary("mul", x, x),
+};
+
+function reduction(milOp: string) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const x = ctx.get(node.inputs.input as MLOperand);
+    const axes = node.attributes.axes as number[];
+    const keep = node.attributes.keepDimensions as boolean;
+    const out = node.outputs[0];
+    if (axes.length === 0) {
+      ctx.set(out, noAxis[milOp](ctx, x));
+      return;
+    }
+    const y = ctx.op(milOp, { x, axes: ctx.ints(axes, "axes"), keep_dims: ctx.bool(keep, "keep_dims") }, tensorType(x.type.dataType, out.shape));
+    ctx.set(out, y);
+  };
+}
+
+export const reductionLowerings: LoweringTable = {
+  reduceSum: reduction("reduce_sum"),
+  reduceMean: reduction("reduce_mean"),
+  reduceMax: reduction("reduce_max"),
+  reduceMin: reduction("reduce_min"),
+  reduceProduct: reduction("reduce_prod"),
+  reduceL1: reduction("reduce_l1_norm"),
+  reduceL2: reduction("reduce_l2_norm"),
+  reduceLogSum: reduction("reduce_log_sum"),
+  reduceLogSumExp: reduction("reduce_log_sum_exp"),
+  reduceSumSquare: reduction("reduce_sum_square"),
+};

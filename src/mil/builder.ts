@@ -1,0 +1,122 @@
+// MilFunctionBuilder: appends MIL operations with unique, valid identifiers. Used by lowering.
+import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilNamedType, type MilOperation, type MilTensorType } from "./program.js";
+
+/** A value in the program being built: its MIL name and type. */
+export interface MilValue {
+  readonly name: string;
+  readonly type: MilTensorType;
+  /** Set when the value is the output of a `const` op (lets lowering fold constants). */
+  readonly constValue?: MilConstValue;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_@]*$/;
+
+/** Turns any string into a valid MIL identifier ([A-Za-z_][A-Za-z0-9_@]*), not yet unique. */
+export function toIdentifier(s: string): string {
+  let id = s.replace(/[^A-Za-z0-9_]/g, "_");
+  if (!/^[A-Za-z_]/.test(id)) id = "_" + id;
+  return id;
+}
+
+export function isIdentifier(s: string): boolean {
+  return IDENT.test(s);
+}
+
+/** Hands out unique identifiers. */
+export class NameTable {
+  private readonly used = new Set<string>();
+  private readonly counters = new Map<string, number>();
+
+  /** Reserves `wanted` as is if free and valid; otherwise a sanitized, suffixed variant. */
+  claim(wanted: string): string {
+    const base = toIdentifier(wanted);
+    if (!this.used.has(base)) {
+      this.used.add(base);
+      return base;
+    }
+    let n = this.counters.get(base) ?? 1;
+    let candidate = `${base}_${n}`;
+    while (this.used.has(candidate)) candidate = `${base}_${++n}`;
+    this.counters.set(base, n + 1);
+    this.used.add(candidate);
+    return candidate;
+  }
+
+  has(name: string): boolean {
+    return this.used.has(name);
+  }
+}
+
+export class MilFunctionBuilder {
+  readonly names = new NameTable();
+  readonly inputs: MilNamedType[] = [];
+  readonly operations: MilOperation[] = [];
+  private constCounter = 0;
+  private opCounter = 0;
+
+  constructor(readonly opset: string) {}
+
+  addInput(name: string, type: MilTensorType): MilValue {
+    this.inputs.push({ name, type });
+    return { name, type };
+  }
+
+  /** A `const` op. `bytes` is referenced, not copied. */
+  constant(type: MilTensorType, bytes: Uint8Array, hint = "const"): MilValue {
+    const expected = elementCount(type.shape) * milElementSize(type.dataType);
+    if (bytes.byteLength !== expected) {
+      throw new Error(`internal: const ${hint} of ${type.dataType}[${type.shape.join(",")}] needs ${expected} bytes, got ${bytes.byteLength}`);
+    }
+    const name = this.names.claim(`${hint}_c${this.constCounter++}`);
+    const value: MilConstValue = { type, bytes };
+    this.operations.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
+    return { name, type, constValue: value };
+  }
+
+  stringConstant(s: string, hint = "str"): MilValue {
+    const name = this.names.claim(`${hint}_c${this.constCounter++}`);
+    const type: MilTensorType = { dataType: "string", shape: [] };
+    const value: MilConstValue = { type: { dataType: "string", shape: [] }, strings: [s] };
+    this.operations.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
+    return { name, type, constValue: value };
+  }
+
+  /** Any op but const. Returns its outputs. */
+  op(type: string, inputs: Record<string, MilValue | readonly MilValue[] | undefined>, outputTypes: readonly MilTensorType[], hint?: string): MilValue[] {
+    const base = hint ?? type;
+    const opName = this.names.claim(`${base}_${this.opCounter++}`);
+    const outputs: MilNamedType[] = outputTypes.map((t, i) => ({ name: i === 0 ? opName : this.names.claim(`${opName}_out${i}`), type: t }));
+    const bound: Record<string, string[]> = {};
+    for (const key of Object.keys(inputs).sort()) {
+      const v = inputs[key];
+      if (v === undefined) continue;
+      bound[key] = Array.isArray(v) ? (v as MilValue[]).map((x) => x.name) : [(v as MilValue).name];
+    }
+    this.operations.push({ type, name: opName, inputs: bound, outputs });
+    return outputs.map((o) => ({ name: o.name, type: o.type }));
+  }
+
+  op1(type: string, inputs: Record<string, MilValue | readonly MilValue[] | undefined>, outputType: MilTensorType, hint?: string): MilValue {
+    return this.op(type, inputs, [outputType], hint)[0];
+  }
+
+  /** Renames a value everywhere (used to give graph outputs their names). */
+  rename(from: string, to: string): void {
+    for (let i = 0; i < this.operations.length; i++) {
+      const op = this.operations[i];
+      let changed = false;
+      const outputs = op.outputs.map((o) => (o.name === from ? ((changed = true), { ...o, name: to }) : o));
+      const inputs: Record<string, string[]> = {};
+      for (const [k, args] of Object.entries(op.inputs)) {
+        inputs[k] = args.map((a) => (a === from ? ((changed = true), to) : a));
+      }
+      if (changed) {
+        this.operations[i] = { ...op, name: op.name === from ? to : op.name, inputs, outputs };
+      }
+    }
+  }
+}
+
+export function tensorType(dataType: MilDataType, shape: readonly number[]): MilTensorType {
+  return { dataType, shape: [...shape] };
+}

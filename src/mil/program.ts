@@ -1,0 +1,78 @@
+// The MIL program: the in-memory form of a Core ML ML Program, between lowering and
+// serialization. Lowering writes it; serialization turns it into protobuf + weight blob;
+// the package reader turns bytes back into it; the reference runtime executes it.
+
+/** MIL tensor element types (coremltools' names). */
+export type MilDataType =
+  | "bool" | "string"
+  | "fp16" | "fp32" | "fp64"
+  | "int4" | "int8" | "int16" | "int32" | "int64"
+  | "uint4" | "uint8" | "uint16" | "uint32" | "uint64";
+
+export interface MilTensorType {
+  dataType: MilDataType;
+  /** Static shape; [] is a scalar (rank 0). */
+  shape: readonly number[];
+}
+
+export interface MilNamedType {
+  name: string;
+  type: MilTensorType;
+}
+
+/**
+ * A compile-time tensor value (the `val` of a `const` op).
+ * Numeric data is raw little-endian bytes (`bytes`), exactly as stored: fp16 as IEEE half bits,
+ * bool as one byte per element (0/1), int4/uint4 unpacked one value per byte (sign-extended for int4).
+ * `bytes` may be a view into a caller's buffer: never mutate it.
+ * Strings are in `strings`.
+ */
+export type MilConstValue =
+  | { type: MilTensorType; bytes: Uint8Array; strings?: undefined }
+  | { type: MilTensorType & { dataType: "string" }; strings: readonly string[]; bytes?: undefined };
+
+/** An argument binds one value name, or several (a tuple, e.g. concat's `values`). */
+export type MilArgument = readonly string[];
+
+export interface MilOperation {
+  /** MIL operation type, e.g. "add", "conv", "const". */
+  type: string;
+  /** Operation name (the `name` attribute). */
+  name: string;
+  /** Parameter name → value names it binds (empty for `const`). */
+  inputs: Readonly<Record<string, MilArgument>>;
+  outputs: readonly MilNamedType[];
+  /** Only for `const`: the value. */
+  value?: MilConstValue;
+}
+
+export interface MilFunction {
+  inputs: readonly MilNamedType[];
+  /** Opset name, e.g. "CoreML7". */
+  opset: string;
+  operations: readonly MilOperation[];
+  /** Names of the values the function returns, in order. */
+  outputs: readonly string[];
+}
+
+export interface MilProgram {
+  /** The "main" function. */
+  main: MilFunction;
+}
+
+/** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */
+export function milElementSize(dataType: MilDataType): number {
+  switch (dataType) {
+    case "bool": case "int4": case "uint4": case "int8": case "uint8": return 1;
+    case "fp16": case "int16": case "uint16": return 2;
+    case "fp32": case "int32": case "uint32": return 4;
+    case "fp64": case "int64": case "uint64": return 8;
+    case "string": throw new Error("string tensors have no element size");
+  }
+}
+
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

@@ -1,0 +1,155 @@
+// npm run conformance -- [--json FILE] [--emit DIR] [--target T] [CASE_FILES…]
+// Runs WPT WebNN conformance cases end to end: builder → convert → zip → read back → run with
+// the reference runtime → compare under WPT's tolerances. Prints a table per operator and
+// ends with "N passed, N failed[, N skipped]".
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildWptGraph, compareOutput, graphTolerance, type WptFile } from "../conformance/wpt-case.js";
+import { convertGraph } from "../convert.js";
+import type { TargetName } from "../lowering/target.js";
+import { readPackageZip } from "../packaging/reader.js";
+import { packageToZipBytes } from "../packaging/zip.js";
+import { runPackageContents, tensorsToJson } from "../runtime/run-package.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DEFAULT_DIRS = [join(ROOT, "../shared/wpt/conformance"), join(ROOT, "test/conformance")];
+const EXPECTED_FAILURES = join(ROOT, "conformance/expected-failures.json");
+
+interface ExpectedFailure { case: string; file: string; reason: string; source: string }
+
+interface CaseResult {
+  file: string;
+  operator: string;
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  worst?: number;
+  tolerance?: string;
+  error?: string;
+}
+
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 150) || "case";
+}
+
+async function runCase(file: string, c: WptFile["tests"][number], target: TargetName, emit?: string): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
+  const built = buildWptGraph(c);
+  const tol = graphTolerance(built.graph);
+  const pkg = await convertGraph(built.graph, { target, name: "Model" });
+  const zip = await packageToZipBytes(pkg);
+  const read = await readPackageZip(zip);
+  const outputs = runPackageContents(read, built.inputs);
+  if (emit) {
+    const dir = join(emit, file.replace(/\.json$/, ""));
+    await mkdir(dir, { recursive: true });
+    const base = join(dir, safeName(c.name));
+    await writeFile(`${base}.mlpackage.zip`, zip);
+    await writeFile(`${base}.inputs.json`, JSON.stringify(tensorsToJson(built.inputs)));
+    await writeFile(`${base}.expected.json`, JSON.stringify({ tolerance: tol, outputs: c.graph.expectedOutputs }));
+  }
+  let worst = 0;
+  for (const [name, expected] of Object.entries(c.graph.expectedOutputs)) {
+    const actual = outputs[name];
+    if (!actual) return { status: "failed", error: `no output ${name}` };
+    if (actual.dataType !== expected.descriptor.dataType) return { status: "failed", error: `output ${name} is ${actual.dataType}, expected ${expected.descriptor.dataType}` };
+    const r = compareOutput(actual, expected, tol);
+    worst = Math.max(worst, r.worst);
+    if (!r.pass) {
+      const m = r.firstMismatch!;
+      return { status: "failed", worst: r.worst, tolerance: `${tol.value} ${tol.metric}`, error: `output ${name}[${m.index}] = ${m.actual}, expected ${m.expected} (error ${r.worst} > ${tol.value} ${tol.metric})` };
+    }
+  }
+  return { status: "passed", worst, tolerance: `${tol.value} ${tol.metric}` };
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined) return "";
+  if (!Number.isFinite(n)) return String(n);
+  return Number.isInteger(n) ? String(n) : n.toPrecision(3);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { json: { type: "string" }, emit: { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" } },
+  });
+  const files = positionals.length
+    ? positionals.map((p) => resolve(p))
+    : DEFAULT_DIRS.filter(existsSync).flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".json")).sort().map((f) => join(d, f)));
+  const expected: ExpectedFailure[] = existsSync(EXPECTED_FAILURES) ? JSON.parse(readFileSync(EXPECTED_FAILURES, "utf8")) : [];
+  const isExpected = (file: string, name: string) => expected.find((e) => e.case === name && e.file === file);
+  const results: CaseResult[] = [];
+  const started = Date.now();
+  for (const path of files) {
+    const file = basename(path);
+    const doc = JSON.parse(readFileSync(path, "utf8")) as WptFile;
+    for (const c of doc.tests) {
+      const operator = c.graph.operators.map((o) => o.name).join("+");
+      let r: Omit<CaseResult, "file" | "operator" | "name">;
+      try {
+        r = await runCase(file, c, values.target as TargetName, values.emit);
+      } catch (e) {
+        r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
+      }
+      if (r.status === "failed" && isExpected(file, c.name)) r = { ...r, status: "skipped" };
+      results.push({ file, operator, name: c.name, ...r });
+      if (r.status === "failed" && !values.quiet) console.log(`FAIL ${file}: ${c.name}: ${r.error}`);
+    }
+  }
+  const byOp = new Map<string, CaseResult[]>();
+  for (const r of results) byOp.set(r.operator, [...(byOp.get(r.operator) ?? []), r]);
+  const rows = [...byOp.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([op, rs]) => {
+    const passed = rs.filter((r) => r.status === "passed").length;
+    const failed = rs.filter((r) => r.status === "failed").length;
+    const skipped = rs.filter((r) => r.status === "skipped").length;
+    // worst error as a fraction of its tolerance, over the cases that compared
+    let worst = "";
+    let ratio = -1;
+    for (const r of rs) {
+      if (r.status === "skipped" || r.worst === undefined || !r.tolerance) continue;
+      const tol = Number(r.tolerance.split(" ")[0]);
+      const q = tol > 0 ? r.worst / tol : r.worst > 0 ? Infinity : 0;
+      if (q > ratio) { ratio = q; worst = `${fmt(r.worst)} / ${r.tolerance}`; }
+    }
+    return { op, cases: rs.length, passed, failed, skipped, worst };
+  });
+  const header = "| operator | cases | passed | failed | skipped | worst error / tolerance |\n| --- | --- | --- | --- | --- | --- |";
+  const table = [header, ...rows.map((r) => `| ${r.op} | ${r.cases} | ${r.passed} | ${r.failed} | ${r.skipped} | ${r.worst} |`)].join("\n");
+  const passed = results.filter((r) => r.status === "passed").length;
+  const failed = results.filter((r) => r.status === "failed").length;
+  const skipped = results.filter((r) => r.status === "skipped").length;
+  console.log(table);
+  console.log(`\nconformance: ${results.length} cases from ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (values.json) await writeFile(values.json, JSON.stringify({ passed, failed, skipped, results }, null, 1));
+  if (!positionals.length) {
+    const skippedList = results.filter((r) => r.status === "skipped").map((r) => {
+      const e = isExpected(r.file, r.name)!;
+      return `- \`${r.file}\` “${r.name}”: ${e.reason} (source: ${e.source})`;
+    });
+    const md = [
+      "# Conformance",
+      "",
+      "Written by `npm run conformance` (part of `npm test`). Every case is built with the WebNN builder, converted",
+      "to an `.mlpackage`, zipped, read back and executed by the MIL reference runtime (`src/runtime/`), then compared",
+      "with WPT's expected values under WPT's tolerances (`../shared/wpt/README.md`; tolerances are never widened).",
+      `Sources: the shared W3C WPT corpus (\`../shared/wpt/conformance\`) and this repository's \`test/conformance\`. Target: ${values.target}.`,
+      "",
+      table,
+      "",
+      `**${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}** (${results.length} cases).`,
+      "",
+      "## Expected failures",
+      "",
+      skippedList.length ? skippedList.join("\n") : "None.",
+      "",
+    ].join("\n");
+    await mkdir(join(ROOT, "docs"), { recursive: true });
+    await writeFile(join(ROOT, "docs/conformance.md"), md);
+  }
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  return failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });

@@ -1,0 +1,134 @@
+// The MIL reference runtime's execution engine: runs a MilProgram's main function op by op
+// on RuntimeTensors, checking every value against the types the program declares.
+
+import type { MilOperation, MilProgram, MilTensorType } from "../mil/program.js";
+import { RuntimeError } from "./errors.js";
+import { KernelArgs, kernels, type KernelContext, type KernelInputs } from "./kernels/index.js";
+import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToString, type RuntimeTensor } from "./tensor.js";
+
+export interface ExecuteOptions {
+  /** Called after each operation (const ops included) with the tensors it produced. */
+  onOperation?: (op: MilOperation, outputs: readonly RuntimeTensor[]) => void;
+}
+
+/** iOS version of an opset name: "CoreML5" → 15, "CoreML6" → 16, "CoreML7" → 17, "CoreML8" → 18. */
+export function iosVersionOfOpset(opset: string): number {
+  const m = /^CoreML(\d+)$/.exec(opset);
+  if (!m || Number(m[1]) < 5) throw new RuntimeError(`unknown opset "${opset}" (expected CoreML5, CoreML6, CoreML7 or CoreML8)`);
+  return 10 + Number(m[1]);
+}
+
+function describeOp(op: MilOperation): string {
+  return `op "${op.name}" (${op.type})`;
+}
+
+function checkDeclared(op: MilOperation, index: number, t: RuntimeTensor, declared: MilTensorType): void {
+  if (t.dataType !== declared.dataType || !sameShape(t.shape, declared.shape)) {
+    throw new RuntimeError(
+      `${describeOp(op)}: output ${index} ("${op.outputs[index]?.name}") is ${typeToString(t.dataType, t.shape)} ` +
+      `but the operation declares ${typeToString(declared.dataType, declared.shape)}`,
+      { op: op.name, opType: op.type });
+  }
+}
+
+/**
+ * Executes `program.main` on `inputs` and returns its outputs by name.
+ * Throws RuntimeError for a missing, extra or mistyped input, an unknown operation type or
+ * parameter, an undefined value, an invalid argument, or a kernel result whose dtype/shape
+ * differs from the operation's declared output type.
+ */
+export function executeProgram(
+  program: MilProgram,
+  inputs: Record<string, RuntimeTensor>,
+  options: ExecuteOptions = {},
+): Record<string, RuntimeTensor> {
+  const fn = program.main;
+  const ctx: KernelContext = { iosVersion: iosVersionOfOpset(fn.opset) };
+  const values = new Map<string, RuntimeTensor>();
+  const inputData = new Set<unknown>();
+
+  for (const decl of fn.inputs) {
+    const t = inputs[decl.name];
+    if (t === undefined) throw new RuntimeError(`missing input "${decl.name}" (${typeToString(decl.type.dataType, decl.type.shape)})`);
+    if (t.dataType !== decl.type.dataType || !sameShape(t.shape, decl.type.shape)) {
+      throw new RuntimeError(
+        `input "${decl.name}" is ${typeToString(t.dataType, t.shape)} but the function declares ${typeToString(decl.type.dataType, decl.type.shape)}`);
+    }
+    checkTensorStorage(t, `input "${decl.name}"`);
+    values.set(decl.name, t);
+    inputData.add(t.data);
+  }
+  for (const name of Object.keys(inputs)) {
+    if (!fn.inputs.some((d) => d.name === name)) throw new RuntimeError(`unexpected input "${name}": the function has no such input`);
+  }
+
+  for (const op of fn.operations) {
+    let outs: RuntimeTensor[];
+    if (op.type === "const") {
+      if (op.value === undefined) throw new RuntimeError(`${describeOp(op)} has no value`, { op: op.name, opType: op.type });
+      try {
+        outs = [tensorFromConst(op.value)];
+        inputData.add(outs[0].data); // may view the program's bytes
+      } catch (e) {
+        throw wrap(e, op);
+      }
+    } else {
+      const kernel = kernels[op.type];
+      if (kernel === undefined) {
+        throw new RuntimeError(`unknown operation type "${op.type}" (op "${op.name}")`, { op: op.name, opType: op.type });
+      }
+      const bound: KernelInputs = {};
+      for (const [param, names] of Object.entries(op.inputs)) {
+        if (!kernel.params.includes(param)) {
+          throw new RuntimeError(
+            `${describeOp(op)}: unknown parameter "${param}" (accepted: ${kernel.params.join(", ")})`, { op: op.name, opType: op.type });
+        }
+        const ts = names.map((n) => {
+          const v = values.get(n);
+          if (v === undefined) {
+            throw new RuntimeError(`${describeOp(op)}: parameter "${param}" refers to "${n}", which is not defined before it`, { op: op.name, opType: op.type });
+          }
+          return v;
+        });
+        bound[param] = ts.length === 1 ? ts[0] : ts;
+      }
+      try {
+        outs = kernel(new KernelArgs(bound), op, ctx);
+      } catch (e) {
+        throw wrap(e, op);
+      }
+    }
+    if (outs.length !== op.outputs.length) {
+      throw new RuntimeError(`${describeOp(op)} produced ${outs.length} outputs but declares ${op.outputs.length}`, { op: op.name, opType: op.type });
+    }
+    outs.forEach((t, i) => {
+      const decl = op.outputs[i];
+      checkDeclared(op, i, t, decl.type);
+      if (values.has(decl.name)) {
+        throw new RuntimeError(`${describeOp(op)}: value "${decl.name}" is defined twice`, { op: op.name, opType: op.type });
+      }
+      values.set(decl.name, t);
+    });
+    options.onOperation?.(op, outs);
+  }
+
+  const result: Record<string, RuntimeTensor> = {};
+  const seen = new Set<unknown>(inputData);
+  for (const name of fn.outputs) {
+    const t = values.get(name);
+    if (t === undefined) throw new RuntimeError(`function output "${name}" is not defined`);
+    // Outputs never share storage with the caller's inputs, the program's constants, or each other.
+    const out = seen.has(t.data) ? cloneTensor(t) : { dataType: t.dataType, shape: [...t.shape], data: t.data };
+    seen.add(out.data);
+    result[name] = out;
+  }
+  return result;
+}
+
+function wrap(e: unknown, op: MilOperation): RuntimeError {
+  if (e instanceof RuntimeError && e.op !== undefined) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = new RuntimeError(`${describeOp(op)}: ${msg}`, { op: op.name, opType: op.type });
+  if (e instanceof Error && !(e instanceof RuntimeError)) (err as { cause?: unknown }).cause = e;
+  return err;
+}

@@ -1,0 +1,193 @@
+// runPackage: execute a converted package with the reference runtime, in WebNN terms.
+// It reads the package bytes back (never the in-memory graph), converts the caller's WebNN
+// tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
+import type { MLOperandDataType } from "../graph/types.js";
+import type { IOEntry } from "../lowering/lower-graph.js";
+import type { MLPackage } from "../packaging/package.js";
+import { readPackage, readPackageZip, type ReadPackage } from "../packaging/reader.js";
+import { RuntimeError } from "./errors.js";
+import { executeProgram } from "./execute.js";
+import { decodeHalfArray, halfBitsFromNumber } from "./fp16.js";
+import type { RuntimeTensor } from "./tensor.js";
+
+/** WebNN element storage: float16 as Uint16Array of half bits; int64/uint64 as BigInt arrays. */
+export type WebNNData =
+  | Float32Array | Uint16Array | Int32Array | Uint32Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array;
+
+export interface WebNNTensor {
+  dataType: MLOperandDataType;
+  shape: number[];
+  data: WebNNData;
+}
+
+function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function toBoundary(e: IOEntry, t: WebNNTensor): RuntimeTensor {
+  if (t.dataType !== e.dataType) throw new RuntimeError(`input "${e.name}": expected ${e.dataType}, got ${t.dataType}`);
+  if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
+    throw new RuntimeError(`input "${e.name}": expected shape [${e.shape.join(", ")}], got [${t.shape.join(", ")}]`);
+  }
+  const n = elementCount(e.shape);
+  if (t.data.length !== n) throw new RuntimeError(`input "${e.name}": ${t.data.length} elements for shape [${t.shape.join(", ")}]`);
+  const shape = [...e.coremlShape];
+  switch (e.coremlDataType) {
+    case "float32":
+      if (e.dataType === "float16") return { dataType: "fp32", shape, data: decodeHalfArray(t.data as Uint16Array) };
+      return { dataType: "fp32", shape, data: Float32Array.from(t.data as Float32Array) };
+    case "float16":
+      return { dataType: "fp16", shape, data: Uint16Array.from(t.data as Uint16Array) };
+    case "int32": {
+      const out = new Int32Array(n);
+      const d = t.data;
+      if (d instanceof BigInt64Array || d instanceof BigUint64Array) {
+        for (let i = 0; i < n; i++) out[i] = Number(BigInt.asIntN(32, d[i]));
+      } else {
+        for (let i = 0; i < n; i++) out[i] = (d as Int32Array)[i] | 0;
+      }
+      return { dataType: "int32", shape, data: out };
+    }
+  }
+}
+
+function fromBoundary(e: IOEntry, t: RuntimeTensor): WebNNTensor {
+  const shape = [...e.shape];
+  const n = elementCount(shape);
+  switch (e.dataType) {
+    case "float32": return { dataType: "float32", shape, data: Float32Array.from(t.data as Float32Array) };
+    case "float16": {
+      if (t.dataType === "fp16") return { dataType: "float16", shape, data: Uint16Array.from(t.data as Uint16Array) };
+      const f = t.data as Float32Array;
+      return { dataType: "float16", shape, data: Uint16Array.from(f, (v) => halfBitsFromNumber(v)) };
+    }
+    default: {
+      const d = t.data as Int32Array;
+      switch (e.dataType) {
+        case "int32": return { dataType: "int32", shape, data: Int32Array.from(d) };
+        case "uint32": return { dataType: "uint32", shape, data: Uint32Array.from(d, (v) => v >>> 0) };
+        case "int8": return { dataType: "int8", shape, data: Int8Array.from(d) };
+        case "uint8": return { dataType: "uint8", shape, data: Uint8Array.from(d) };
+        case "int64": { const o = new BigInt64Array(n); for (let i = 0; i < n; i++) o[i] = BigInt(d[i]); return { dataType: "int64", shape, data: o }; }
+        case "uint64": { const o = new BigUint64Array(n); for (let i = 0; i < n; i++) o[i] = BigInt.asUintN(64, BigInt(d[i])); return { dataType: "uint64", shape, data: o }; }
+        default: throw new RuntimeError(`output "${e.name}": ${e.dataType} outputs are not supported`);
+      }
+    }
+  }
+}
+
+/** Runs an already-read package. Inputs and outputs are keyed by the WebNN names. */
+export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebNNTensor>): Record<string, WebNNTensor> {
+  const { parsed } = pkg;
+  const feeds: Record<string, RuntimeTensor> = {};
+  for (const e of parsed.inputs) {
+    const t = inputs[e.name];
+    if (!t) throw new RuntimeError(`missing input "${e.name}"`);
+    feeds[e.coremlName] = toBoundary(e, t);
+  }
+  for (const name of Object.keys(inputs)) {
+    if (!parsed.inputs.some((e) => e.name === name)) throw new RuntimeError(`unknown input "${name}" (the model takes ${parsed.inputs.map((e) => `"${e.name}"`).join(", ")})`);
+  }
+  const results = executeProgram(parsed.program, feeds);
+  const out: Record<string, WebNNTensor> = {};
+  for (const e of parsed.outputs) out[e.name] = fromBoundary(e, results[e.coremlName]);
+  return out;
+}
+
+/** Runs a package given as an in-memory package, zip bytes/Blob, or an already-read package. */
+export async function runPackage(pkg: MLPackage | ReadPackage | Uint8Array | Blob, inputs: Record<string, WebNNTensor>): Promise<Record<string, WebNNTensor>> {
+  let read: ReadPackage;
+  if (pkg instanceof Uint8Array) read = await readPackageZip(pkg);
+  else if (typeof Blob !== "undefined" && pkg instanceof Blob) read = await readPackageZip(pkg);
+  else if ("parsed" in pkg) read = pkg;
+  else read = readPackage(pkg as MLPackage);
+  return runPackageContents(read, inputs);
+}
+
+// ------------------------------------------------------------------ JSON tensors
+
+export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity" | string;
+
+export interface JsonTensor {
+  dataType: MLOperandDataType;
+  shape: number[];
+  data: JsonNumber[] | JsonNumber;
+}
+
+function fromJsonNumber(v: JsonNumber): number {
+  if (typeof v === "number") return v;
+  if (v === "NaN") return NaN;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  const n = Number(v);
+  if (Number.isNaN(n)) throw new RuntimeError(`not a number: ${JSON.stringify(v)}`);
+  return n;
+}
+
+function toJsonNumber(v: number): JsonNumber {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
+}
+
+/** Builds a WebNN tensor from numbers (float16 values are rounded to the nearest half). A single value fills the shape. */
+export function tensorFromNumbers(dataType: MLOperandDataType, shape: number[], values: ArrayLike<number | bigint>): WebNNTensor {
+  const n = elementCount(shape);
+  const data = allocWebNN(dataType, n);
+  const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
+  const convert = (v: number | bigint): number | bigint => {
+    if (big) return BigInt(v);
+    return dataType === "float16" ? halfBitsFromNumber(Number(v)) : Number(v);
+  };
+  if (values.length === 1) {
+    (data as { fill(v: number | bigint): unknown }).fill(convert(values[0]) as never);
+  } else {
+    if (values.length !== n) throw new RuntimeError(`${values.length} values for shape [${shape.join(", ")}] (${n} elements)`);
+    const d = data as unknown as { [i: number]: number | bigint };
+    for (let i = 0; i < n; i++) d[i] = convert(values[i]);
+  }
+  return { dataType, shape, data };
+}
+
+function allocWebNN(dataType: MLOperandDataType, n: number): WebNNData {
+  switch (dataType) {
+    case "float32": return new Float32Array(n);
+    case "float16": return new Uint16Array(n);
+    case "int32": return new Int32Array(n);
+    case "uint32": return new Uint32Array(n);
+    case "int8": return new Int8Array(n);
+    case "uint8": return new Uint8Array(n);
+    case "int64": return new BigInt64Array(n);
+    case "uint64": return new BigUint64Array(n);
+    default: throw new RuntimeError(`${dataType} tensors are not supported here`);
+  }
+}
+
+/** Numbers of a WebNN tensor (float16 decoded; int64 as numbers). */
+export function tensorValues(t: WebNNTensor): number[] {
+  if (t.dataType === "float16") return Array.from(decodeHalfArray(t.data as Uint16Array));
+  return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+}
+
+export function tensorsFromJson(json: Record<string, JsonTensor>): Record<string, WebNNTensor> {
+  const out: Record<string, WebNNTensor> = {};
+  for (const [name, t] of Object.entries(json)) {
+    const raw = Array.isArray(t.data) ? t.data : [t.data];
+    const isBig = t.dataType === "int64" || t.dataType === "uint64";
+    out[name] = tensorFromNumbers(t.dataType, t.shape, raw.map((v) => (isBig && typeof v === "string" && /^-?\d+$/.test(v) ? BigInt(v) as unknown as number : fromJsonNumber(v))));
+  }
+  return out;
+}
+
+export function tensorsToJson(tensors: Record<string, WebNNTensor>): Record<string, JsonTensor> {
+  const out: Record<string, JsonTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    const isBig = t.dataType === "int64" || t.dataType === "uint64";
+    const data = isBig
+      ? Array.from(t.data as BigInt64Array, (v) => (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()))
+      : tensorValues(t).map(toJsonNumber);
+    out[name] = { dataType: t.dataType, shape: t.shape, data };
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+// parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
+// Used by the package reader, `inspect`, and the reference runtime.
+import { PackageFormatError } from "../graph/errors.js";
+import type { IOEntry, ModelDataType } from "../lowering/lower-graph.js";
+import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
+import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
+import { CoreML } from "./proto/index.js";
+import { readWeightBlob, type BlobRecord } from "./weight-blob.js";
+
+type PValue = CoreML.Specification.MILSpec.Value.$Properties;
+type PValueType = CoreML.Specification.MILSpec.ValueType.$Properties;
+
+const CODE_TO_MIL = Object.fromEntries(Object.entries(MIL_DATA_TYPE_CODES).map(([k, v]) => [v, k as MilDataType])) as Record<number, MilDataType>;
+const ARRAY_TYPES: Record<number, ModelDataType | "float64"> = { 65568: "float32", 65552: "float16", 131104: "int32", 65600: "float64" };
+
+export interface ParsedModel {
+  specificationVersion: number;
+  program: MilProgram;
+  /** Boundary mapping from our metadata, or derived from the model description. */
+  inputs: IOEntry[];
+  outputs: IOEntry[];
+  userDefined: Record<string, string>;
+  /** The decoded protobuf, for inspection. */
+  proto: CoreML.Specification.Model;
+  /** Weight blob records by metadata offset. */
+  blobs: Map<number, BlobRecord>;
+}
+
+function fail(message: string): never {
+  throw new PackageFormatError(`model.mlmodel: ${message}`, { rule: "model" });
+}
+
+function tensorTypeOf(t: PValueType | null | undefined, where: string): MilTensorType {
+  const tt = t?.tensorType;
+  if (!tt) fail(`${where}: expected a tensor type`);
+  const dataType = CODE_TO_MIL[tt.dataType ?? 0];
+  if (!dataType) fail(`${where}: unknown MIL dataType ${tt.dataType}`);
+  const dims = (tt.dimensions ?? []).map((d, i) => {
+    const size = d.constant?.size;
+    if (size === undefined || size === null) fail(`${where}: dimension ${i} is not a constant`);
+    return Number(size);
+  });
+  if (Number(tt.rank ?? 0) !== dims.length) fail(`${where}: rank ${tt.rank} but ${dims.length} dimensions`);
+  return { dataType, shape: dims };
+}
+
+function constValue(v: PValue | null | undefined, where: string, weights: Uint8Array | undefined, blobs: Map<number, BlobRecord>): MilConstValue {
+  if (!v) fail(`${where}: const without a val attribute`);
+  const type = tensorTypeOf(v.type, where);
+  const n = elementCount(type.shape);
+  if (v.blobFileValue) {
+    const offset = Number(v.blobFileValue.offset ?? 0);
+    if (!weights) fail(`${where}: refers to ${v.blobFileValue.fileName} but the package has no weight file`);
+    const rec = blobs.get(offset);
+    if (!rec) fail(`${where}: no blob metadata at offset ${offset} of weight.bin`);
+    if (rec.dataType !== type.dataType) fail(`${where}: blob at ${offset} holds ${rec.dataType}, the const is ${type.dataType}`);
+    const size = n * milElementSize(type.dataType);
+    if (rec.sizeInBytes !== size) fail(`${where}: blob at ${offset} has ${rec.sizeInBytes} bytes, the const needs ${size}`);
+    return { type, bytes: weights.subarray(rec.dataOffset, rec.dataOffset + size) };
+  }
+  const t = v.immediateValue?.tensor;
+  if (!t) fail(`${where}: const value is neither an immediate tensor nor a blob reference`);
+  if (type.dataType === "string") {
+    return { type: { dataType: "string", shape: type.shape }, strings: [...(t.strings?.values ?? [])] };
+  }
+  let bytes: Uint8Array;
+  if (t.floats) bytes = new Uint8Array(Float32Array.from(t.floats.values ?? []).buffer);
+  else if (t.ints) bytes = new Uint8Array(Int32Array.from(t.ints.values ?? []).buffer);
+  else if (t.bools) bytes = Uint8Array.from(t.bools.values ?? [], (b) => (b ? 1 : 0));
+  else if (t.longInts) bytes = new Uint8Array(BigInt64Array.from((t.longInts.values ?? []).map((x) => BigInt(x))).buffer);
+  else if (t.doubles) bytes = new Uint8Array(Float64Array.from(t.doubles.values ?? []).buffer);
+  else if (t.bytes) bytes = t.bytes.values ?? new Uint8Array(0);
+  else fail(`${where}: empty immediate tensor`);
+  const size = n * milElementSize(type.dataType);
+  if (bytes.byteLength !== size) fail(`${where}: immediate value has ${bytes.byteLength} bytes, ${type.dataType}[${type.shape.join(",")}] needs ${size}`);
+  return { type, bytes };
+}
+
+export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array): ParsedModel {
+  let proto: CoreML.Specification.Model;
+  try {
+    proto = CoreML.Specification.Model.decode(modelBytes);
+  } catch (e) {
+    fail(`not a valid Core ML protobuf (${(e as Error).message})`);
+  }
+  const blobs = weights ? readWeightBlob(weights) : new Map<number, BlobRecord>();
+  const prog = proto.mlProgram;
+  if (!prog) fail("not an ML Program (no mlProgram)");
+  const main = prog.functions?.main;
+  if (!main) fail('ML Program has no "main" function');
+  const opset = main.opset ?? "";
+  const block = main.blockSpecializations?.[opset];
+  if (!block) fail(`function main has no block for its opset "${opset}"`);
+
+  const operations: MilOperation[] = (block.operations ?? []).map((op, i) => {
+    const nameAttr = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
+    const name = nameAttr ?? op.outputs?.[0]?.name ?? `op${i}`;
+    const where = `operation ${i} (${op.type} "${name}")`;
+    const outputs = (op.outputs ?? []).map((o) => ({ name: o.name ?? "", type: tensorTypeOf(o.type, where) }));
+    const inputs: Record<string, string[]> = {};
+    for (const [key, arg] of Object.entries(op.inputs ?? {})) {
+      inputs[key] = (arg.arguments ?? []).map((b) => {
+        if (b.name === undefined || b.name === null || b.name === "") fail(`${where}: input ${key} binds an inline value; only names are supported`);
+        return b.name;
+      });
+    }
+    const result: MilOperation = { type: op.type ?? "", name, inputs, outputs };
+    if (op.type === "const") result.value = constValue(op.attributes?.val, where, weights, blobs);
+    return result;
+  });
+
+  const program: MilProgram = {
+    main: {
+      inputs: (main.inputs ?? []).map((i) => ({ name: i.name ?? "", type: tensorTypeOf(i.type, `function input ${i.name}`) })),
+      opset,
+      operations,
+      outputs: [...(block.outputs ?? [])],
+    },
+  };
+
+  const userDefined: Record<string, string> = { ...(proto.description?.metadata?.userDefined ?? {}) };
+  let inputs: IOEntry[];
+  let outputs: IOEntry[];
+  const ioJson = userDefined[IO_METADATA_KEY];
+  if (ioJson) {
+    try {
+      ({ inputs, outputs } = JSON.parse(ioJson) as { inputs: IOEntry[]; outputs: IOEntry[] });
+    } catch {
+      fail(`metadata ${IO_METADATA_KEY} is not valid JSON`);
+    }
+  } else {
+    const fromDescription = (f: CoreML.Specification.FeatureDescription.$Properties): IOEntry => {
+      const t = f.type?.multiArrayType;
+      if (!t) fail(`feature ${f.name} is not a multi-array`);
+      const dt = ARRAY_TYPES[t.dataType ?? 0];
+      if (!dt || dt === "float64") fail(`feature ${f.name} has unsupported array dataType ${t.dataType}`);
+      const shape = (t.shape ?? []).map(Number);
+      return { name: f.name ?? "", coremlName: f.name ?? "", dataType: dt, shape, coremlDataType: dt, coremlShape: shape };
+    };
+    inputs = (proto.description?.input ?? []).map(fromDescription);
+    outputs = (proto.description?.output ?? []).map(fromDescription);
+  }
+  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, userDefined, proto, blobs };
+}

@@ -1,0 +1,172 @@
+// MIL blob storage, version 2 (weights/weight.bin), as Core ML's reader expects it
+// (docs/coreml-format.md): a 64-byte storage header, then per blob a 64-byte metadata record
+// (sentinel 0xDEADBEEF) at a multiple of 64 followed by the data. All integers little-endian.
+//
+// The file is kept as a list of parts — headers, references to the constants' own bytes, and
+// zero padding — and is never concatenated unless a caller asks (zero copy).
+import { PackageFormatError } from "../graph/errors.js";
+import type { MilDataType } from "../mil/program.js";
+
+export const BLOB_STORAGE_VERSION = 2;
+export const BLOB_SENTINEL = 0xdeadbeef;
+export const BLOB_ALIGNMENT = 64;
+export const BLOB_HEADER_SIZE = 64;
+export const BLOB_METADATA_SIZE = 64;
+
+/** Blob dataType codes. */
+export const BLOB_DATA_TYPE_CODES: Partial<Record<MilDataType, number>> = {
+  fp16: 1, fp32: 2, uint8: 3, int8: 4, int16: 6, uint16: 7, int4: 8, uint4: 11, int32: 14, uint32: 15,
+};
+
+export const BLOB_CODE_TO_DATA_TYPE: Record<number, MilDataType> = Object.fromEntries(
+  Object.entries(BLOB_DATA_TYPE_CODES).map(([k, v]) => [v, k as MilDataType]),
+);
+
+/** Minimum iOS version that reads a blob of this dtype. */
+export function blobMinIOS(dataType: MilDataType): number | undefined {
+  switch (dataType) {
+    case "fp16": case "fp32": case "uint8": case "int8": return 15;
+    case "int32": case "uint32": case "int16": case "uint16": case "int4": case "uint4": return 18;
+    default: return undefined;
+  }
+}
+
+/** coremltools' rule: a const goes to the blob file when it has ≥ 10 elements and a blob dtype the target reads. */
+export const BLOB_MIN_ELEMENTS = 10;
+
+export function isBlobEligible(dataType: MilDataType, elementCount: number, ios: number): boolean {
+  const min = blobMinIOS(dataType);
+  return min !== undefined && ios >= min && elementCount >= BLOB_MIN_ELEMENTS;
+}
+
+const ZERO_PAD = new Uint8Array(BLOB_ALIGNMENT);
+
+interface BlobEntry {
+  offset: number;
+  code: number;
+  data: Uint8Array;
+  paddingBits: number;
+}
+
+export class WeightBlobWriter {
+  private readonly entries: BlobEntry[] = [];
+  /** For de-duplication: entries by (code, byte length). */
+  private readonly byKey = new Map<string, BlobEntry[]>();
+  private end = BLOB_HEADER_SIZE;
+
+  /**
+   * Adds a blob and returns its metadata offset (what BlobFileValue.offset holds). Identical
+   * bytes of the same dtype are stored once. `data` is referenced, not copied.
+   */
+  add(dataType: MilDataType, data: Uint8Array, paddingBits = 0): number {
+    const code = BLOB_DATA_TYPE_CODES[dataType];
+    if (code === undefined) throw new Error(`internal: ${dataType} cannot be stored in a weight blob`);
+    const key = `${code}:${data.byteLength}:${paddingBits}`;
+    const same = this.byKey.get(key);
+    if (same) {
+      for (const e of same) if (e.data === data || bytesEqual(e.data, data)) return e.offset;
+    }
+    const offset = alignUp(this.end);
+    const entry: BlobEntry = { offset, code, data, paddingBits };
+    this.entries.push(entry);
+    if (same) same.push(entry); else this.byKey.set(key, [entry]);
+    this.end = offset + BLOB_METADATA_SIZE + data.byteLength;
+    return offset;
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /** Total bytes; the file ends right after the last blob's data. */
+  get byteLength(): number {
+    return this.entries.length ? this.end : BLOB_HEADER_SIZE;
+  }
+
+  /** The file as parts, in order: header, then per blob [padding], metadata, data. */
+  parts(): Uint8Array[] {
+    const parts: Uint8Array[] = [];
+    const header = new Uint8Array(BLOB_HEADER_SIZE);
+    const hv = new DataView(header.buffer);
+    hv.setUint32(0, this.entries.length, true);
+    hv.setUint32(4, BLOB_STORAGE_VERSION, true);
+    parts.push(header);
+    let pos = BLOB_HEADER_SIZE;
+    for (const e of this.entries) {
+      if (e.offset > pos) parts.push(ZERO_PAD.subarray(0, e.offset - pos));
+      parts.push(encodeMetadata(e));
+      if (e.data.byteLength) parts.push(e.data);
+      pos = e.offset + BLOB_METADATA_SIZE + e.data.byteLength;
+    }
+    return parts;
+  }
+}
+
+function encodeMetadata(e: BlobEntry): Uint8Array {
+  const m = new Uint8Array(BLOB_METADATA_SIZE);
+  const v = new DataView(m.buffer);
+  v.setUint32(0, BLOB_SENTINEL, true);
+  v.setUint32(4, e.code, true);
+  v.setBigUint64(8, BigInt(e.data.byteLength), true);
+  v.setBigUint64(16, BigInt(e.offset + BLOB_METADATA_SIZE), true);
+  v.setBigUint64(24, BigInt(e.paddingBits), true);
+  return m;
+}
+
+export function alignUp(n: number, a = BLOB_ALIGNMENT): number {
+  return Math.ceil(n / a) * a;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  // Compare 4 bytes at a time where both views are aligned; else byte by byte.
+  const n = a.byteLength;
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const a32 = new Uint32Array(a.buffer, a.byteOffset, n >> 2);
+    const b32 = new Uint32Array(b.buffer, b.byteOffset, n >> 2);
+    for (let k = 0; k < a32.length; k++) if (a32[k] !== b32[k]) return false;
+    i = a32.length * 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// ------------------------------------------------------------------ reading
+
+export interface BlobRecord {
+  offset: number;
+  dataType: MilDataType;
+  sizeInBytes: number;
+  dataOffset: number;
+  paddingBits: number;
+}
+
+/** Parses and validates a whole weight.bin: version, count, sentinels, offsets, sizes. */
+export function readWeightBlob(bytes: Uint8Array): Map<number, BlobRecord> {
+  const fail = (msg: string): never => { throw new PackageFormatError(`weight.bin: ${msg}`, { rule: "weight-blob" }); };
+  if (bytes.byteLength < BLOB_HEADER_SIZE) fail(`file of ${bytes.byteLength} bytes is shorter than the 64-byte storage header`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = dv.getUint32(0, true);
+  const version = dv.getUint32(4, true);
+  if (version !== BLOB_STORAGE_VERSION) fail(`storage version ${version}, expected ${BLOB_STORAGE_VERSION}`);
+  const records = new Map<number, BlobRecord>();
+  let pos = BLOB_HEADER_SIZE;
+  for (let i = 0; i < count; i++) {
+    pos = alignUp(pos);
+    if (pos + BLOB_METADATA_SIZE > bytes.byteLength) fail(`blob ${i} metadata at ${pos} runs past the end of the file (${bytes.byteLength} bytes)`);
+    const sentinel = dv.getUint32(pos, true);
+    if (sentinel !== BLOB_SENTINEL) fail(`blob ${i} at ${pos}: sentinel 0x${sentinel.toString(16)}, expected 0xdeadbeef`);
+    const code = dv.getUint32(pos + 4, true);
+    const dataType = BLOB_CODE_TO_DATA_TYPE[code];
+    if (!dataType) fail(`blob ${i} at ${pos}: unknown dataType code ${code}`);
+    const size = Number(dv.getBigUint64(pos + 8, true));
+    const dataOffset = Number(dv.getBigUint64(pos + 16, true));
+    const paddingBits = Number(dv.getBigUint64(pos + 24, true));
+    if (dataOffset !== pos + BLOB_METADATA_SIZE) fail(`blob ${i} at ${pos}: data offset ${dataOffset}, expected ${pos + BLOB_METADATA_SIZE}`);
+    if (dataOffset + size > bytes.byteLength) fail(`blob ${i} at ${pos}: ${size} data bytes run past the end of the file`);
+    records.set(pos, { offset: pos, dataType, sizeInBytes: size, dataOffset, paddingBits });
+    pos = dataOffset + size;
+  }
+  return records;
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { MLGraphBuilder } from "../../src/graph/builder.js";
+import { UnsupportedError } from "../../src/graph/errors.js";
+import { lowerGraph } from "../../src/lowering/lower-graph.js";
+import type { MilOperation } from "../../src/mil/program.js";
+
+const f32 = (shape: number[]) => ({ dataType: "float32" as const, shape });
+
+function ops(build: (b: MLGraphBuilder) => Record<string, ReturnType<MLGraphBuilder["add"]>>, target?: "ios15" | "ios16" | "ios17" | "ios18") {
+  const b = new MLGraphBuilder();
+  const lowered = lowerGraph(b.buildSync(build(b)), { target });
+  return { lowered, ops: lowered.program.main.operations.filter((o) => o.type !== "const"), all: lowered.program.main.operations };
+}
+
+function constOf(all: readonly MilOperation[], name: string) {
+  const op = all.find((o) => o.type === "const" && o.outputs[0].name === name)!;
+  return op.value!;
+}
+
+describe("lowering emits MIL", () => {
+  it("add → add(x, y) with the graph names kept", () => {
+    const { ops: o, lowered } = ops((b) => ({ sum: b.add(b.input("a", f32([2, 3])), b.input("b", f32([3]))) }));
+    expect(o.map((x) => x.type)).toEqual(["add"]);
+    expect(o[0].inputs).toEqual({ x: ["a"], y: ["b"] });
+    expect(o[0].outputs[0]).toEqual({ name: "sum", type: { dataType: "fp32", shape: [2, 3] } });
+    expect(lowered.program.main.outputs).toEqual(["sum"]);
+  });
+
+  it("comparisons produce bool and are cast to int32 for WebNN's uint8", () => {
+    const { ops: o, lowered } = ops((b) => ({ out: b.greater(b.input("a", f32([4])), b.input("b", f32([4]))) }));
+    expect(o.map((x) => x.type)).toEqual(["greater", "cast"]);
+    expect(o[0].outputs[0].type.dataType).toBe("bool");
+    expect(lowered.outputs[0]).toMatchObject({ dataType: "uint8", coremlDataType: "int32" });
+  });
+
+  it("log and reciprocal set epsilon to 0 (MIL defaults add 1e-45 / 1e-4)", () => {
+    const { ops: o, all } = ops((b) => { const x = b.input("x", f32([2])); return { l: b.log(x), r: b.reciprocal(x) }; });
+    expect(o.map((x) => x.type)).toEqual(["log", "inverse"]);
+    for (const op of o) {
+      const eps = constOf(all, op.inputs.epsilon[0]);
+      expect(new Float32Array(eps.bytes!.slice().buffer)[0]).toBe(0);
+    }
+  });
+
+  it("conv2d nhwc/ohwi → transposes around an NCHW conv with a constant OIHW weight", () => {
+    const { ops: o, all } = ops((b) => {
+      const x = b.input("x", f32([1, 5, 5, 2]));
+      const w = b.constant(f32([3, 3, 3, 2]), new Float32Array(54).map((_, i) => i));
+      return { y: b.conv2d(x, w, { inputLayout: "nhwc", filterLayout: "ohwi", padding: [1, 1, 1, 1] }) };
+    });
+    expect(o.map((x) => x.type)).toEqual(["transpose", "conv", "transpose"]);
+    const w = constOf(all, o[1].inputs.weight[0]);
+    expect(w.type.shape).toEqual([3, 2, 3, 3]);
+    const data = new Float32Array(w.bytes!.slice().buffer);
+    // oihw[o][i][h][w] = ohwi[o][h][w][i]
+    expect(data[0 * 18 + 1 * 9 + 2 * 3 + 1]).toBe(0 * 18 + 2 * 6 + 1 * 2 + 1);
+    expect(constOf(all, o[1].inputs.pad_type[0]).strings).toEqual(["custom"]);
+    expect(Array.from(new Int32Array(constOf(all, o[1].inputs.pad[0]).bytes!.slice().buffer))).toEqual([1, 1, 1, 1]);
+  });
+
+  it("expand → reshape + tile", () => {
+    const { ops: o, all } = ops((b) => ({ y: b.expand(b.input("x", f32([3])), [2, 3]) }));
+    expect(o.map((x) => x.type)).toEqual(["reshape", "tile"]);
+    expect(Array.from(new Int32Array(constOf(all, o[1].inputs.reps[0]).bytes!.slice().buffer))).toEqual([2, 1]);
+  });
+
+  it("reductions pass axes and keep_dims; empty axes reduce nothing", () => {
+    const a = ops((b) => ({ y: b.reduceSum(b.input("x", f32([2, 3])), { axes: [1], keepDimensions: true }) }));
+    expect(a.ops.map((x) => x.type)).toEqual(["reduce_sum"]);
+    expect(a.ops[0].outputs[0].type.shape).toEqual([2, 1]);
+    const e = ops((b) => ({ y: b.reduceL1(b.input("x", f32([2, 3])), { axes: [] }) }));
+    expect(e.ops.map((x) => x.type)).toEqual(["abs"]);
+  });
+
+  it("cast to uint8 wraps with mod; uint32 → float fixes values ≥ 2^31", () => {
+    const a = ops((b) => ({ y: b.cast(b.input("x", f32([2])), "uint8") }));
+    expect(a.ops.map((x) => x.type)).toEqual(["cast", "mod"]);
+    const c = ops((b) => ({ y: b.cast(b.input("x", { dataType: "uint32", shape: [2] }), "float32") }));
+    expect(c.ops.map((x) => x.type)).toEqual(["cast", "less", "add", "select"]);
+  });
+
+  it("float16 model inputs/outputs: native from iOS 16, cast through float32 on iOS 15", () => {
+    const graph = (b: MLGraphBuilder) => ({ y: b.relu(b.input("x", { dataType: "float16", shape: [2] })) });
+    const ios16 = ops(graph, "ios16");
+    expect(ios16.lowered.inputs[0].coremlDataType).toBe("float16");
+    expect(ios16.ops.map((x) => x.type)).toEqual(["relu"]);
+    const ios15 = ops(graph, "ios15");
+    expect(ios15.lowered.inputs[0].coremlDataType).toBe("float32");
+    expect(ios15.ops.map((x) => x.type)).toEqual(["cast", "relu", "cast"]);
+  });
+
+  it("scalars cross the boundary as [1]", () => {
+    const { ops: o, lowered } = ops((b) => ({ y: b.abs(b.input("x", f32([]))) }));
+    expect(lowered.inputs[0]).toMatchObject({ shape: [], coremlShape: [1] });
+    expect(o.map((x) => x.type)).toEqual(["reshape", "abs", "reshape"]);
+  });
+
+  it("an output that is an input, a constant, or shared by two outputs gets an identity", () => {
+    const b = new MLGraphBuilder();
+    const x = b.input("x", f32([2]));
+    const r = b.relu(x);
+    const lowered = lowerGraph(b.buildSync({ first: r, second: r }));
+    const o = lowered.program.main.operations.filter((op) => op.type !== "const");
+    expect(o.map((op) => op.type)).toEqual(["relu", "identity"]);
+    expect(lowered.program.main.outputs).toEqual(["first", "second"]);
+    expect(o[1].inputs.x).toEqual(["first"]);
+  });
+
+  it("conv_transpose with a computed filter needs iOS 17", () => {
+    const b = new MLGraphBuilder();
+    const y = b.convTranspose2d(b.input("x", f32([1, 2, 3, 3])), b.input("w", f32([2, 2, 3, 3])));
+    const g = b.buildSync({ y });
+    expect(() => lowerGraph(g, { target: "ios16" })).toThrow(UnsupportedError);
+    expect(() => lowerGraph(g, { target: "ios17" })).not.toThrow();
+  });
+});
+
+describe("name mapping", () => {
+  it("keeps valid identifiers, sanitizes the rest, keeps names unique, and records the mapping", () => {
+    const b = new MLGraphBuilder();
+    const x = b.input("my input:0", f32([2]));
+    const y = b.input("my_input_0", f32([2]));
+    const z = b.input("9lives", f32([2]));
+    const lowered = lowerGraph(b.buildSync({ "out/put": b.add(b.add(x, y), z), valid_name: b.sub(x, y) }));
+    const names = lowered.inputs.map((e) => [e.name, e.coremlName]);
+    expect(names).toEqual([["my input:0", "my_input_0_1"], ["my_input_0", "my_input_0"], ["9lives", "_9lives"]]);
+    expect(lowered.outputs.map((e) => e.coremlName)).toEqual(["out_put", "valid_name"]);
+    for (const op of lowered.program.main.operations) {
+      for (const o of op.outputs) expect(o.name).toMatch(/^[A-Za-z_][A-Za-z0-9_@]*$/);
+    }
+    const all = lowered.program.main.operations.flatMap((o) => o.outputs.map((x) => x.name));
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
