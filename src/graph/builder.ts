@@ -66,9 +66,7 @@ export class MLGraphBuilder {
     const outs: NamedOperand[] = [];
     for (const [name, operand] of Object.entries(outputs)) {
       this.own(operand, { operator: "build", operand: name });
-      if (operand.kind !== "output") {
-        fail({ operator: "build", operand: name }, "output-kind", "an output must be produced by an operator, not be an input or constant (WebNN rule); use identity()");
-      }
+      // An output may be a graph input or a constant: the converter passes it through an identity.
       outs.push({ name, operand });
     }
     // Reachable nodes, in topological (creation) order.
@@ -127,7 +125,7 @@ export class MLGraphBuilder {
     return outputs;
   }
 
-  private where(operator: string, options?: Opts): Where {
+  private at(operator: string, options?: Opts): Where {
     const label = options && typeof options.label === "string" ? options.label : undefined;
     return { operator, operand: label };
   }
@@ -135,7 +133,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- element-wise binary
 
   private binary(op: string, a: MLOperand, b: MLOperand, options: Opts, outType?: MLOperandDataType, allowed: readonly string[] = ANY): MLOperand {
-    const where = this.where(op, options);
+    const where = this.at(op, options);
     this.own(a, where, "a"); this.own(b, where, "b");
     readOptions(options, where);
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
@@ -165,7 +163,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- element-wise unary
 
   private unary(op: string, input: MLOperand, options: Opts, allowed: readonly string[], attributes: Record<string, unknown> = {}, outType?: MLOperandDataType): MLOperand {
-    const where = this.where(op, options);
+    const where = this.at(op, options);
     this.own(input, where);
     checkDataType(input, allowed, where);
     return this.node(op, { input }, attributes, [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
@@ -193,28 +191,28 @@ export class MLGraphBuilder {
   softplus(input: MLOperand, options?: Opts) { return this.unary("softplus", input, options, FLOATS); }
 
   elu(input: MLOperand, options?: Opts) {
-    const where = this.where("elu", options); const o = readOptions(options, where);
+    const where = this.at("elu", options); const o = readOptions(options, where);
     const alpha = optNumber(o, "alpha", 1, where);
     return this.unary("elu", input, options, FLOATS, { alpha });
   }
 
   leakyRelu(input: MLOperand, options?: Opts) {
-    const where = this.where("leakyRelu", options); const o = readOptions(options, where);
+    const where = this.at("leakyRelu", options); const o = readOptions(options, where);
     return this.unary("leakyRelu", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.01, where) });
   }
 
   hardSigmoid(input: MLOperand, options?: Opts) {
-    const where = this.where("hardSigmoid", options); const o = readOptions(options, where);
+    const where = this.at("hardSigmoid", options); const o = readOptions(options, where);
     return this.unary("hardSigmoid", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.2, where), beta: optNumber(o, "beta", 0.5, where) });
   }
 
   linear(input: MLOperand, options?: Opts) {
-    const where = this.where("linear", options); const o = readOptions(options, where);
+    const where = this.at("linear", options); const o = readOptions(options, where);
     return this.unary("linear", input, options, FLOATS, { alpha: optNumber(o, "alpha", 1, where), beta: optNumber(o, "beta", 0, where) });
   }
 
   clamp(input: MLOperand, options?: Opts) {
-    const where = this.where("clamp", options); const o = readOptions(options, where);
+    const where = this.at("clamp", options); const o = readOptions(options, where);
     // A NaN bound bounds nothing (WPT "minValue as NaN").
     let minValue = optNumber(o, "minValue", -Infinity, where);
     let maxValue = optNumber(o, "maxValue", Infinity, where);
@@ -225,14 +223,14 @@ export class MLGraphBuilder {
   }
 
   cast(input: MLOperand, type: MLOperandDataType, options?: Opts) {
-    const where = this.where("cast", options);
+    const where = this.at("cast", options);
     this.own(input, where);
     if (typeof type !== "string" || !ANY.includes(type)) fail(where, "argument-type", `cast type ${JSON.stringify(type)} is not an MLOperandDataType`);
     return this.node("cast", { input }, { type }, [{ dataType: type, shape: input.shape }], options?.label)[0];
   }
 
   softmax(input: MLOperand, axis: number, options?: Opts) {
-    const where = this.where("softmax", options);
+    const where = this.at("softmax", options);
     this.own(input, where);
     checkDataType(input, FLOATS, where);
     const ax = uintScalar(axis, "axis", where);
@@ -243,7 +241,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- reductions
 
   private reduce(op: string, input: MLOperand, options: Opts, allowed: readonly string[]): MLOperand {
-    const where = this.where(op, options); const o = readOptions(options, where);
+    const where = this.at(op, options); const o = readOptions(options, where);
     this.own(input, where);
     checkDataType(input, allowed, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()], where)!;
@@ -269,7 +267,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- shape and layout
 
   reshape(input: MLOperand, newShape: number[], options?: Opts) {
-    const where = this.where("reshape", options);
+    const where = this.at("reshape", options);
     this.own(input, where);
     const shape = uintArray(newShape, "newShape", where);
     checkShape(shape, where);
@@ -280,7 +278,7 @@ export class MLGraphBuilder {
   }
 
   expand(input: MLOperand, newShape: number[], options?: Opts) {
-    const where = this.where("expand", options);
+    const where = this.at("expand", options);
     this.own(input, where);
     const target = uintArray(newShape, "newShape", where);
     checkShape(target, where);
@@ -289,7 +287,7 @@ export class MLGraphBuilder {
   }
 
   transpose(input: MLOperand, options?: Opts) {
-    const where = this.where("transpose", options); const o = readOptions(options, where);
+    const where = this.at("transpose", options); const o = readOptions(options, where);
     this.own(input, where);
     const permutation = optUintArray(o, "permutation", [...input.shape.keys()].reverse(), where, input.rank)!;
     checkAxes(permutation, input.rank, where, "permutation");
@@ -297,7 +295,7 @@ export class MLGraphBuilder {
   }
 
   concat(inputs: MLOperand[], axis: number, options?: Opts) {
-    const where = this.where("concat", options);
+    const where = this.at("concat", options);
     if (!Array.isArray(inputs) || inputs.length === 0) fail(where, "argument-type", "inputs must be a non-empty array of operands");
     inputs.forEach((x, i) => this.own(x, where, `inputs[${i}]`));
     const first = inputs[0];
@@ -316,7 +314,7 @@ export class MLGraphBuilder {
   }
 
   split(input: MLOperand, splits: number | number[], options?: Opts): MLOperand[] {
-    const where = this.where("split", options); const o = readOptions(options, where);
+    const where = this.at("split", options); const o = readOptions(options, where);
     this.own(input, where);
     const axis = optNumber(o, "axis", 0, where);
     if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
@@ -337,7 +335,7 @@ export class MLGraphBuilder {
   }
 
   slice(input: MLOperand, starts: number[], sizes: number[], options?: Opts) {
-    const where = this.where("slice", options); const o = readOptions(options, where);
+    const where = this.at("slice", options); const o = readOptions(options, where);
     this.own(input, where);
     const st = uintArray(starts, "starts", where, input.rank);
     const sz = uintArray(sizes, "sizes", where, input.rank);
@@ -353,7 +351,7 @@ export class MLGraphBuilder {
   }
 
   gather(input: MLOperand, indices: MLOperand, options?: Opts) {
-    const where = this.where("gather", options); const o = readOptions(options, where);
+    const where = this.at("gather", options); const o = readOptions(options, where);
     this.own(input, where); this.own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
     const axis = optNumber(o, "axis", 0, where);
@@ -365,7 +363,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- linear algebra
 
   matmul(a: MLOperand, b: MLOperand, options?: Opts) {
-    const where = this.where("matmul", options);
+    const where = this.at("matmul", options);
     this.own(a, where, "a"); this.own(b, where, "b");
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
     checkDataType(a, ["float32", "float16", "int32"], where, "a");
@@ -380,7 +378,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- convolution
 
   conv2d(input: MLOperand, filter: MLOperand, options?: Opts) {
-    const where = this.where("conv2d", options); const o = readOptions(options, where);
+    const where = this.at("conv2d", options); const o = readOptions(options, where);
     this.own(input, where); this.own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
     if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
@@ -414,7 +412,7 @@ export class MLGraphBuilder {
   }
 
   convTranspose2d(input: MLOperand, filter: MLOperand, options?: Opts) {
-    const where = this.where("convTranspose2d", options); const o = readOptions(options, where);
+    const where = this.at("convTranspose2d", options); const o = readOptions(options, where);
     this.own(input, where); this.own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
     if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
@@ -470,7 +468,7 @@ export class MLGraphBuilder {
   // ---------------------------------------------------------------- normalization
 
   batchNormalization(input: MLOperand, mean: MLOperand, variance: MLOperand, options?: Opts) {
-    const where = this.where("batchNormalization", options); const o = readOptions(options, where);
+    const where = this.at("batchNormalization", options); const o = readOptions(options, where);
     this.own(input, where); this.own(mean, where, "mean"); this.own(variance, where, "variance");
     checkDataType(input, FLOATS, where);
     const axis = optNumber(o, "axis", 1, where);
@@ -488,7 +486,7 @@ export class MLGraphBuilder {
   }
 
   instanceNormalization(input: MLOperand, options?: Opts) {
-    const where = this.where("instanceNormalization", options); const o = readOptions(options, where);
+    const where = this.at("instanceNormalization", options); const o = readOptions(options, where);
     this.own(input, where);
     checkDataType(input, FLOATS, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
@@ -506,7 +504,7 @@ export class MLGraphBuilder {
   }
 
   layerNormalization(input: MLOperand, options?: Opts) {
-    const where = this.where("layerNormalization", options); const o = readOptions(options, where);
+    const where = this.at("layerNormalization", options); const o = readOptions(options, where);
     this.own(input, where);
     checkDataType(input, FLOATS, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()].slice(1), where)!;
@@ -521,6 +519,386 @@ export class MLGraphBuilder {
       if (!sameShape(x.shape, expected)) fail(where, "shape-mismatch", `${name} shape ${shapeToString(x.shape)} must be ${shapeToString(expected)}`);
     }
     return this.node("layerNormalization", { input, scale, bias }, { axes, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- more element-wise
+
+  sign(input: MLOperand, options?: Opts) { return this.unary("sign", input, options, SIGNED); }
+  roundEven(input: MLOperand, options?: Opts) { return this.unary("roundEven", input, options, FLOATS); }
+  gelu(input: MLOperand, options?: Opts) { return this.unary("gelu", input, options, FLOATS); }
+  isNaN(input: MLOperand, options?: Opts) { return this.unary("isNaN", input, options, FLOATS, {}, "uint8"); }
+  isInfinite(input: MLOperand, options?: Opts) { return this.unary("isInfinite", input, options, FLOATS, {}, "uint8"); }
+
+  prelu(input: MLOperand, slope: MLOperand, options?: Opts) {
+    const where = this.at("prelu", options);
+    this.own(input, where); this.own(slope, where, "slope");
+    checkDataType(input, ["float32", "float16", "int32", "int64", "int8"], where);
+    if (slope.dataType !== input.dataType) fail(where, "data-type-mismatch", `slope is ${slope.dataType}, input is ${input.dataType}`);
+    const shape = broadcastShapes(input.shape, slope.shape, where);
+    if (!sameShape(shape, input.shape)) fail(where, "broadcast", `slope shape ${shapeToString(slope.shape)} must broadcast to input shape ${shapeToString(input.shape)}`);
+    return this.node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  where(condition: MLOperand, trueValue: MLOperand, falseValue: MLOperand, options?: Opts) {
+    const where = this.at("where", options);
+    this.own(condition, where, "condition"); this.own(trueValue, where, "trueValue"); this.own(falseValue, where, "falseValue");
+    checkDataType(condition, ["uint8"], where, "condition");
+    if (trueValue.dataType !== falseValue.dataType) fail(where, "data-type-mismatch", `trueValue is ${trueValue.dataType}, falseValue is ${falseValue.dataType}`);
+    const shape = broadcastShapes(broadcastShapes(condition.shape, trueValue.shape, where), falseValue.shape, where);
+    return this.node("where", { condition, trueValue, falseValue }, {}, [{ dataType: trueValue.dataType, shape }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- arg reductions, cumulative sum
+
+  private argReduce(op: string, input: MLOperand, axis: number, options: Opts) {
+    const where = this.at(op, options); const o = readOptions(options, where);
+    this.own(input, where);
+    const ax = uintScalar(axis, "axis", where);
+    if (ax >= input.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${input.rank}`);
+    const keepDimensions = optBoolean(o, "keepDimensions", false, where);
+    const outputDataType = optEnum(o, "outputDataType", ["int32", "int64"] as const, "int32", where);
+    const shape = keepDimensions ? input.shape.map((d, i) => (i === ax ? 1 : d)) : input.shape.filter((_, i) => i !== ax);
+    return this.node(op, { input }, { axis: ax, keepDimensions }, [{ dataType: outputDataType, shape }], options?.label)[0];
+  }
+
+  argMax(input: MLOperand, axis: number, options?: Opts) { return this.argReduce("argMax", input, axis, options); }
+  argMin(input: MLOperand, axis: number, options?: Opts) { return this.argReduce("argMin", input, axis, options); }
+
+  cumulativeSum(input: MLOperand, axis: number, options?: Opts) {
+    const where = this.at("cumulativeSum", options); const o = readOptions(options, where);
+    this.own(input, where);
+    checkDataType(input, ["float32", "float16", "int32", "uint32", "int64", "uint64"], where);
+    const ax = uintScalar(axis, "axis", where);
+    if (ax >= input.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${input.rank}`);
+    const exclusive = optBoolean(o, "exclusive", false, where);
+    const reversed = optBoolean(o, "reversed", false, where);
+    return this.node("cumulativeSum", { input }, { axis: ax, exclusive, reversed }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- data movement
+
+  tile(input: MLOperand, repetitions: number[], options?: Opts) {
+    const where = this.at("tile", options);
+    this.own(input, where);
+    const reps = uintArray(repetitions, "repetitions", where, input.rank);
+    if (reps.some((r) => r === 0)) fail(where, "option-value", "repetitions must be greater than 0");
+    return this.node("tile", { input }, { repetitions: reps }, [{ dataType: input.dataType, shape: input.shape.map((d, i) => d * reps[i]) }], options?.label)[0];
+  }
+
+  reverse(input: MLOperand, options?: Opts) {
+    const where = this.at("reverse", options); const o = readOptions(options, where);
+    this.own(input, where);
+    const axes = optUintArray(o, "axes", [...input.shape.keys()], where)!;
+    checkAxes(axes, input.rank, where);
+    return this.node("reverse", { input }, { axes }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  triangular(input: MLOperand, options?: Opts) {
+    const where = this.at("triangular", options); const o = readOptions(options, where);
+    this.own(input, where);
+    if (input.rank < 2) fail(where, "rank", "input must be at least 2-D");
+    const upper = optBoolean(o, "upper", true, where);
+    const diagonal = optNumber(o, "diagonal", 0, where);
+    if (!Number.isInteger(diagonal)) fail(where, "option-type", "diagonal must be an integer");
+    return this.node("triangular", { input }, { upper, diagonal }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  pad(input: MLOperand, beginningPadding: number[], endingPadding: number[], options?: Opts) {
+    const where = this.at("pad", options); const o = readOptions(options, where);
+    this.own(input, where);
+    const begin = uintArray(beginningPadding, "beginningPadding", where, input.rank);
+    const end = uintArray(endingPadding, "endingPadding", where, input.rank);
+    const mode = optEnum(o, "mode", ["constant", "edge", "reflection"] as const, "constant", where);
+    const value = optNumber(o, "value", 0, where);
+    if (mode === "reflection") {
+      for (let i = 0; i < input.rank; i++) {
+        if (begin[i] >= input.shape[i] || end[i] >= input.shape[i]) fail(where, "option-value", `reflection padding on dimension ${i} must be smaller than its size ${input.shape[i]}`);
+      }
+    }
+    const shape = input.shape.map((d, i) => d + begin[i] + end[i]);
+    return this.node("pad", { input }, { beginningPadding: begin, endingPadding: end, mode, value }, [{ dataType: input.dataType, shape }], options?.label)[0];
+  }
+
+  gatherElements(input: MLOperand, indices: MLOperand, options?: Opts) {
+    const where = this.at("gatherElements", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(indices, where, "indices");
+    checkDataType(indices, INDEX_TYPES, where, "indices");
+    const axis = optNumber(o, "axis", 0, where);
+    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    if (indices.rank !== input.rank || indices.shape.some((d, i) => i !== axis && d !== input.shape[i])) {
+      fail(where, "shape-mismatch", `indices shape ${shapeToString(indices.shape)} must match input shape ${shapeToString(input.shape)} except on axis ${axis}`);
+    }
+    return this.node("gatherElements", { input, indices }, { axis }, [{ dataType: input.dataType, shape: indices.shape }], options?.label)[0];
+  }
+
+  gatherND(input: MLOperand, indices: MLOperand, options?: Opts) {
+    const where = this.at("gatherND", options);
+    this.own(input, where); this.own(indices, where, "indices");
+    checkDataType(indices, INDEX_TYPES, where, "indices");
+    if (input.rank < 1 || indices.rank < 1) fail(where, "rank", "input and indices must be at least 1-D");
+    const k = indices.shape[indices.rank - 1];
+    if (k > input.rank) fail(where, "shape-mismatch", `the last dimension of indices (${k}) exceeds the input rank ${input.rank}`);
+    const shape = [...indices.shape.slice(0, -1), ...input.shape.slice(k)];
+    return this.node("gatherND", { input, indices }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
+  }
+
+  scatterElements(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
+    const where = this.at("scatterElements", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(indices, where, "indices"); this.own(updates, where, "updates");
+    checkDataType(indices, INDEX_TYPES, where, "indices");
+    if (updates.dataType !== input.dataType) fail(where, "data-type-mismatch", `updates is ${updates.dataType}, input is ${input.dataType}`);
+    const axis = optNumber(o, "axis", 0, where);
+    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    if (!sameShape(indices.shape, updates.shape)) fail(where, "shape-mismatch", "indices and updates must have the same shape");
+    if (indices.rank !== input.rank || indices.shape.some((d, i) => i !== axis && d !== input.shape[i])) {
+      fail(where, "shape-mismatch", `indices shape ${shapeToString(indices.shape)} must match input shape ${shapeToString(input.shape)} except on axis ${axis}`);
+    }
+    return this.node("scatterElements", { input, indices, updates }, { axis }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  scatterND(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
+    const where = this.at("scatterND", options);
+    this.own(input, where); this.own(indices, where, "indices"); this.own(updates, where, "updates");
+    checkDataType(indices, INDEX_TYPES, where, "indices");
+    if (updates.dataType !== input.dataType) fail(where, "data-type-mismatch", `updates is ${updates.dataType}, input is ${input.dataType}`);
+    const k = indices.shape[indices.rank - 1];
+    if (indices.rank < 1 || k > input.rank) fail(where, "shape-mismatch", `the last dimension of indices (${k}) exceeds the input rank ${input.rank}`);
+    const expected = [...indices.shape.slice(0, -1), ...input.shape.slice(k)];
+    if (!sameShape(updates.shape, expected)) fail(where, "shape-mismatch", `updates shape ${shapeToString(updates.shape)} must be ${shapeToString(expected)}`);
+    return this.node("scatterND", { input, indices, updates }, {}, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- gemm
+
+  gemm(a: MLOperand, b: MLOperand, options?: Opts) {
+    const where = this.at("gemm", options); const o = readOptions(options, where);
+    this.own(a, where, "a"); this.own(b, where, "b");
+    checkDataType(a, FLOATS, where, "a");
+    if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
+    if (a.rank !== 2 || b.rank !== 2) fail(where, "rank", "a and b must be 2-D");
+    const c = this.optOperand(o, "c", where);
+    const alpha = optNumber(o, "alpha", 1, where);
+    const beta = optNumber(o, "beta", 1, where);
+    const aTranspose = optBoolean(o, "aTranspose", false, where);
+    const bTranspose = optBoolean(o, "bTranspose", false, where);
+    const [m, k] = aTranspose ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const [k2, n] = bTranspose ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    if (k !== k2) fail(where, "shape-mismatch", `inner dimensions differ: ${k} and ${k2}`);
+    if (c) {
+      if (c.dataType !== a.dataType) fail(where, "data-type-mismatch", `c is ${c.dataType}, a is ${a.dataType}`);
+      const s = broadcastShapes(c.shape, [m, n], where);
+      if (!sameShape(s, [m, n])) fail(where, "broadcast", `c shape ${shapeToString(c.shape)} must broadcast to [${m}, ${n}]`);
+    }
+    return this.node("gemm", { a, b, c }, { alpha, beta, aTranspose, bTranspose }, [{ dataType: a.dataType, shape: [m, n] }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- pooling, resampling
+
+  private pool(op: string, input: MLOperand, options: Opts, allowed: readonly string[]) {
+    const where = this.at(op, options); const o = readOptions(options, where);
+    this.own(input, where);
+    checkDataType(input, allowed, where);
+    if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
+    const layout = optEnum(o, "layout", ["nchw", "nhwc"] as const, "nchw", where);
+    const [n, c, h, w] = layout === "nchw" ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
+    const windowDimensions = optUintArray(o, "windowDimensions", [h, w], where, 2)!;
+    const padding = optUintArray(o, "padding", [0, 0, 0, 0], where, 4)!;
+    const strides = optUintArray(o, "strides", [1, 1], where, 2)!;
+    const dilations = optUintArray(o, "dilations", [1, 1], where, 2)!;
+    const roundingType = optEnum(o, "roundingType", ["floor", "ceil"] as const, "floor", where);
+    const outputSizes = optUintArray(o, "outputSizes", undefined, where, 2);
+    if (windowDimensions.some((d) => d === 0) || strides.some((s) => s === 0) || dilations.some((d) => d === 0)) {
+      fail(where, "option-value", "windowDimensions, strides and dilations must be greater than 0");
+    }
+    const size = (i: number, round: (x: number) => number) => {
+      const eff = (windowDimensions[i] - 1) * dilations[i] + 1;
+      const inSize = (i === 0 ? h : w) + padding[2 * i] + padding[2 * i + 1];
+      if (inSize < eff) fail(where, "output-size", `window ${eff} exceeds padded input ${inSize}`);
+      return round((inSize - eff) / strides[i]) + 1;
+    };
+    let oh: number, ow: number;
+    if (outputSizes) {
+      const fl = [size(0, Math.floor), size(1, Math.floor)];
+      const ce = [size(0, Math.ceil), size(1, Math.ceil)];
+      for (let i = 0; i < 2; i++) {
+        if (outputSizes[i] !== fl[i] && outputSizes[i] !== ce[i]) fail(where, "option-value", `outputSizes[${i}] = ${outputSizes[i]} must be ${fl[i]} or ${ce[i]}`);
+      }
+      [oh, ow] = outputSizes;
+    } else {
+      const r = roundingType === "ceil" ? Math.ceil : Math.floor;
+      oh = size(0, r); ow = size(1, r);
+    }
+    const shape = layout === "nchw" ? [n, c, oh, ow] : [n, oh, ow, c];
+    return this.node(op, { input }, { windowDimensions, padding, strides, dilations, layout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
+  }
+
+  averagePool2d(input: MLOperand, options?: Opts) { return this.pool("averagePool2d", input, options, FLOATS); }
+  l2Pool2d(input: MLOperand, options?: Opts) { return this.pool("l2Pool2d", input, options, FLOATS); }
+  maxPool2d(input: MLOperand, options?: Opts) { return this.pool("maxPool2d", input, options, ["float32", "float16", "int32", "int8", "uint8"]); }
+
+  resample2d(input: MLOperand, options?: Opts) {
+    const where = this.at("resample2d", options); const o = readOptions(options, where);
+    this.own(input, where);
+    checkDataType(input, FLOATS, where);
+    if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
+    const mode = optEnum(o, "mode", ["nearest-neighbor", "linear"] as const, "nearest-neighbor", where);
+    const axes = optUintArray(o, "axes", [2, 3], where, 2)!;
+    checkAxes(axes, 4, where);
+    let scales: number[] | undefined;
+    if (o.scales !== undefined) {
+      if (!Array.isArray(o.scales) || o.scales.length !== 2 || !o.scales.every((v) => typeof v === "number" && v > 0)) fail(where, "option-type", "scales must be two positive numbers");
+      scales = o.scales as number[];
+    }
+    const sizes = optUintArray(o, "sizes", undefined, where, 2);
+    if (sizes && sizes.some((s) => s === 0)) fail(where, "option-value", "sizes must be greater than 0");
+    const out = [...input.shape];
+    axes.forEach((a, i) => { out[a] = sizes ? sizes[i] : Math.floor(input.shape[a] * (scales ? scales[i] : 1)); });
+    if (out.some((d) => d === 0)) fail(where, "output-size", `output shape ${shapeToString(out)} has a zero dimension`);
+    return this.node("resample2d", { input }, { mode, axes, scales: scales ?? axes.map((a) => out[a] / input.shape[a]), sizes: axes.map((a) => out[a]) }, [{ dataType: input.dataType, shape: out }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- quantization
+
+  private quantCheck(op: string, input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, where: Where) {
+    this.own(input, where); this.own(scale, where, "scale"); this.own(zeroPoint, where, "zeroPoint");
+    if (scale.rank !== input.rank || zeroPoint.rank !== input.rank) fail(where, "rank", `scale and zeroPoint must have the input's rank ${input.rank}`);
+    if (!sameShape(scale.shape, zeroPoint.shape)) fail(where, "shape-mismatch", "scale and zeroPoint must have the same shape");
+    scale.shape.forEach((d, i) => {
+      if (input.shape[i] % d !== 0) fail(where, "block-size", `input dimension ${i} (${input.shape[i]}) is not a multiple of the scale dimension ${d}`);
+    });
+    void op;
+  }
+
+  dequantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
+    const where = this.at("dequantizeLinear", options);
+    this.quantCheck("dequantizeLinear", input, scale, zeroPoint, where);
+    checkDataType(input, ["int4", "uint4", "int8", "uint8", "int32"], where);
+    checkDataType(scale, FLOATS, where, "scale");
+    if (zeroPoint.dataType !== input.dataType) fail(where, "data-type-mismatch", `zeroPoint is ${zeroPoint.dataType}, input is ${input.dataType}`);
+    return this.node("dequantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: scale.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  quantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
+    const where = this.at("quantizeLinear", options);
+    this.quantCheck("quantizeLinear", input, scale, zeroPoint, where);
+    checkDataType(input, FLOATS, where);
+    if (scale.dataType !== input.dataType) fail(where, "data-type-mismatch", `scale is ${scale.dataType}, input is ${input.dataType}`);
+    checkDataType(zeroPoint, ["int4", "uint4", "int8", "uint8", "int32"], where, "zeroPoint");
+    return this.node("quantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: zeroPoint.dataType, shape: input.shape }], options?.label)[0];
+  }
+
+  // ---------------------------------------------------------------- recurrent networks
+
+  private rnnOperand(o: Record<string, unknown>, key: string, shape: number[], dt: MLOperandDataType, where: Where): MLOperand | undefined {
+    const x = this.optOperand(o, key, where);
+    if (!x) return undefined;
+    if (x.dataType !== dt) fail(where, "data-type-mismatch", `${key} is ${x.dataType}, input is ${dt}`);
+    if (!sameShape(x.shape, shape)) fail(where, "shape-mismatch", `${key} shape ${shapeToString(x.shape)} must be ${shapeToString(shape)}`);
+    return x;
+  }
+
+  private activations(o: Record<string, unknown>, dflt: string[], where: Where): string[] {
+    const v = o.activations;
+    if (v === undefined) return dflt;
+    if (!Array.isArray(v) || v.length !== dflt.length || !v.every((a) => a === "relu" || a === "sigmoid" || a === "tanh")) {
+      fail(where, "option-value", `activations must be ${dflt.length} of relu, sigmoid, tanh`);
+    }
+    return [...(v as string[])];
+  }
+
+  private checkRnnCommon(where: Where, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, wShape: number[], rShape: number[]) {
+    checkDataType(input, FLOATS, where);
+    for (const [name, x, shape] of [["weight", weight, wShape], ["recurrentWeight", recurrentWeight, rShape]] as const) {
+      if (x.dataType !== input.dataType) fail(where, "data-type-mismatch", `${name} is ${x.dataType}, input is ${input.dataType}`);
+      if (!sameShape(x.shape, shape)) fail(where, "shape-mismatch", `${name} shape ${shapeToString(x.shape)} must be ${shapeToString(shape)}`);
+    }
+  }
+
+  gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
+    const where = this.at("gru", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
+    const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);
+    if (st === 0 || hs === 0) fail(where, "argument-value", "steps and hiddenSize must be greater than 0");
+    if (input.rank !== 3 || input.shape[0] !== st) fail(where, "shape-mismatch", `input must be [steps=${st}, batchSize, inputSize], got ${shapeToString(input.shape)}`);
+    const direction = optEnum(o, "direction", ["forward", "backward", "both"] as const, "forward", where);
+    const nd = direction === "both" ? 2 : 1;
+    const [, batch, inputSize] = input.shape;
+    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, 3 * hs, inputSize], [nd, 3 * hs, hs]);
+    const bias = this.rnnOperand(o, "bias", [nd, 3 * hs], input.dataType, where);
+    const recurrentBias = this.rnnOperand(o, "recurrentBias", [nd, 3 * hs], input.dataType, where);
+    const initialHiddenState = this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where);
+    const resetAfter = optBoolean(o, "resetAfter", true, where);
+    const returnSequence = optBoolean(o, "returnSequence", false, where);
+    const layout = optEnum(o, "layout", ["zrn", "rzn"] as const, "zrn", where);
+    const activations = this.activations(o, ["sigmoid", "tanh"], where);
+    const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }];
+    if (returnSequence) outs.push({ dataType: input.dataType, shape: [st, nd, batch, hs] });
+    return this.node("gru", { input, weight, recurrentWeight, bias, recurrentBias, initialHiddenState },
+      { steps: st, hiddenSize: hs, resetAfter, returnSequence, direction, layout, activations }, outs, options?.label);
+  }
+
+  gruCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, hiddenSize: number, options?: Opts): MLOperand {
+    const where = this.at("gruCell", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight"); this.own(hiddenState, where, "hiddenState");
+    const hs = uintScalar(hiddenSize, "hiddenSize", where);
+    if (hs === 0) fail(where, "argument-value", "hiddenSize must be greater than 0");
+    if (input.rank !== 2) fail(where, "rank", "input must be [batchSize, inputSize]");
+    const [batch, inputSize] = input.shape;
+    this.checkRnnCommon(where, input, weight, recurrentWeight, [3 * hs, inputSize], [3 * hs, hs]);
+    if (hiddenState.dataType !== input.dataType || !sameShape(hiddenState.shape, [batch, hs])) fail(where, "shape-mismatch", `hiddenState must be ${input.dataType} [${batch}, ${hs}]`);
+    const bias = this.rnnOperand(o, "bias", [3 * hs], input.dataType, where);
+    const recurrentBias = this.rnnOperand(o, "recurrentBias", [3 * hs], input.dataType, where);
+    const resetAfter = optBoolean(o, "resetAfter", true, where);
+    const layout = optEnum(o, "layout", ["zrn", "rzn"] as const, "zrn", where);
+    const activations = this.activations(o, ["sigmoid", "tanh"], where);
+    return this.node("gruCell", { input, weight, recurrentWeight, hiddenState, bias, recurrentBias },
+      { hiddenSize: hs, resetAfter, layout, activations }, [{ dataType: input.dataType, shape: [batch, hs] }], options?.label)[0];
+  }
+
+  lstm(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
+    const where = this.at("lstm", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
+    const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);
+    if (st === 0 || hs === 0) fail(where, "argument-value", "steps and hiddenSize must be greater than 0");
+    if (input.rank !== 3 || input.shape[0] !== st) fail(where, "shape-mismatch", `input must be [steps=${st}, batchSize, inputSize], got ${shapeToString(input.shape)}`);
+    const direction = optEnum(o, "direction", ["forward", "backward", "both"] as const, "forward", where);
+    const nd = direction === "both" ? 2 : 1;
+    const [, batch, inputSize] = input.shape;
+    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, 4 * hs, inputSize], [nd, 4 * hs, hs]);
+    const bias = this.rnnOperand(o, "bias", [nd, 4 * hs], input.dataType, where);
+    const recurrentBias = this.rnnOperand(o, "recurrentBias", [nd, 4 * hs], input.dataType, where);
+    const peepholeWeight = this.rnnOperand(o, "peepholeWeight", [nd, 3 * hs], input.dataType, where);
+    const initialHiddenState = this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where);
+    const initialCellState = this.rnnOperand(o, "initialCellState", [nd, batch, hs], input.dataType, where);
+    const returnSequence = optBoolean(o, "returnSequence", false, where);
+    const layout = optEnum(o, "layout", ["iofg", "ifgo"] as const, "iofg", where);
+    const activations = this.activations(o, ["sigmoid", "tanh", "tanh"], where);
+    const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }, { dataType: input.dataType, shape: [nd, batch, hs] }];
+    if (returnSequence) outs.push({ dataType: input.dataType, shape: [st, nd, batch, hs] });
+    return this.node("lstm", { input, weight, recurrentWeight, bias, recurrentBias, peepholeWeight, initialHiddenState, initialCellState },
+      { steps: st, hiddenSize: hs, returnSequence, direction, layout, activations }, outs, options?.label);
+  }
+
+  lstmCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, cellState: MLOperand, hiddenSize: number, options?: Opts): MLOperand[] {
+    const where = this.at("lstmCell", options); const o = readOptions(options, where);
+    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
+    this.own(hiddenState, where, "hiddenState"); this.own(cellState, where, "cellState");
+    const hs = uintScalar(hiddenSize, "hiddenSize", where);
+    if (hs === 0) fail(where, "argument-value", "hiddenSize must be greater than 0");
+    if (input.rank !== 2) fail(where, "rank", "input must be [batchSize, inputSize]");
+    const [batch, inputSize] = input.shape;
+    this.checkRnnCommon(where, input, weight, recurrentWeight, [4 * hs, inputSize], [4 * hs, hs]);
+    for (const [name, x] of [["hiddenState", hiddenState], ["cellState", cellState]] as const) {
+      if (x.dataType !== input.dataType || !sameShape(x.shape, [batch, hs])) fail(where, "shape-mismatch", `${name} must be ${input.dataType} [${batch}, ${hs}]`);
+    }
+    const bias = this.rnnOperand(o, "bias", [4 * hs], input.dataType, where);
+    const recurrentBias = this.rnnOperand(o, "recurrentBias", [4 * hs], input.dataType, where);
+    const peepholeWeight = this.rnnOperand(o, "peepholeWeight", [3 * hs], input.dataType, where);
+    const layout = optEnum(o, "layout", ["iofg", "ifgo"] as const, "iofg", where);
+    const activations = this.activations(o, ["sigmoid", "tanh", "tanh"], where);
+    const out = { dataType: input.dataType, shape: [batch, hs] };
+    return this.node("lstmCell", { input, weight, recurrentWeight, hiddenState, cellState, bias, recurrentBias, peepholeWeight },
+      { hiddenSize: hs, layout, activations }, [out, out], options?.label);
   }
 }
 

@@ -496,7 +496,7 @@ const OP_SPECS: Record<string, OpSpec> = {
 };
 
 /** Builder methods that are not graph operators (or are internal helpers). */
-const NOT_OPERATORS = new Set(["constructor", "input", "build", "buildSync", "own", "optOperand", "node", "where", "binary", "unary", "reduce"]);
+const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync", "own", "optOperand", "node", "at", "binary", "unary", "reduce", "argReduce", "pool", "quantCheck", "rnnOperand", "activations", "checkRnnCommon"]);
 
 /** Option keys consumed as method-level arguments (not passed on as options). */
 const CONSUMED_OPTIONS: Record<string, readonly string[]> = {
@@ -509,7 +509,7 @@ const CONSUMED_OPTIONS: Record<string, readonly string[]> = {
   split: ["splits"],
 };
 
-function builderMethodNames(): Set<string> {
+export function builderOperatorNames(): Set<string> {
   return new Set(Object.getOwnPropertyNames(MLGraphBuilder.prototype).filter((k) => !NOT_OPERATORS.has(k)));
 }
 
@@ -544,7 +544,7 @@ export function buildGraphFromDocument(doc: GraphJsonDocument, sources: GraphJso
   if (weights !== undefined && !(weights instanceof Uint8Array)) {
     weightsError(`the weights file must be given as a Uint8Array, got ${describeJson(weights)}`, "weights-type");
   }
-  const methods = builderMethodNames();
+  const methods = builderOperatorNames();
 
   // ---- names: inputs, constants, node results
   const defined = new Map<string, string>(); // name → what defines it (for messages)

@@ -90,12 +90,4 @@ function convTranspose2d(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], y);
 }
 
-function matmul(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(node.inputs.a as MLOperand);
-  const y = ctx.get(node.inputs.b as MLOperand);
-  ctx.set(node.outputs[0], ctx.op("matmul", {
-    x, y, transpose_x: ctx.bool(false, "transpose_x"), transpose_y: ctx.bool(false, "transpose_y"),
-  }, tensorType(x.type.dataType, node.outputs[0].shape)));
-}
-
-export const convolutionLowerings: LoweringTable = { conv2d, convTranspose2d, matmul };
+export const convolutionLowerings: LoweringTable = { conv2d, convTranspose2d };

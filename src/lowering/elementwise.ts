@@ -219,6 +219,43 @@ function wrapInteger(ctx: LoweringContext, x: MilValue, to: MLOperandDataType): 
   return ctx.binary("sub", wrapped, ctx.scalar("int32", m / 2, "half_range"));
 }
 
+
+// ---------------------------------------------------------------- more element-wise
+
+function gelu(node: GraphNode, ctx: LoweringContext) {
+  // WebNN gelu is the exact form x * 0.5 * (1 + erf(x / sqrt(2))): MIL gelu mode EXACT.
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.unary("gelu", x, { mode: ctx.str("EXACT", "mode") }));
+}
+
+function isNaN(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  ctx.set(node.outputs[0], ctx.cast(ctx.binary("not_equal", x, x, "bool"), "int32"));
+}
+
+function isInfinite(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const inf = ctx.binary("equal", ctx.unary("abs", x), ctx.scalar(x.type.dataType, Infinity, "inf"), "bool");
+  ctx.set(node.outputs[0], ctx.cast(inf, "int32"));
+}
+
+/** prelu: x where x >= 0, else slope * x (slope broadcasts). Works for floats and int32. */
+function prelu(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const slope = ctx.get(input(node, "slope"));
+  const nonNegative = ctx.binary("greater_equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
+  const scaled = ctx.binary("mul", x, slope);
+  ctx.set(node.outputs[0], ctx.op("select", { cond: nonNegative, a: x, b: scaled }, tensorType(x.type.dataType, node.outputs[0].shape)));
+}
+
+/** where: condition (uint8) != 0 selects trueValue, else falseValue; all three broadcast. */
+function where(node: GraphNode, ctx: LoweringContext) {
+  const cond = toBool(ctx, ctx.get(input(node, "condition")));
+  const a = ctx.get(input(node, "trueValue"));
+  const b = ctx.get(input(node, "falseValue"));
+  ctx.set(node.outputs[0], ctx.op("select", { cond, a, b }, tensorType(a.type.dataType, node.outputs[0].shape)));
+}
+
 export const elementwiseLowerings: LoweringTable = {
   add: binaryLowering("add"),
   sub: binaryLowering("sub"),
@@ -263,6 +300,14 @@ export const elementwiseLowerings: LoweringTable = {
   softmax,
   clamp,
   cast,
+  sign: unaryLowering("sign"),
+  // MIL round rounds half to even (coremltools: "0.5 is rounded to 0", np.round).
+  roundEven: unaryLowering("round"),
+  gelu,
+  isNaN,
+  isInfinite,
+  prelu,
+  where,
 };
 
 export { tensorType };

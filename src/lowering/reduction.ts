@@ -47,3 +47,27 @@ export const reductionLowerings: LoweringTable = {
   reduceLogSumExp: reduction("reduce_log_sum_exp"),
   reduceSumSquare: reduction("reduce_sum_square"),
 };
+
+function argReduction(milOp: string) {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const x = ctx.get(node.inputs.input as MLOperand);
+    const { axis, keepDimensions } = node.attributes as { axis: number; keepDimensions: boolean };
+    ctx.set(node.outputs[0], ctx.op(milOp, {
+      x, axis: ctx.int(axis, "axis"), keep_dims: ctx.bool(keepDimensions, "keep_dims"),
+    }, tensorType("int32", node.outputs[0].shape)));
+  };
+}
+
+function cumulativeSum(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input as MLOperand);
+  const { axis, exclusive, reversed } = node.attributes as { axis: number; exclusive: boolean; reversed: boolean };
+  ctx.set(node.outputs[0], ctx.op("cumsum", {
+    x, axis: ctx.int(axis, "axis"), exclusive: ctx.bool(exclusive, "exclusive"), reverse: ctx.bool(reversed, "reverse"),
+  }, x.type));
+}
+
+export const indexReductionLowerings: LoweringTable = {
+  argMax: argReduction("reduce_argmax"),
+  argMin: argReduction("reduce_argmin"),
+  cumulativeSum,
+};

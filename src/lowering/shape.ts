@@ -4,6 +4,7 @@ import { elementCountOf } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import { sameShape, type LoweringContext } from "./context.js";
 import type { LoweringTable } from "./table.js";
+import type { MilDataType } from "../mil/program.js";
 import { readAll } from "./tensor-data.js";
 
 const input = (node: GraphNode, key = "input") => node.inputs[key] as MLOperand;
@@ -76,27 +77,149 @@ function slice(node: GraphNode, ctx: LoweringContext) {
 }
 
 /**
- * gather. WebNN indices may be negative (counted from the end) and out-of-range indices are
- * clamped (the spec leaves them implementation-defined; clamping never reads out of bounds).
+ * Index normalization shared by the gather/scatter family. WebNN indices may be negative
+ * (counted from the end); out-of-range indices are clamped (the spec leaves them
+ * implementation-defined; clamping never reads or writes out of bounds). `dims` is the size
+ * indexed: one number, or one per position of the indices' last axis (gatherND/scatterND).
  * Constant indices are normalized at conversion time; others with select/minimum/maximum.
  */
-function gather(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const indicesOperand = input(node, "indices");
-  const axis = node.attributes.axis as number;
-  const n = x.type.shape[axis];
-  let indices: MilValue;
+function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims: number | number[]): MilValue {
+  const perPosition = Array.isArray(dims);
+  const sizeAt = (i: number) => (perPosition ? (dims as number[])[i % (dims as number[]).length] : (dims as number));
   if (indicesOperand.kind === "constant" && indicesOperand.data) {
     const raw = readAll(indicesOperand.data, indicesOperand.dataType, elementCountOf(indicesOperand.shape));
-    const norm = raw.map((v) => Math.min(Math.max(v < 0 ? v + n : v, 0), n - 1));
-    indices = ctx.constant("int32", indicesOperand.shape, norm, "indices");
-  } else {
-    const idx = ctx.get(indicesOperand);
-    const isNeg = ctx.binary("less", idx, ctx.int(0, "zero"), "bool");
-    const wrapped = ctx.op("select", { cond: isNeg, a: ctx.binary("add", idx, ctx.int(n, "dim")), b: idx }, idx.type);
-    indices = ctx.binary("maximum", ctx.binary("minimum", wrapped, ctx.int(n - 1, "last")), ctx.int(0, "zero"));
+    const norm = raw.map((v, i) => { const n = sizeAt(i); return Math.min(Math.max(v < 0 ? v + n : v, 0), n - 1); });
+    return ctx.constant("int32", indicesOperand.shape, norm, "indices");
   }
+  const idx = ctx.get(indicesOperand);
+  const size = perPosition ? ctx.ints(dims as number[], "dims") : ctx.int(dims as number, "dim");
+  const last = perPosition ? ctx.ints((dims as number[]).map((d) => d - 1), "last") : ctx.int((dims as number) - 1, "last");
+  const isNeg = ctx.binary("less", idx, ctx.int(0, "zero"), "bool");
+  const wrapped = ctx.op("select", { cond: isNeg, a: ctx.binary("add", idx, size), b: idx }, idx.type);
+  return ctx.binary("maximum", ctx.binary("minimum", wrapped, last), ctx.int(0, "zero"));
+}
+
+function gather(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const axis = node.attributes.axis as number;
+  const indices = normalizedIndices(ctx, input(node, "indices"), x.type.shape[axis]);
   ctx.set(node.outputs[0], ctx.op("gather", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
-export const shapeLowerings: LoweringTable = { reshape, expand, transpose, concat, split, slice, gather };
+function gatherElements(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const axis = node.attributes.axis as number;
+  const indices = normalizedIndices(ctx, input(node, "indices"), x.type.shape[axis]);
+  ctx.set(node.outputs[0], ctx.op("gather_along_axis", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, node.outputs[0].shape)));
+}
+
+function gatherND(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const ind = input(node, "indices");
+  const k = ind.shape[ind.shape.length - 1];
+  const indices = normalizedIndices(ctx, ind, x.type.shape.slice(0, k));
+  ctx.set(node.outputs[0], ctx.op("gather_nd", { x, indices }, tensorType(x.type.dataType, node.outputs[0].shape)));
+}
+
+function scatterElements(node: GraphNode, ctx: LoweringContext) {
+  const data = ctx.get(input(node));
+  const axis = node.attributes.axis as number;
+  const indices = normalizedIndices(ctx, input(node, "indices"), data.type.shape[axis]);
+  const updates = ctx.get(input(node, "updates"));
+  ctx.set(node.outputs[0], ctx.op("scatter_along_axis", {
+    data, indices, updates, axis: ctx.int(axis, "axis"), mode: ctx.str("update", "mode"),
+  }, data.type));
+}
+
+function scatterND(node: GraphNode, ctx: LoweringContext) {
+  const data = ctx.get(input(node));
+  const ind = input(node, "indices");
+  const k = ind.shape[ind.shape.length - 1];
+  const indices = normalizedIndices(ctx, ind, data.type.shape.slice(0, k));
+  const updates = ctx.get(input(node, "updates"));
+  ctx.set(node.outputs[0], ctx.op("scatter_nd", { data, indices, updates, mode: ctx.str("update", "mode") }, data.type));
+}
+
+function tile(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const reps = node.attributes.repetitions as number[];
+  if (reps.every((r) => r === 1)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
+  ctx.set(node.outputs[0], ctx.op("tile", { x, reps: ctx.ints(reps, "reps") }, tensorType(x.type.dataType, node.outputs[0].shape)));
+}
+
+function reverse(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const axes = node.attributes.axes as number[];
+  if (axes.length === 0) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
+  ctx.set(node.outputs[0], ctx.op("reverse", { x, axes: ctx.ints(axes, "axes") }, x.type));
+}
+
+/** triangular: a constant boolean mask over the last two dimensions selects x or 0. */
+function triangular(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const { upper, diagonal } = node.attributes as { upper: boolean; diagonal: number };
+  const [h, w] = x.type.shape.slice(-2);
+  const mask = new Array<number>(h * w);
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) mask[i * w + j] = (upper ? j - i >= diagonal : j - i <= diagonal) ? 1 : 0;
+  const cond = ctx.constant("bool", [h, w], mask, "mask");
+  ctx.set(node.outputs[0], ctx.op("select", { cond, a: x, b: ctx.scalar(x.type.dataType, 0, "zero") }, x.type));
+}
+
+/**
+ * pad. Floats use MIL pad (constant on any dimension; reflect/replicate on the last two,
+ * where Core ML supports them). Other cases are built from slices and concats, exactly.
+ */
+function pad(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const { beginningPadding: begin, endingPadding: end, mode, value } = node.attributes as { beginningPadding: number[]; endingPadding: number[]; mode: string; value: number };
+  const rank = x.type.shape.length;
+  const padded = begin.map((b, i) => b > 0 || end[i] > 0);
+  if (!padded.some(Boolean)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
+  const isFloat = x.type.dataType === "fp32" || x.type.dataType === "fp16";
+  const onlyLastTwo = padded.every((p, i) => !p || i >= rank - 2);
+  if (isFloat && (mode === "constant" || onlyLastTwo)) {
+    const milMode = mode === "edge" ? "replicate" : mode === "reflection" ? "reflect" : "constant";
+    const padList = begin.flatMap((b, i) => [b, end[i]]);
+    ctx.set(node.outputs[0], ctx.op("pad", {
+      x, pad: ctx.ints(padList, "pad"), mode: ctx.str(milMode, "mode"),
+      constant_val: mode === "constant" ? ctx.scalar(x.type.dataType, value, "constant_val") : undefined,
+    }, tensorType(x.type.dataType, node.outputs[0].shape)));
+    return;
+  }
+  let y = x;
+  for (let axis = 0; axis < rank; axis++) {
+    if (!padded[axis]) continue;
+    const shape = [...y.type.shape];
+    const n = shape[axis];
+    const part = (count: number, atStart: boolean): MilValue | undefined => {
+      if (count === 0) return undefined;
+      const partShape = shape.map((d, i) => (i === axis ? count : d));
+      if (mode === "constant") return fill(ctx, y.type.dataType, partShape, value);
+      const sliceOf = (from: number, size: number) => {
+        const bgn = shape.map((_, i) => (i === axis ? from : 0));
+        const en = shape.map((d, i) => (i === axis ? from + size : d));
+        return ctx.op("slice_by_index", { x: y, begin: ctx.ints(bgn, "begin"), end: ctx.ints(en, "end") }, tensorType(y.type.dataType, shape.map((d, i) => (i === axis ? size : d))));
+      };
+      if (mode === "edge") {
+        const edge = sliceOf(atStart ? 0 : n - 1, 1);
+        return count === 1 ? edge : ctx.op("tile", { x: edge, reps: ctx.ints(shape.map((_, i) => (i === axis ? count : 1)), "reps") }, tensorType(y.type.dataType, partShape));
+      }
+      // reflection: the `count` elements next to the edge, mirrored
+      const s = sliceOf(atStart ? 1 : n - 1 - count, count);
+      return count === 1 ? s : ctx.op("reverse", { x: s, axes: ctx.ints([axis], "axes") }, s.type);
+    };
+    const pieces = [part(begin[axis], true), y, part(end[axis], false)].filter((p): p is MilValue => p !== undefined);
+    const outShape = shape.map((d, i) => (i === axis ? d + begin[axis] + end[axis] : d));
+    y = ctx.op("concat", { values: pieces, axis: ctx.int(axis, "axis"), interleave: ctx.bool(false, "interleave") }, tensorType(y.type.dataType, outShape));
+  }
+  ctx.set(node.outputs[0], y);
+}
+
+/** A constant tensor filled with one value. */
+function fill(ctx: LoweringContext, dataType: MilDataType, shape: number[], value: number): MilValue {
+  return ctx.constant(dataType, shape, new Array(elementCountOf(shape)).fill(value), "pad_value");
+}
+
+export const shapeLowerings: LoweringTable = {
+  reshape, expand, transpose, concat, split, slice, gather, gatherElements, gatherND, scatterElements, scatterND, tile, reverse, triangular, pad,
+};

@@ -1,0 +1,63 @@
+// dequantizeLinear and quantizeLinear, with scale/zeroPoint broadcasting and block-wise
+// quantization (a scale dimension that divides the input dimension covers blocks of it).
+import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { MLOperandDataType } from "../graph/types.js";
+import { tensorType, type MilValue } from "../mil/builder.js";
+import type { LoweringContext } from "./context.js";
+import type { LoweringTable } from "./table.js";
+
+/** Repeats each element of a per-block parameter so that it matches the input's shape. */
+function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number[]): MilValue {
+  let v = p;
+  for (let axis = 0; axis < target.length; axis++) {
+    const s = v.type.shape[axis];
+    const n = target[axis];
+    if (s === n || s === 1) continue;
+    const block = n / s;
+    const shape = [...v.type.shape];
+    const withBlock = [...shape.slice(0, axis + 1), 1, ...shape.slice(axis + 1)];
+    const reshaped = ctx.reshape(v, withBlock);
+    const reps = withBlock.map((_, i) => (i === axis + 1 ? block : 1));
+    const tiledShape = withBlock.map((d, i) => (i === axis + 1 ? block : d));
+    const tiled = ctx.op("tile", { x: reshaped, reps: ctx.ints(reps, "reps") }, tensorType(v.type.dataType, tiledShape));
+    v = ctx.reshape(tiled, shape.map((d, i) => (i === axis ? n : d)));
+  }
+  return v;
+}
+
+function quantRange(t: MLOperandDataType): [number, number] {
+  switch (t) {
+    case "int8": return [-128, 127];
+    case "uint8": return [0, 255];
+    case "int4": return [-8, 7];
+    case "uint4": return [0, 15];
+    default: return [-2147483648, 2147483647];
+  }
+}
+
+/** (input - zeroPoint) * scale: the subtraction is exact in int32, then one rounding. */
+function dequantizeLinear(node: GraphNode, ctx: LoweringContext) {
+  const inputOperand = node.inputs.input as MLOperand;
+  const x = ctx.get(inputOperand);
+  const scale = ctx.get(node.inputs.scale as MLOperand);
+  const zp = expandBlocks(ctx, ctx.get(node.inputs.zeroPoint as MLOperand), x.type.shape);
+  const centered = ctx.binary("sub", x, zp);
+  const asFloat = ctx.cast(centered, scale.type.dataType);
+  ctx.set(node.outputs[0], ctx.binary("mul", asFloat, expandBlocks(ctx, scale, x.type.shape)));
+}
+
+/** clamp(roundEven(input / scale) + zeroPoint, range of the output type). */
+function quantizeLinear(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input as MLOperand);
+  const zpOperand = node.inputs.zeroPoint as MLOperand;
+  const dt = x.type.dataType;
+  const scale = expandBlocks(ctx, ctx.get(node.inputs.scale as MLOperand), x.type.shape);
+  const zp = expandBlocks(ctx, ctx.get(zpOperand), x.type.shape);
+  const rounded = ctx.unary("round", ctx.binary("real_div", x, scale));
+  const shifted = ctx.binary("add", rounded, ctx.cast(zp, dt));
+  const [lo, hi] = quantRange(zpOperand.dataType);
+  const clipped = ctx.unary("clip", shifted, { alpha: ctx.scalar(dt, lo, "qmin"), beta: ctx.scalar(dt, hi, "qmax") });
+  ctx.set(node.outputs[0], ctx.cast(clipped, "int32"));
+}
+
+export const quantizationLowerings: LoweringTable = { dequantizeLinear, quantizeLinear };
