@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWptGraph, compareOutput, graphTolerance, type WptFile } from "../conformance/wpt-case.js";
 import { convertGraph } from "../convert.js";
-import type { TargetName } from "../lowering/target.js";
+import { resolveTarget, type TargetName } from "../lowering/target.js";
+import { validateProgram } from "../mil/validate.js";
 import { readPackageZip } from "../packaging/reader.js";
 import { packageToZipBytes } from "../packaging/zip.js";
 import { runPackageContents, tensorsToJson } from "../runtime/run-package.js";
@@ -40,6 +41,10 @@ async function runCase(file: string, c: WptFile["tests"][number], target: Target
   const pkg = await convertGraph(built.graph, { target, name: "Model" });
   const zip = await packageToZipBytes(pkg);
   const read = await readPackageZip(zip);
+  const issues = validateProgram(read.parsed.program, resolveTarget(target).ios);
+  if (issues.length) {
+    return { status: "failed", error: `Core ML type rules: ${issues.slice(0, 3).map((i) => `${i.opType} "${i.op}": ${i.message}`).join("; ")}` };
+  }
   const outputs = runPackageContents(read, built.inputs);
   if (emit) {
     const dir = join(emit, file.replace(/\.json$/, ""));

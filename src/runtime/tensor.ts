@@ -100,7 +100,9 @@ function expectedArrayName(dataType: MilDataType): string {
 /** Checks that `data` is the storage class of `dataType` and holds `shape`'s element count. */
 export function checkTensorStorage(t: RuntimeTensor, what: string): void {
   const want = expectedArrayName(t.dataType);
-  const got = Array.isArray(t.data) ? "Array" : (t.data as NumericData).constructor.name;
+  // The typed-array tag (not constructor.name) so subclasses such as Node's Buffer and arrays
+  // from other realms are recognized.
+  const got = Array.isArray(t.data) ? "Array" : String((t.data as NumericData)[Symbol.toStringTag] ?? typeof t.data);
   if (got !== want) {
     throw new RuntimeError(`${what}: dtype ${t.dataType} must be stored in a ${want}, got ${got}`);
   }

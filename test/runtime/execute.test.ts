@@ -3,7 +3,7 @@ import type { MilOperation } from "../../src/mil/program.js";
 import { RuntimeError } from "../../src/runtime/errors.js";
 import { executeProgram, iosVersionOfOpset } from "../../src/runtime/execute.js";
 import { kernels } from "../../src/runtime/kernels/index.js";
-import { f32, i32, program, runOp, si, str, vals } from "./helpers.js";
+import { expectClose, f32, i32, ints, program, rand, runOp, sb, si, str, vals } from "./helpers.js";
 
 const addOp = (x: string, y: string, out: string, shape: number[], dataType: "fp32" | "int32" = "fp32"): MilOperation => ({
   type: "add", name: `add_${out}`, inputs: { x: [x], y: [y] }, outputs: [{ name: out, type: { dataType, shape } }],
@@ -138,5 +138,32 @@ describe("executeProgram", () => {
       "l2_pool", "upsample_bilinear", "resize_bilinear", "upsample_nearest_neighbor", "resize_nearest_neighbor",
     ];
     expect(required.filter((op) => kernels[op] === undefined)).toEqual([]);
+  });
+
+  it("runs a small CNN end to end through declared types", () => {
+    const T = (dataType: "fp32" | "int32", shape: number[]) => ({ dataType, shape });
+    const op = (type: string, name: string, inputs: Record<string, string[]>, shape: number[], dataType: "fp32" | "int32" = "fp32"): MilOperation =>
+      ({ type, name, inputs, outputs: [{ name, type: T(dataType, shape) }] });
+    const prog = program({
+      inputs: { image: f32([1, 1, 6, 6], new Array(36).fill(0)) },
+      consts: {
+        w: f32([4, 1, 3, 3], rand(36, 1)), b: f32([4], rand(4, 2)), pt: str("same"), k: ints([2, 2]), s: ints([2, 2]), valid: str("valid"),
+        shape: ints([1, -1]), fw: f32([3, 36], rand(108, 3)), fb: f32([3], [0.1, 0.2, 0.3]), ax: si(-1), keep: sb(false),
+      },
+      ops: [
+        op("conv", "c", { x: ["image"], weight: ["w"], bias: ["b"], pad_type: ["pt"] }, [1, 4, 6, 6]),
+        op("relu", "r", { x: ["c"] }, [1, 4, 6, 6]),
+        op("max_pool", "p", { x: ["r"], kernel_sizes: ["k"], strides: ["s"], pad_type: ["valid"] }, [1, 4, 3, 3]),
+        op("reshape", "f", { x: ["p"], shape: ["shape"] }, [1, 36]),
+        op("linear", "l", { x: ["f"], weight: ["fw"], bias: ["fb"] }, [1, 3]),
+        op("softmax", "sm", { x: ["l"], axis: ["ax"] }, [1, 3]),
+        op("reduce_argmax", "am", { x: ["sm"], axis: ["ax"], keep_dims: ["keep"] }, [1], "int32"),
+      ],
+      outputs: ["sm", "am"],
+    });
+    const res = executeProgram(prog, { image: f32([1, 1, 6, 6], rand(36, 4)) });
+    const p = vals(res.sm);
+    expectClose([p.reduce((a, b) => a + b)], [1], 1e-6);
+    expect(vals(res.am)).toEqual([p.indexOf(Math.max(...p))]);
   });
 });

@@ -9,9 +9,11 @@ import { gatherScatterKernels } from "./gather-scatter.js";
 import { linearKernels } from "./linear-algebra.js";
 import { normalizationKernels } from "./normalization.js";
 import { poolingKernels } from "./pooling.js";
+import { quantizationKernels } from "./quantization.js";
 import { reductionKernels } from "./reduction.js";
 import { resizeKernels } from "./resize.js";
 import { shapeKernels } from "./shape.js";
+import { sortingKernels } from "./sorting.js";
 
 export type { Kernel, KernelContext, KernelInputs } from "./common.js";
 export { KernelArgs } from "./common.js";
@@ -29,4 +31,6 @@ export const kernels: Record<string, Kernel> = {
   ...normalizationKernels,
   ...poolingKernels,
   ...resizeKernels,
+  ...quantizationKernels,
+  ...sortingKernels,
 };

@@ -10,47 +10,91 @@ import {
 
 const NUMERIC: readonly MilDataType[] = ["fp16", "fp32", "int32"];
 
-const MB = 4; // rows of A handled together
-const NB = 512; // columns per tile
-const KB = 128; // depth per tile
+const KC = 256; // depth per block
+const NC = 256; // columns per block (a packed KC×NC block of B stays in cache)
 
 /**
  * out[M, N] (float64, row stride N) = A[M, K] · B[K, N], A and B contiguous row-major.
- * Tiled so a KB×NB block of B stays in cache while 4 rows of A stream over it.
+ * Blocked: a KC×NC block of B is packed into 4-column panels; a 4×4 block of outputs is
+ * accumulated in registers. Each output still sums its K products in order k = 0, 1, ...
+ * (partial sums are kept in `out` between depth blocks), so the float64 result equals a
+ * straightforward loop's.
  */
-function gemmFloat(A: NumericData, aOff: number, B: NumericData, bOff: number, M: number, K: number, N: number, out: Float64Array): void {
+function gemmFloat(A: Float32Array, aOff: number, B: Float32Array, bOff: number, M: number, K: number, N: number, out: Float64Array): void {
   out.fill(0, 0, M * N);
-  for (let j0 = 0; j0 < N; j0 += NB) {
-    const j1 = Math.min(N, j0 + NB);
-    for (let k0 = 0; k0 < K; k0 += KB) {
-      const k1 = Math.min(K, k0 + KB);
+  const bp = new Float64Array(KC * (NC + 4));
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    for (let j0 = 0; j0 < N; j0 += NC) {
+      const nc = Math.min(NC, N - j0);
+      const panels = Math.ceil(nc / 4);
+      for (let p = 0; p < panels; p++) {
+        const cols = Math.min(4, nc - p * 4);
+        let q = p * kc * 4;
+        for (let kk = 0; kk < kc; kk++, q += 4) {
+          const src = bOff + (k0 + kk) * N + j0 + p * 4;
+          for (let c = 0; c < 4; c++) bp[q + c] = c < cols ? B[src + c] : 0;
+        }
+      }
       let i = 0;
-      for (; i + MB <= M; i += MB) {
-        const r0 = i * N, r1 = r0 + N, r2 = r1 + N, r3 = r2 + N;
-        const a0 = aOff + i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
-        for (let k = k0; k < k1; k++) {
-          const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
-          const bRow = bOff + k * N;
-          for (let j = j0; j < j1; j++) {
-            const b = B[bRow + j];
-            out[r0 + j] += x0 * b;
-            out[r1 + j] += x1 * b;
-            out[r2 + j] += x2 * b;
-            out[r3 + j] += x3 * b;
+      for (; i + 4 <= M; i += 4) {
+        const a0 = aOff + i * K + k0, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+        for (let p = 0; p < panels; p++) {
+          const j = j0 + p * 4;
+          const cols = Math.min(4, nc - p * 4);
+          const o0 = i * N + j, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+          let q = p * kc * 4;
+          if (cols === 4) {
+            let c00 = out[o0], c01 = out[o0 + 1], c02 = out[o0 + 2], c03 = out[o0 + 3];
+            let c10 = out[o1], c11 = out[o1 + 1], c12 = out[o1 + 2], c13 = out[o1 + 3];
+            let c20 = out[o2], c21 = out[o2 + 1], c22 = out[o2 + 2], c23 = out[o2 + 3];
+            let c30 = out[o3], c31 = out[o3 + 1], c32 = out[o3 + 2], c33 = out[o3 + 3];
+            for (let kk = 0; kk < kc; kk++, q += 4) {
+              const b0 = bp[q], b1 = bp[q + 1], b2 = bp[q + 2], b3 = bp[q + 3];
+              const x0 = A[a0 + kk];
+              c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+              const x1 = A[a1 + kk];
+              c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+              const x2 = A[a2 + kk];
+              c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+              const x3 = A[a3 + kk];
+              c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+            }
+            out[o0] = c00; out[o0 + 1] = c01; out[o0 + 2] = c02; out[o0 + 3] = c03;
+            out[o1] = c10; out[o1 + 1] = c11; out[o1 + 2] = c12; out[o1 + 3] = c13;
+            out[o2] = c20; out[o2 + 1] = c21; out[o2 + 2] = c22; out[o2 + 3] = c23;
+            out[o3] = c30; out[o3 + 1] = c31; out[o3 + 2] = c32; out[o3 + 3] = c33;
+          } else {
+            for (let r = 0; r < 4; r++) {
+              const a = a0 + r * K;
+              for (let c = 0; c < cols; c++) {
+                let acc = out[o0 + r * N + c];
+                for (let kk = 0, qq = q + c; kk < kc; kk++, qq += 4) acc += A[a + kk] * bp[qq];
+                out[o0 + r * N + c] = acc;
+              }
+            }
           }
         }
       }
       for (; i < M; i++) {
-        const r = i * N;
-        const a = aOff + i * K;
-        for (let k = k0; k < k1; k++) {
-          const x = A[a + k];
-          const bRow = bOff + k * N;
-          for (let j = j0; j < j1; j++) out[r + j] += x * B[bRow + j];
+        const a = aOff + i * K + k0;
+        for (let p = 0; p < panels; p++) {
+          const cols = Math.min(4, nc - p * 4);
+          const o = i * N + j0 + p * 4;
+          for (let c = 0; c < cols; c++) {
+            let acc = out[o + c];
+            for (let kk = 0, qq = p * kc * 4 + c; kk < kc; kk++, qq += 4) acc += A[a + kk] * bp[qq];
+            out[o + c] = acc;
+          }
         }
       }
     }
   }
+}
+
+/** Float32 view of float operands (fp16 decoded exactly); int32 data as is. */
+function floatData(t: RuntimeTensor): NumericData {
+  return numericView(t);
 }
 
 /** Integer version: two's-complement wrap-around like int32 arithmetic. */
@@ -67,9 +111,9 @@ function gemmInt(A: NumericData, aOff: number, B: NumericData, bOff: number, M: 
   }
 }
 
-/** A contiguous [rows, cols] copy of the transpose of a [cols, rows] matrix at `off`. */
-function transposed(src: NumericData, off: number, rows: number, cols: number): Float64Array {
-  const t = new Float64Array(rows * cols);
+/** A contiguous [rows, cols] copy (same element type) of the transpose of a [cols, rows] matrix at `off`. */
+function transposed(src: NumericData, off: number, rows: number, cols: number): NumericData {
+  const t = src instanceof Int32Array ? new Int32Array(rows * cols) : new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * cols + c] = src[off + c * rows + r];
   return t;
 }
@@ -111,8 +155,8 @@ export const matmul = defineKernel(["x", "y", "transpose_x", "transpose_y"], (ar
   const outShape = [...batch, M, N];
   const nb = product(batch);
   const { data, half } = allocNumeric(outType, nb * M * N);
-  const A = numericView(x);
-  const B = numericView(y);
+  const A = floatData(x);
+  const B = floatData(y);
   const isInt = x.dataType === "int32";
   const xbs = broadcastStrides(xb, batch), ybs = broadcastStrides(yb, batch);
   const res = new Float64Array(M * N);
@@ -125,7 +169,7 @@ export const matmul = defineKernel(["x", "y", "transpose_x", "transpose_y"], (ar
     if (tx) { aSrc = transposed(A, aOff, M, K); aOff = 0; }
     if (ty) { bSrc = transposed(B, bOff, K, N); bOff = 0; }
     if (isInt) gemmInt(aSrc, aOff, bSrc, bOff, M, K, N, res);
-    else gemmFloat(aSrc, aOff, bSrc, bOff, M, K, N, res);
+    else gemmFloat(aSrc as Float32Array, aOff, bSrc as Float32Array, bOff, M, K, N, res);
     storeChunk(data, half, b * M * N, res, res.length);
     for (let d = batch.length - 1; d >= 0; d--) {
       if (++idx[d] < batch[d]) break;
@@ -153,12 +197,12 @@ export const linear = defineKernel(["x", "weight", "bias"], (args, _op, ctx) => 
   if (x.shape[x.shape.length - 1] !== Din) throw new RuntimeError(`linear: last dimension of x ${shapeToString(x.shape)} must equal weight's ${Din}`);
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== Dout)) throw new RuntimeError(`linear: bias must have shape [${Dout}], got ${shapeToString(bias.shape)}`);
   const rows = product(x.shape, 0, x.shape.length - 1);
-  const A = numericView(x);
-  const Wt = transposed(numericView(w), 0, Din, Dout);
+  const A = floatData(x);
+  const Wt = transposed(floatData(w), 0, Din, Dout);
   const bv = bias ? numericView(bias) : undefined;
   const res = new Float64Array(rows * Dout);
   if (x.dataType === "int32") gemmInt(A, 0, Wt, 0, rows, Din, Dout, res);
-  else gemmFloat(A, 0, Wt, 0, rows, Din, Dout, res);
+  else gemmFloat(A as Float32Array, 0, Wt as Float32Array, 0, rows, Din, Dout, res);
   if (bv) {
     for (let r = 0; r < rows; r++) for (let o = 0; o < Dout; o++) res[r * Dout + o] += bv[o];
   }
