@@ -35,7 +35,7 @@ export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 150) || "case";
 }
 
-async function runCase(file: string, c: WptFile["tests"][number], target: TargetName, emit?: string): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
+async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
   const built = buildWptGraph(c);
   const tol = graphTolerance(built.graph);
   const pkg = await convertGraph(built.graph, { target, name: "Model" });
@@ -47,7 +47,7 @@ async function runCase(file: string, c: WptFile["tests"][number], target: Target
   }
   const outputs = runPackageContents(read, built.inputs);
   if (emit) {
-    const dir = join(emit, file.replace(/\.json$/, ""));
+    const dir = join(emit, safeName(operator));
     await mkdir(dir, { recursive: true });
     const base = join(dir, safeName(c.name));
     await writeFile(`${base}.mlpackage.zip`, zip);
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       const operator = c.graph.operators.map((o) => o.name).join("+");
       let r: Omit<CaseResult, "file" | "operator" | "name">;
       try {
-        r = await runCase(file, c, values.target as TargetName, values.emit);
+        r = await runCase(operator, c, values.target as TargetName, values.emit);
       } catch (e) {
         r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
       }

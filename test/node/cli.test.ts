@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/node/cli.js";
+
+const ROOT = join(__dirname, "../..");
+let out: string[];
+let err: string[];
+
+beforeEach(() => {
+  out = []; err = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { out.push(a.join(" ")); });
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { err.push(a.join(" ")); });
+  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe("webnn-coreml CLI", () => {
+  it("convert writes a directory or a zip chosen by the output name, with a one-line summary", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Small.mlpackage")])).toBe(0);
+    expect(existsSync(join(dir, "Small.mlpackage/Manifest.json"))).toBe(true);
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Small.mlpackage.zip"), "--target", "ios18"])).toBe(0);
+    expect(existsSync(join(dir, "Small.mlpackage.zip"))).toBe(true);
+    expect(out.join("\n")).toMatch(/wrote .*Small\.mlpackage \(directory\): 9 operations, \d+ constants \(5 in weight\.bin\), \d+ blob bytes/);
+  });
+
+  it("inspect prints the MIL program and the weight table", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "S.mlpackage.zip")]);
+    out = [];
+    expect(await main(["inspect", join(dir, "S.mlpackage.zip")])).toBe(0);
+    const text = out.join("\n");
+    expect(text).toMatch(/specificationVersion 8, opset CoreML7/);
+    expect(text).toMatch(/= conv\(/);
+    expect(text).toMatch(/const\(blob@64\)/);
+    expect(text).toMatch(/^64 +fp16 +432$/m);
+  });
+
+  it("run executes a package with the reference runtime from JSON tensors", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "S.mlpackage.zip")]);
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [0.5] } }));
+    expect(await main(["run", join(dir, "S.mlpackage.zip"), "--inputs", join(dir, "in.json"), "--out", join(dir, "out.json")])).toBe(0);
+    const res = JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
+    expect(res.probabilities.shape).toEqual([1, 10]);
+    const sum = (res.probabilities.data as number[]).reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - 1)).toBeLessThan(0.01);
+  });
+
+  it("usage errors exit 2; conversion errors exit 1 with the typed error", async () => {
+    expect(await main(["frobnicate"])).toBe(2);
+    expect(await main(["convert"])).toBe(2);
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    writeFileSync(join(dir, "bad.webnn.json"), "{ not json");
+    expect(await main(["convert", join(dir, "bad.webnn.json"), "-o", join(dir, "B.mlpackage")])).toBe(1);
+    expect(err.join("\n")).toMatch(/GraphFormatError/);
+    expect(existsSync(join(dir, "B.mlpackage"))).toBe(false);
+  });
+});
