@@ -5,6 +5,9 @@ import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringTable } from "./table.js";
+import { elementCountOf } from "../graph/types.js";
+import type { MilDataType } from "../mil/program.js";
+import { unpackNibbles } from "../mil/sub-byte.js";
 
 /** Repeats each element of a per-block parameter so that it matches the input's shape. */
 function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number[]): MilValue {
@@ -35,9 +38,32 @@ function quantRange(t: MLOperandDataType): [number, number] {
   }
 }
 
-/** (input - zeroPoint) * scale: the subtraction is exact in int32, then one rounding. */
+/** A constant's bytes in MIL's layout for its own (narrow) dtype: int4/uint4 unpacked one per byte. */
+function narrowConstant(ctx: LoweringContext, o: MLOperand): MilValue {
+  const n = elementCountOf(o.shape);
+  const bytes = o.dataType === "int4" || o.dataType === "uint4" ? unpackNibbles(o.data!, n, o.dataType === "int4") : o.data!;
+  return ctx.mil.constant(tensorType(o.dataType as MilDataType, o.shape), bytes, o.name ?? "quantized");
+}
+
+/**
+ * (input - zeroPoint) * scale. From iOS 18, constant int4/uint4/int8/uint8 data with constant
+ * scale and zero point becomes MIL constexpr_blockwise_shift_scale, which keeps the weights in
+ * their narrow type (int4/uint4 as Core ML's sub-byte blobs); otherwise the data is widened to
+ * int32, the subtraction is exact in int32, then one rounding.
+ */
 function dequantizeLinear(node: GraphNode, ctx: LoweringContext) {
   const inputOperand = node.inputs.input as MLOperand;
+  const scaleOperand = node.inputs.scale as MLOperand;
+  const zpOperand = node.inputs.zeroPoint as MLOperand;
+  const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType);
+  if (ctx.target.ios >= 18 && narrow && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+    ctx.set(node.outputs[0], ctx.op("constexpr_blockwise_shift_scale", {
+      data: narrowConstant(ctx, inputOperand),
+      scale: ctx.get(scaleOperand),
+      offset: narrowConstant(ctx, zpOperand),
+    }, tensorType(ctx.get(scaleOperand).type.dataType, inputOperand.shape)));
+    return;
+  }
   const x = ctx.get(inputOperand);
   const scale = ctx.get(node.inputs.scale as MLOperand);
   const zp = expandBlocks(ctx, ctx.get(node.inputs.zeroPoint as MLOperand), x.type.shape);

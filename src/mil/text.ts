@@ -16,7 +16,8 @@ function valueToText(v: MilConstValue, maxElements = 8): string {
       case "int32": shown.push(String(dv.getInt32(i * 4, true))); break;
       case "bool": shown.push(dv.getUint8(i) ? "true" : "false"); break;
       case "int8": shown.push(String(dv.getInt8(i))); break;
-      case "uint8": shown.push(String(dv.getUint8(i))); break;
+      case "uint8": case "uint4": shown.push(String(dv.getUint8(i))); break;
+      case "int4": shown.push(String(dv.getInt8(i))); break;
       case "fp16": shown.push(`0x${dv.getUint16(i * 2, true).toString(16).padStart(4, "0")}`); break;
       default: shown.push("?");
     }

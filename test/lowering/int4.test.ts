@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { convertGraph } from "../../src/convert.js";
+import { MLGraphBuilder } from "../../src/graph/builder.js";
+import { readPackage } from "../../src/packaging/reader.js";
+import { fileBytes, findFile, WEIGHT_FILE } from "../../src/packaging/package.js";
+import { runPackageContents, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { validateProgram } from "../../src/mil/validate.js";
+import { packNibbles, unpackNibbles } from "../../src/mil/sub-byte.js";
+
+function graph() {
+  const b = new MLGraphBuilder();
+  const vals = Array.from({ length: 25 }, (_, i) => (i % 16) - 8); // odd count: a padding nibble
+  const packed = new Uint8Array(13);
+  vals.forEach((v, i) => { packed[i >> 1] |= (v & 15) << ((i & 1) * 4); });
+  const q = b.constant({ dataType: "int4", shape: [25] }, packed);
+  const scale = b.constant({ dataType: "float32", shape: [1] }, new Float32Array([0.5]));
+  const zp = b.constant({ dataType: "int4", shape: [1] }, new Uint8Array([0x0e])); // -2
+  const y = b.add(b.dequantizeLinear(q, scale, zp), b.input("x", { dataType: "float32", shape: [25] }));
+  return { g: b.buildSync({ y }), expected: vals.map((v) => (v + 2) * 0.5) };
+}
+
+describe("int4/uint4 constants", () => {
+  it("pack and unpack two per byte, low nibble first, sign-extending int4", () => {
+    const unpacked = Uint8Array.from([1, 0xff, 7, 0xf8, 3]); // 1, -1, 7, -8, 3
+    const { bytes, paddingBits } = packNibbles(unpacked, 5);
+    expect(Array.from(bytes)).toEqual([0xf1, 0x87, 0x03]);
+    expect(paddingBits).toBe(4);
+    expect(Array.from(unpackNibbles(bytes, 5, true))).toEqual(Array.from(unpacked));
+    expect(Array.from(unpackNibbles(bytes, 5, false))).toEqual([1, 15, 7, 8, 3]);
+  });
+
+  for (const target of ["ios17", "ios18"] as const) {
+    it(`${target}: dequantizeLinear of an int4 constant computes (q - zp) * scale`, async () => {
+      const { g, expected } = graph();
+      const pkg = await convertGraph(g, { target });
+      const read = readPackage(pkg);
+      expect(validateProgram(read.parsed.program, Number(target.slice(3)))).toEqual([]);
+      const types = read.parsed.program.main.operations.map((o) => o.type);
+      if (target === "ios18") {
+        expect(types).toContain("constexpr_blockwise_shift_scale");
+        // the int4 data is a sub-byte blob: code 8, 13 packed bytes, 4 padding bits
+        const rec = [...read.parsed.blobs.values()].find((r) => r.dataType === "int4")!;
+        expect(rec.sizeInBytes).toBe(13);
+        expect(rec.paddingBits).toBe(4);
+        const file = fileBytes(findFile(pkg, WEIGHT_FILE)!);
+        expect(new DataView(file.buffer, file.byteOffset).getUint32(rec.offset + 4, true)).toBe(8);
+      } else {
+        expect(types).not.toContain("constexpr_blockwise_shift_scale");
+        expect(read.parsed.blobs.size).toBe(0); // widened to int32: immediate before iOS 18
+      }
+      const out = runPackageContents(read, { x: tensorFromNumbers("float32", [25], [0]) });
+      expect(Array.from(out.y.data as Float32Array)).toEqual(expected);
+    });
+  }
+});
