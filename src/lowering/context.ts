@@ -44,8 +44,20 @@ export class LoweringContext {
 
   // ------------------------------------------------------------------ constants
 
-  /** A const of `dataType` holding `values` (rounded to that dtype). */
+  /** Small constants already emitted, by dtype, shape and values: each is emitted once. */
+  private readonly smallConstants = new Map<string, MilValue>();
+
+  /** A const of `dataType` holding `values` (rounded to that dtype). Small ones are shared. */
   constant(dataType: MilDataType, shape: readonly number[], values: ArrayLike<number>, hint?: string): MilValue {
+    const key = values.length <= 16 ? `${dataType}|${shape.join(",")}|${Array.from(values, (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",")}` : undefined;
+    const cached = key && this.smallConstants.get(key);
+    if (cached) return cached;
+    const made = this.makeConstant(dataType, shape, values, hint);
+    if (key) this.smallConstants.set(key, made);
+    return made;
+  }
+
+  private makeConstant(dataType: MilDataType, shape: readonly number[], values: ArrayLike<number>, hint?: string): MilValue {
     let bytes: Uint8Array;
     switch (dataType) {
       case "fp32": bytes = float32Bytes(values); break;
@@ -74,7 +86,12 @@ export class LoweringContext {
   }
 
   str(value: string, hint?: string): MilValue {
-    return this.mil.stringConstant(value, hint);
+    const key = `string|${value}`;
+    const cached = this.smallConstants.get(key);
+    if (cached) return cached;
+    const made = this.mil.stringConstant(value, hint);
+    this.smallConstants.set(key, made);
+    return made;
   }
 
   // ------------------------------------------------------------------ common ops
