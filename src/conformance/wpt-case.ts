@@ -173,6 +173,20 @@ export function nodeTolerance(op: string, node: { inputs: Record<string, unknown
     case "reduceLogSumExp": return ulp(2 * reducedCount() + 18);
     case "reduceSumSquare": return ulp(2 * reducedCount());
     case "cumulativeSum": return ulp(out.dataType === "float32" || out.dataType === "float16" ? 3 : 0);
+    case "averagePool2d": case "l2Pool2d": {
+      const [wh, ww] = node.attributes.windowDimensions as number[];
+      return ulp(wh * ww + 2);
+    }
+    case "resample2d": return ulp(node.attributes.mode === "linear" ? (f16 ? 10 : 84) : 0);
+    case "gemm": {
+      const A = node.inputs.a as MLOperand;
+      const a = node.attributes as { alpha: number; beta: number; aTranspose: boolean };
+      const k = a.aTranspose ? A.shape[0] : A.shape[1];
+      let t = k * 2;
+      if (a.alpha !== 1) t += 1;
+      if (node.inputs.c) { t += 1; if (a.beta !== 1) t += 1; }
+      return ulp(t);
+    }
     default: throw new Error(`no WPT tolerance known for ${op}`);
   }
 }

@@ -535,8 +535,7 @@ export class MLGraphBuilder {
     checkDataType(input, ["float32", "float16", "int32", "int64", "int8"], where);
     if (slope.dataType !== input.dataType) fail(where, "data-type-mismatch", `slope is ${slope.dataType}, input is ${input.dataType}`);
     const shape = broadcastShapes(input.shape, slope.shape, where);
-    if (!sameShape(shape, input.shape)) fail(where, "broadcast", `slope shape ${shapeToString(slope.shape)} must broadcast to input shape ${shapeToString(input.shape)}`);
-    return this.node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   where(condition: MLOperand, trueValue: MLOperand, falseValue: MLOperand, options?: Opts) {
@@ -558,7 +557,7 @@ export class MLGraphBuilder {
     const keepDimensions = optBoolean(o, "keepDimensions", false, where);
     const outputDataType = optEnum(o, "outputDataType", ["int32", "int64"] as const, "int32", where);
     const shape = keepDimensions ? input.shape.map((d, i) => (i === ax ? 1 : d)) : input.shape.filter((_, i) => i !== ax);
-    return this.node(op, { input }, { axis: ax, keepDimensions }, [{ dataType: outputDataType, shape }], options?.label)[0];
+    return this.node(op, { input }, { axis: ax, keepDimensions, outputDataType }, [{ dataType: outputDataType, shape }], options?.label)[0];
   }
 
   argMax(input: MLOperand, axis: number, options?: Opts) { return this.argReduce("argMax", input, axis, options); }
@@ -705,7 +704,8 @@ export class MLGraphBuilder {
     const padding = optUintArray(o, "padding", [0, 0, 0, 0], where, 4)!;
     const strides = optUintArray(o, "strides", [1, 1], where, 2)!;
     const dilations = optUintArray(o, "dilations", [1, 1], where, 2)!;
-    const roundingType = optEnum(o, "roundingType", ["floor", "ceil"] as const, "floor", where);
+    // "outputShapeRounding" (current spec); "roundingType" is the older name, still accepted.
+    const roundingType = optEnum(o, o.outputShapeRounding !== undefined ? "outputShapeRounding" : "roundingType", ["floor", "ceil"] as const, "floor", where);
     const outputSizes = optUintArray(o, "outputSizes", undefined, where, 2);
     if (windowDimensions.some((d) => d === 0) || strides.some((s) => s === 0) || dilations.some((d) => d === 0)) {
       fail(where, "option-value", "windowDimensions, strides and dilations must be greater than 0");
@@ -734,14 +734,14 @@ export class MLGraphBuilder {
 
   averagePool2d(input: MLOperand, options?: Opts) { return this.pool("averagePool2d", input, options, FLOATS); }
   l2Pool2d(input: MLOperand, options?: Opts) { return this.pool("l2Pool2d", input, options, FLOATS); }
-  maxPool2d(input: MLOperand, options?: Opts) { return this.pool("maxPool2d", input, options, ["float32", "float16", "int32", "int8", "uint8"]); }
+  maxPool2d(input: MLOperand, options?: Opts) { return this.pool("maxPool2d", input, options, ANY); }
 
   resample2d(input: MLOperand, options?: Opts) {
     const where = this.at("resample2d", options); const o = readOptions(options, where);
     this.own(input, where);
-    checkDataType(input, FLOATS, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
     const mode = optEnum(o, "mode", ["nearest-neighbor", "linear"] as const, "nearest-neighbor", where);
+    checkDataType(input, mode === "linear" ? FLOATS : ["float32", "float16", "int32", "uint32", "int8", "uint8", "int64", "uint64"], where);
     const axes = optUintArray(o, "axes", [2, 3], where, 2)!;
     checkAxes(axes, 4, where);
     let scales: number[] | undefined;
@@ -772,7 +772,7 @@ export class MLGraphBuilder {
   dequantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
     const where = this.at("dequantizeLinear", options);
     this.quantCheck("dequantizeLinear", input, scale, zeroPoint, where);
-    checkDataType(input, ["int4", "uint4", "int8", "uint8", "int32"], where);
+    checkDataType(input, ["int4", "uint4", "int8", "uint8", "int32", "uint32"], where);
     checkDataType(scale, FLOATS, where, "scale");
     if (zeroPoint.dataType !== input.dataType) fail(where, "data-type-mismatch", `zeroPoint is ${zeroPoint.dataType}, input is ${input.dataType}`);
     return this.node("dequantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: scale.dataType, shape: input.shape }], options?.label)[0];
@@ -783,7 +783,7 @@ export class MLGraphBuilder {
     this.quantCheck("quantizeLinear", input, scale, zeroPoint, where);
     checkDataType(input, FLOATS, where);
     if (scale.dataType !== input.dataType) fail(where, "data-type-mismatch", `scale is ${scale.dataType}, input is ${input.dataType}`);
-    checkDataType(zeroPoint, ["int4", "uint4", "int8", "uint8", "int32"], where, "zeroPoint");
+    checkDataType(zeroPoint, ["int4", "uint4", "int8", "uint8", "int32", "uint32"], where, "zeroPoint");
     return this.node("quantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: zeroPoint.dataType, shape: input.shape }], options?.label)[0];
   }
 

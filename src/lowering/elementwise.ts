@@ -82,8 +82,18 @@ function log(node: GraphNode, ctx: LoweringContext) {
 
 function reciprocal(node: GraphNode, ctx: LoweringContext) {
   const x = ctx.get(input(node));
-  // MIL inverse computes 1 / (x + epsilon) with a default epsilon of 1e-4; WebNN wants 1 / x.
-  ctx.set(node.outputs[0], ctx.unary("inverse", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }));
+  // 1 / x with real_div: MIL inverse computes 1 / (x + epsilon), and even with epsilon 0 the
+  // addition turns -0 into +0 (WebNN: reciprocal(-0) = -Infinity).
+  ctx.set(node.outputs[0], ctx.binary("real_div", ctx.scalar(x.type.dataType, 1, "one"), x));
+}
+
+/** sign: -1, 0 or 1; the spec's "0 otherwise" makes sign(NaN) = 0 (MIL sign keeps NaN). */
+function sign(node: GraphNode, ctx: LoweringContext) {
+  const x = ctx.get(input(node));
+  const s = ctx.unary("sign", x);
+  if (!isFloatValue(x)) { ctx.set(node.outputs[0], s); return; }
+  const isNumber = ctx.binary("equal", x, x, "bool");
+  ctx.set(node.outputs[0], ctx.op("select", { cond: isNumber, a: s, b: ctx.scalar(x.type.dataType, 0, "zero") }, x.type));
 }
 
 function identity(node: GraphNode, ctx: LoweringContext) {
@@ -300,7 +310,7 @@ export const elementwiseLowerings: LoweringTable = {
   softmax,
   clamp,
   cast,
-  sign: unaryLowering("sign"),
+  sign,
   // MIL round rounds half to even (coremltools: "0.5 is rounded to 0", np.round).
   roundEven: unaryLowering("round"),
   gelu,

@@ -47,50 +47,71 @@ function zeros(ctx: LoweringContext, dt: MilValue["type"]["dataType"], shape: nu
 
 interface GruWeights { w: MilValue; r: MilValue; b?: MilValue; rb?: MilValue }
 
-/** One GRU step (WebNN gruCell). Gate order in weights: zrn or rzn. */
+/** Splits a [n*H] bias into n [H] parts. */
+function splitBias(ctx: LoweringContext, b: MilValue | undefined, n: number, hidden: number): (MilValue | undefined)[] {
+  if (!b) return new Array(n).fill(undefined);
+  return ctx.mil.op("split", { x: b, split_sizes: ctx.ints(new Array(n).fill(hidden), "split_sizes"), axis: ctx.int(0, "axis") },
+    new Array(n).fill(0).map(() => tensorType(b.type.dataType, [hidden])), "bias");
+}
+
+/** a + b where either may be absent (the spec adds a zero constant, which changes nothing). */
+function add(ctx: LoweringContext, a: MilValue | undefined, b: MilValue | undefined): MilValue | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return ctx.binary("add", a, b);
+}
+
+/**
+ * One GRU step (WebNN gruCell), with the additions in the spec's order so that rounding matches:
+ * z = f((bz + rbz) + (x·Wzᵀ + h·Rzᵀ)); r likewise; n = g(bn + (x·Wnᵀ + r ⊙ (rbn + h·Rnᵀ))) when
+ * resetAfter, else g((bn + rbn) + (x·Wnᵀ + (r ⊙ h)·Rnᵀ)); h' = z ⊙ h + n ⊙ (1 - z).
+ */
 function gruStep(ctx: LoweringContext, x: MilValue, h: MilValue, p: GruWeights, hidden: number, layout: string, resetAfter: boolean, acts: Activation[]): MilValue {
   const dt = x.type.dataType;
   const order = layout === "zrn" ? { z: 0, r: 1, n: 2 } : { r: 0, z: 1, n: 2 };
-  let xw = matmulT(ctx, x, p.w);
-  if (p.b) xw = ctx.binary("add", xw, p.b);
-  let hr = matmulT(ctx, h, p.r);
-  if (p.rb) hr = ctx.binary("add", hr, p.rb);
-  const xg = splitGates(ctx, xw, 3, hidden);
-  const hg = splitGates(ctx, hr, 3, hidden);
-  const z = activate(ctx, ctx.binary("add", xg[order.z], hg[order.z]), acts[0]);
-  const r = activate(ctx, ctx.binary("add", xg[order.r], hg[order.r]), acts[0]);
+  const xg = splitGates(ctx, matmulT(ctx, x, p.w), 3, hidden);
+  const hg = splitGates(ctx, matmulT(ctx, h, p.r), 3, hidden);
+  const b = splitBias(ctx, p.b, 3, hidden);
+  const rb = splitBias(ctx, p.rb, 3, hidden);
+  const gate = (k: number) => add(ctx, add(ctx, b[k], rb[k]), ctx.binary("add", xg[k], hg[k]))!;
+  const z = activate(ctx, gate(order.z), acts[0]);
+  const r = activate(ctx, gate(order.r), acts[0]);
   let nIn: MilValue;
   if (resetAfter) {
-    nIn = ctx.binary("add", xg[order.n], ctx.binary("mul", r, hg[order.n]));
+    nIn = add(ctx, b[order.n], ctx.binary("add", xg[order.n], ctx.binary("mul", r, add(ctx, rb[order.n], hg[order.n])!)))!;
   } else {
     const rn = rows(ctx, p.r, order.n * hidden, hidden);
-    let rh = matmulT(ctx, ctx.binary("mul", r, h), rn);
-    if (p.rb) rh = ctx.binary("add", rh, rows(ctx, p.rb, order.n * hidden, hidden));
-    nIn = ctx.binary("add", xg[order.n], rh);
+    const rh = matmulT(ctx, ctx.binary("mul", r, h), rn);
+    nIn = add(ctx, add(ctx, b[order.n], rb[order.n]), ctx.binary("add", xg[order.n], rh))!;
   }
   const n = activate(ctx, nIn, acts[1]);
-  // h' = (1 - z) * n + z * h
   const oneMinusZ = ctx.binary("sub", ctx.scalar(dt, 1, "one"), z);
-  return ctx.binary("add", ctx.binary("mul", oneMinusZ, n), ctx.binary("mul", z, h));
+  return ctx.binary("add", ctx.binary("mul", z, h), ctx.binary("mul", n, oneMinusZ));
 }
 
 interface LstmWeights { w: MilValue; r: MilValue; b?: MilValue; rb?: MilValue; p?: MilValue }
 
-/** One LSTM step (WebNN lstmCell). Gate order in weights: iofg or ifgo; peephole order i, o, f. */
+/**
+ * One LSTM step (WebNN lstmCell), in the spec's order: for gates i, f, o:
+ * act0(c ⊙ p + ((b + rb) + (x·Wᵀ + h·Rᵀ))) with the peepholes (order i, o, f) applied to the
+ * incoming cell state c; g = act1((b + rb) + (x·Wᵀ + h·Rᵀ)); c' = f ⊙ c + i ⊙ g; h' = o ⊙ act2(c').
+ */
 function lstmStep(ctx: LoweringContext, x: MilValue, h: MilValue, c: MilValue, p: LstmWeights, hidden: number, layout: string, acts: Activation[]): [MilValue, MilValue] {
   const order = layout === "iofg" ? { i: 0, o: 1, f: 2, g: 3 } : { i: 0, f: 1, g: 2, o: 3 };
-  let gates = matmulT(ctx, x, p.w);
-  if (p.b) gates = ctx.binary("add", gates, p.b);
-  gates = ctx.binary("add", gates, matmulT(ctx, h, p.r));
-  if (p.rb) gates = ctx.binary("add", gates, p.rb);
-  const g4 = splitGates(ctx, gates, 4, hidden);
-  const peep = p.p ? [rows(ctx, p.p, 0, hidden), rows(ctx, p.p, hidden, hidden), rows(ctx, p.p, 2 * hidden, hidden)] : undefined;
-  const withPeep = (g: MilValue, k: number, cell: MilValue) => (peep ? ctx.binary("add", g, ctx.binary("mul", peep[k], cell)) : g);
-  const i = activate(ctx, withPeep(g4[order.i], 0, c), acts[0]);
-  const f = activate(ctx, withPeep(g4[order.f], 2, c), acts[0]);
-  const g = activate(ctx, g4[order.g], acts[1]);
+  const xg = splitGates(ctx, matmulT(ctx, x, p.w), 4, hidden);
+  const hg = splitGates(ctx, matmulT(ctx, h, p.r), 4, hidden);
+  const b = splitBias(ctx, p.b, 4, hidden);
+  const rb = splitBias(ctx, p.rb, 4, hidden);
+  const peep = p.p ? splitBias(ctx, p.p, 3, hidden) : undefined;
+  const gate = (k: number, peepIndex?: number) => {
+    const base = add(ctx, add(ctx, b[k], rb[k]), ctx.binary("add", xg[k], hg[k]))!;
+    return peep && peepIndex !== undefined ? ctx.binary("add", ctx.binary("mul", c, peep[peepIndex]!), base) : base;
+  };
+  const i = activate(ctx, gate(order.i, 0), acts[0]);
+  const f = activate(ctx, gate(order.f, 2), acts[0]);
+  const g = activate(ctx, gate(order.g), acts[1]);
+  const o = activate(ctx, gate(order.o, 1), acts[0]);
   const c2 = ctx.binary("add", ctx.binary("mul", f, c), ctx.binary("mul", i, g));
-  const o = activate(ctx, withPeep(g4[order.o], 1, c2), acts[0]);
   const h2 = ctx.binary("mul", o, activate(ctx, c2, acts[2]));
   return [h2, c2];
 }
@@ -144,22 +165,27 @@ function recurrentSequence(
   const a = node.attributes as { steps: number; direction: string; returnSequence: boolean };
   const x = ctx.get(node.inputs.input as MLOperand);
   const nd = a.direction === "both" ? 2 : 1;
-  const states = Array.from({ length: nd }, (_, d) => initial(d));
-  const sequence: MilValue[] = [];
-  for (let slot = 0; slot < a.steps; slot++) {
-    for (let d = 0; d < nd; d++) {
-      const backward = a.direction === "backward" || d === 1;
-      const t = backward ? a.steps - 1 - slot : slot;
-      states[d] = step(stepInput(ctx, x, t), states[d], d);
+  const [, b] = x.type.shape;
+  const finals: MilValue[][] = [];
+  // hidden state per direction and time step: the output sequence is in time order for every
+  // direction (the spec prepends a backward direction's states).
+  const byTime: MilValue[][] = Array.from({ length: nd }, () => new Array<MilValue>(a.steps));
+  for (let d = 0; d < nd; d++) {
+    let states = initial(d);
+    const backward = a.direction === "backward" || d === 1;
+    for (let s = 0; s < a.steps; s++) {
+      const t = backward ? a.steps - 1 - s : s;
+      states = step(stepInput(ctx, x, t), states, d);
+      byTime[d][t] = states[0];
     }
-    if (a.returnSequence) sequence.push(stack(ctx, states.map((s) => s[0])));
+    finals.push(states);
   }
-  for (let k = 0; k < numStates; k++) ctx.set(node.outputs[k], stack(ctx, states.map((s) => s[k])));
+  for (let k = 0; k < numStates; k++) ctx.set(node.outputs[k], stack(ctx, finals.map((s) => s[k])));
   if (a.returnSequence) {
-    const [, b, h] = sequence[0].type.shape;
-    const expanded = sequence.map((v) => ctx.reshape(v, [1, nd, b, h]));
-    const seq = expanded.length === 1 ? expanded[0]
-      : ctx.op("concat", { values: expanded, axis: ctx.int(0, "axis"), interleave: ctx.bool(false, "interleave") }, tensorType(x.type.dataType, [a.steps, nd, b, h]));
+    const h = finals[0][0].type.shape[1];
+    const perStep = Array.from({ length: a.steps }, (_, t) => ctx.reshape(stack(ctx, byTime.map((dir) => dir[t])), [1, nd, b, h]));
+    const seq = perStep.length === 1 ? perStep[0]
+      : ctx.op("concat", { values: perStep, axis: ctx.int(0, "axis"), interleave: ctx.bool(false, "interleave") }, tensorType(x.type.dataType, [a.steps, nd, b, h]));
     ctx.set(node.outputs[numStates], seq);
   }
 }

@@ -134,6 +134,12 @@ function toJsonNumber(v: number): JsonNumber {
 /** Builds a WebNN tensor from numbers (float16 values are rounded to the nearest half). A single value fills the shape. */
 export function tensorFromNumbers(dataType: MLOperandDataType, shape: number[], values: ArrayLike<number | bigint>): WebNNTensor {
   const n = elementCount(shape);
+  if (dataType === "int4" || dataType === "uint4") {
+    // two per byte, low nibble first (WebNN); only constants may have these types
+    const data = new Uint8Array(Math.ceil(n / 2));
+    for (let i = 0; i < n; i++) data[i >> 1] |= (Number(values[values.length === 1 ? 0 : i]) & 0x0f) << ((i & 1) * 4);
+    return { dataType, shape, data };
+  }
   const data = allocWebNN(dataType, n);
   const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
   const convert = (v: number | bigint): number | bigint => {

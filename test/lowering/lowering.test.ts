@@ -33,13 +33,23 @@ describe("lowering emits MIL", () => {
     expect(lowered.outputs[0]).toMatchObject({ dataType: "uint8", coremlDataType: "int32" });
   });
 
-  it("log and reciprocal set epsilon to 0 (MIL defaults add 1e-45 / 1e-4)", () => {
+  it("log sets epsilon to 0 (MIL adds 1e-45 by default); reciprocal is real_div(1, x)", () => {
     const { ops: o, all } = ops((b) => { const x = b.input("x", f32([2])); return { l: b.log(x), r: b.reciprocal(x) }; });
-    expect(o.map((x) => x.type)).toEqual(["log", "inverse"]);
-    for (const op of o) {
-      const eps = constOf(all, op.inputs.epsilon[0]);
-      expect(new Float32Array(eps.bytes!.slice().buffer)[0]).toBe(0);
-    }
+    expect(o.map((x) => x.type)).toEqual(["log", "real_div"]);
+    const eps = constOf(all, o[0].inputs.epsilon[0]);
+    expect(new Float32Array(eps.bytes!.slice().buffer)[0]).toBe(0);
+    expect(new Float32Array(constOf(all, o[1].inputs.x[0]).bytes!.slice().buffer)[0]).toBe(1);
+  });
+
+  it("pooling: native MIL pooling when Core ML can express it, unrolled slices for dilations and integers", () => {
+    const x = (b: MLGraphBuilder, dataType: "float32" | "int32" = "float32") => b.input("x", { dataType, shape: [1, 1, 6, 6] });
+    const native = ops((b) => ({ y: b.averagePool2d(x(b), { windowDimensions: [2, 2], strides: [2, 2] }) }));
+    expect(native.ops.map((o) => o.type)).toEqual(["avg_pool"]);
+    const dilated = ops((b) => ({ y: b.maxPool2d(x(b), { windowDimensions: [2, 2], dilations: [2, 2] }) }));
+    expect(dilated.ops.filter((o) => o.type === "slice_by_index")).toHaveLength(4);
+    expect(dilated.ops.filter((o) => o.type === "maximum")).toHaveLength(3);
+    const ints = ops((b) => ({ y: b.maxPool2d(x(b, "int32"), { windowDimensions: [3, 3] }) }));
+    expect(ints.ops.some((o) => o.type === "max_pool")).toBe(false);
   });
 
   it("conv2d nhwc/ohwi → transposes around an NCHW conv with a constant OIHW weight", () => {
