@@ -18,6 +18,7 @@ import { runPackageContents, tensorsToJson } from "../runtime/run-package.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DEFAULT_DIRS = [join(ROOT, "../shared/wpt/conformance"), join(ROOT, "test/conformance")];
 const EXPECTED_FAILURES = join(ROOT, "conformance/expected-failures.json");
+const OPERATOR_NOTES = join(ROOT, "conformance/operator-notes.json");
 
 interface ExpectedFailure { case: string; file: string; reason: string; source: string }
 
@@ -122,6 +123,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   const header = "| operator | cases | passed | failed | skipped | worst error / tolerance |\n| --- | --- | --- | --- | --- | --- |";
   const table = [header, ...rows.map((r) => `| ${r.op} | ${r.cases} | ${r.passed} | ${r.failed} | ${r.skipped} | ${r.worst} |`)].join("\n");
+  const notes: Record<string, string> = existsSync(OPERATOR_NOTES) ? JSON.parse(readFileSync(OPERATOR_NOTES, "utf8")) : {};
+  const docHeader = "| operator | cases | passed | failed | skipped | worst error / tolerance | Core ML notes |\n| --- | --- | --- | --- | --- | --- | --- |";
+  const docTable = [docHeader, ...rows.map((r) => `| ${r.op} | ${r.cases} | ${r.passed} | ${r.failed} | ${r.skipped} | ${r.worst} | ${notes[r.op] ?? ""} |`)].join("\n");
   const passed = results.filter((r) => r.status === "passed").length;
   const failed = results.filter((r) => r.status === "failed").length;
   const skipped = results.filter((r) => r.status === "skipped").length;
@@ -141,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
       "with WPT's expected values under WPT's tolerances (`../shared/wpt/README.md`; tolerances are never widened).",
       `Sources: the shared W3C WPT corpus (\`../shared/wpt/conformance\`) and this repository's \`test/conformance\`. Target: ${values.target}.`,
       "",
-      table,
+      docTable,
       "",
       `**${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}** (${results.length} cases).`,
       "",
