@@ -155,7 +155,7 @@ export function tensorFromConst(value: MilConstValue): RuntimeTensor {
       for (let b = 0; b < size; b++) src[i + b] = bytes[i + size - 1 - b];
     }
   } else if (bytes.byteOffset % size !== 0) {
-    src = bytes.slice();
+    src = new Uint8Array(bytes); // a copy at offset 0 (Buffer#slice would be a view)
   }
   const buf = src.buffer;
   const off = src.byteOffset;
