@@ -1,8 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Browser tests (vitest.browser.config.ts) and the demo's end-to-end test (vitest.e2e.config.ts)
+    // run in their own configurations.
+    exclude: [...configDefaults.exclude, "test/browser/**", "test/e2e/**"],
     testTimeout: 120_000,
   },
 });

@@ -1,16 +1,27 @@
-// convertGraph: the whole pipeline — lowering → serialization → packaging.
+// convertGraph: the whole pipeline — lowering → serialization → packaging (→ zip).
 import type { MLGraph } from "./graph/operand.js";
-import { lowerGraph } from "./lowering/lower-graph.js";
+import { lowerGraph, type LoweredModel } from "./lowering/lower-graph.js";
 import type { TargetName } from "./lowering/target.js";
-import { createPackage, type MLPackage } from "./packaging/package.js";
+import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
+import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
+import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";
 import { serializeModel } from "./serialization/model-writer.js";
 
-export type ConvertStage = "lower" | "serialize" | "package";
+export type ConvertStage = "lower" | "serialize" | "package" | "zip";
 
 export interface ConvertProgress {
   stage: ConvertStage;
+  /**
+   * Work done in this stage, of `total`: operations for "lower" (WebNN operations) and
+   * "serialize" (MIL operations), 1 of 1 for "package", bytes for "zip".
+   */
   done: number;
   total: number;
+  /** Operations done so far in this stage ("lower", "serialize"). */
+  operations?: number;
+  /** Bytes done so far of `bytesTotal`: weight bytes for "package", archive bytes processed for "zip". */
+  bytes?: number;
+  bytesTotal?: number;
 }
 
 export interface ConvertOptions {
@@ -21,23 +32,86 @@ export interface ConvertOptions {
   /** Short description stored in the model metadata. */
   description?: string;
   onProgress?: (p: ConvertProgress) => void;
+  /**
+   * Cancels the conversion: checked before each stage, after every operation, and between
+   * slices of zip work. The conversion then rejects with the signal's reason and keeps no
+   * reference to what it had built.
+   */
   signal?: AbortSignal;
+  /** Platform limits to enforce (default: the current platform's; see packaging/limits.ts). */
+  limits?: PlatformName | Partial<PlatformLimits>;
+}
+
+/** Checks platform limits that can be known from the graph alone, before any work. */
+export function checkGraphLimits(graph: MLGraph, limits?: PlatformName | Partial<PlatformLimits>): void {
+  const l = resolveLimits(limits);
+  for (const c of graph.constants) {
+    const bytes = c.data?.byteLength ?? 0;
+    checkLimit(l, "maxTensorBytes", bytes, `constant ${c.name ? `"${c.name}" ` : ""}of ${c.dataType} [${c.shape.join(", ")}]`, { operator: "constant", operand: c.name });
+  }
 }
 
 export async function convertGraph(graph: MLGraph, options: ConvertOptions = {}): Promise<MLPackage> {
+  return (await convertGraphDetailed(graph, options)).package;
+}
+
+export interface ConvertResult {
+  package: MLPackage;
+  /** The lowered program and boundary mapping (for summaries and inspection). */
+  lowered: LoweredModel;
+}
+
+/** convertGraph, also returning the lowered model. */
+export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptions = {}): Promise<ConvertResult> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
+  checkGraphLimits(graph, options.limits);
   const lowered = lowerGraph(graph, {
     target: options.target,
-    onNode: onProgress ? (done, total) => onProgress({ stage: "lower", done, total }) : undefined,
+    onNode: onProgress || signal ? (done, total) => {
+      signal?.throwIfAborted();
+      onProgress?.({ stage: "lower", done, total, operations: done });
+    } : undefined,
   });
   signal?.throwIfAborted();
   const serialized = serializeModel(lowered, {
     shortDescription: options.description,
-    onProgress: onProgress ? (done, total) => onProgress({ stage: "serialize", done, total }) : undefined,
+    onProgress: onProgress || signal ? (done, total) => {
+      signal?.throwIfAborted();
+      onProgress?.({ stage: "serialize", done, total, operations: done });
+    } : undefined,
   });
+  checkLimit(resolveLimits(options.limits), "maxModelBytes", serialized.model.byteLength, "model.mlmodel");
   signal?.throwIfAborted();
   const pkg = await createPackage(options.name ?? "Model", serialized);
-  onProgress?.({ stage: "package", done: 1, total: 1 });
-  return pkg;
+  signal?.throwIfAborted();
+  const size = packageSize(pkg);
+  onProgress?.({ stage: "package", done: 1, total: 1, bytes: size, bytesTotal: size });
+  return { package: pkg, lowered };
+}
+
+export interface ConvertToZipOptions extends ConvertOptions, Pick<ZipOptions, "zip64" | "crc32"> {}
+
+/** Zip options that report through a ConvertProgress callback as stage "zip". */
+export function zipOptionsFrom(options: ConvertToZipOptions): ZipOptions {
+  const { onProgress } = options;
+  return {
+    signal: options.signal,
+    zip64: options.zip64,
+    crc32: options.crc32,
+    limits: options.limits,
+    onProgress: onProgress ? (done, total) => onProgress({ stage: "zip", done, total, bytes: done, bytesTotal: total }) : undefined,
+  };
+}
+
+/**
+ * Converts and zips in one call, with one progress callback and one signal over all stages:
+ * writes to `output` (a WritableStream or zip.js Writer) when given, else returns a Blob.
+ */
+export async function convertGraphToZip(graph: MLGraph, options: ConvertToZipOptions & { output: ZipTarget }): Promise<void>;
+export async function convertGraphToZip(graph: MLGraph, options?: ConvertToZipOptions): Promise<Blob>;
+export async function convertGraphToZip(graph: MLGraph, options: ConvertToZipOptions & { output?: ZipTarget } = {}): Promise<Blob | void> {
+  const pkg = await convertGraph(graph, options);
+  if (options.output) return writePackageZip(pkg, options.output, zipOptionsFrom(options));
+  return packageToZipBlob(pkg, zipOptionsFrom(options));
 }

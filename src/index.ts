@@ -11,7 +11,17 @@ export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET,
 export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";
 export { createPackage, fileBytes, findFile, packageSize, type MLPackage, type PackageFile } from "./packaging/package.js";
-export { packageToZipBytes, packageToZipBlob, writePackageZip, readZipEntries } from "./packaging/zip.js";
+export {
+  packageToZipBytes, packageToZipBlob, packageToZipParts, packageToZipStream, writePackageZip, readZipEntries,
+  type ZipArchive, type ZipOptions, type ZipTarget,
+} from "./packaging/zip.js";
+export { crc32, crc32Js, setCrc32, type Crc32Function } from "./packaging/crc32.js";
+export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
 export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";
 export { milToText } from "./mil/text.js";
-export { convertGraph, type ConvertOptions, type ConvertProgress } from "./convert.js";
+export {
+  convertGraph, convertGraphDetailed, convertGraphToZip, checkGraphLimits,
+  type ConvertOptions, type ConvertProgress, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
+} from "./convert.js";
+export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
+export { summarizeConversion, type ConversionSummary, type IOSummary } from "./summary.js";

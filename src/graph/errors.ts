@@ -66,9 +66,19 @@ export class PackageFormatError extends WebNNCoreMLError {
   constructor(message: string, details: ErrorDetails = {}) { super("PackageFormatError", message, details); }
 }
 
-/** Rebuild a typed error from its JSON form (e.g. after crossing a worker boundary). */
+const ERROR_CLASSES: Record<ErrorKind, new (message: string, details?: ErrorDetails) => WebNNCoreMLError> = {
+  GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
+};
+
+/**
+ * Rebuild a typed error from its JSON form (e.g. after crossing a worker boundary): an instance
+ * of the same class (GraphValidationError, …) with the same kind, message, operator, operand and
+ * rule. An unknown kind gives a plain WebNNCoreMLError.
+ */
 export function errorFromJSON(e: { kind: ErrorKind; message: string } & ErrorDetails): WebNNCoreMLError {
-  const err = new WebNNCoreMLError(e.kind, "", e);
-  Object.defineProperty(err, "message", { value: e.message });
+  const details: ErrorDetails = { operator: e.operator ?? undefined, operand: e.operand ?? undefined, rule: e.rule ?? undefined };
+  const Ctor = Object.prototype.hasOwnProperty.call(ERROR_CLASSES, e.kind) ? ERROR_CLASSES[e.kind] : undefined;
+  const err = Ctor ? new Ctor("", details) : new WebNNCoreMLError(e.kind, "", details);
+  Object.defineProperty(err, "message", { value: String(e.message), writable: true, configurable: true, enumerable: false });
   return err;
 }

@@ -30,6 +30,11 @@ export interface LoweredModel {
   program: MilProgram;
   inputs: IOEntry[];
   outputs: IOEntry[];
+  /**
+   * Core ML needs at least one model input; a graph with none (all constants) gets this unused
+   * float32 [1] input, which callers feed with zeros.
+   */
+  placeholderInput?: string;
 }
 
 export interface LowerOptions {
@@ -95,6 +100,12 @@ export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredM
     ctx.set(operand, v);
   });
 
+  let placeholderInput: string | undefined;
+  if (graph.inputs.length === 0) {
+    placeholderInput = mil.names.claim("placeholder");
+    mil.addInput(placeholderInput, tensorType("fp32", [1]));
+  }
+
   const total = graph.nodes.length;
   graph.nodes.forEach((node, i) => {
     const lower = LOWERINGS[node.op];
@@ -127,5 +138,5 @@ export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredM
   const program: MilProgram = {
     main: { inputs: mil.inputs, opset: target.opset, operations: mil.operations, outputs: outputEntries.map((e) => e.coremlName) },
   };
-  return { target, program, inputs: inputEntries, outputs: outputEntries };
+  return { target, program, inputs: inputEntries, outputs: outputEntries, placeholderInput };
 }

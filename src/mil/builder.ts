@@ -13,9 +13,21 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_@]*$/;
 
 /** Turns any string into a valid MIL identifier ([A-Za-z_][A-Za-z0-9_@]*), not yet unique. */
 export function toIdentifier(s: string): string {
+  if (isPlainIdentifier(s)) return s;
   let id = s.replace(/[^A-Za-z0-9_]/g, "_");
   if (!/^[A-Za-z_]/.test(id)) id = "_" + id;
   return id;
+}
+
+/** [A-Za-z_][A-Za-z0-9_]* without a regular expression (the common case of generated names). */
+function isPlainIdentifier(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (!alpha && !(i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return true;
 }
 
 export function isIdentifier(s: string): boolean {
@@ -53,6 +65,28 @@ export class MilFunctionBuilder {
   readonly operations: MilOperation[] = [];
   private constCounter = 0;
   private opCounter = 0;
+  /**
+   * Indices of the operations that produce or read each value name, built on the first rename
+   * and kept up to date after it: each rename then touches only the operations that use the name.
+   */
+  private uses: Map<string, number[]> | undefined;
+
+  private use(name: string, index: number): void {
+    const uses = this.uses!;
+    const list = uses.get(name);
+    if (!list) uses.set(name, [index]);
+    else if (list[list.length - 1] !== index) list.push(index);
+  }
+
+  private index(op: MilOperation, index: number): void {
+    for (const key in op.inputs) for (const n of op.inputs[key]) this.use(n, index);
+    for (const o of op.outputs) this.use(o.name, index);
+  }
+
+  private push(op: MilOperation): void {
+    if (this.uses) this.index(op, this.operations.length);
+    this.operations.push(op);
+  }
 
   constructor(readonly opset: string) {}
 
@@ -69,7 +103,7 @@ export class MilFunctionBuilder {
     }
     const name = this.names.claim(`${hint}_c${this.constCounter++}`);
     const value: MilConstValue = { type, bytes };
-    this.operations.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
+    this.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
     return { name, type, constValue: value };
   }
 
@@ -77,7 +111,7 @@ export class MilFunctionBuilder {
     const name = this.names.claim(`${hint}_c${this.constCounter++}`);
     const type: MilTensorType = { dataType: "string", shape: [] };
     const value: MilConstValue = { type: { dataType: "string", shape: [] }, strings: [s] };
-    this.operations.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
+    this.push({ type: "const", name, inputs: {}, outputs: [{ name, type }], value });
     return { name, type, constValue: value };
   }
 
@@ -92,7 +126,7 @@ export class MilFunctionBuilder {
       if (v === undefined) continue;
       bound[key] = Array.isArray(v) ? (v as MilValue[]).map((x) => x.name) : [(v as MilValue).name];
     }
-    this.operations.push({ type, name: opName, inputs: bound, outputs });
+    this.push({ type, name: opName, inputs: bound, outputs });
     return outputs.map((o) => ({ name: o.name, type: o.type }));
   }
 
@@ -100,20 +134,25 @@ export class MilFunctionBuilder {
     return this.op(type, inputs, [outputType], hint)[0];
   }
 
-  /** Renames a value everywhere (used to give graph outputs their names). */
+  /** Renames a value everywhere (used to give graph outputs their names); touches only the ops that use it. */
   rename(from: string, to: string): void {
-    for (let i = 0; i < this.operations.length; i++) {
-      const op = this.operations[i];
-      let changed = false;
-      const outputs = op.outputs.map((o) => (o.name === from ? ((changed = true), { ...o, name: to }) : o));
-      const inputs: Record<string, string[]> = {};
-      for (const [k, args] of Object.entries(op.inputs)) {
-        inputs[k] = args.map((a) => (a === from ? ((changed = true), to) : a));
-      }
-      if (changed) {
-        this.operations[i] = { ...op, name: op.name === from ? to : op.name, inputs, outputs };
-      }
+    if (from === to) return;
+    if (!this.uses) {
+      this.uses = new Map();
+      this.operations.forEach((op, i) => this.index(op, i));
     }
+    const indices = this.uses.get(from);
+    if (!indices) return;
+    for (const i of indices) {
+      const op = this.operations[i];
+      const outputs = op.outputs.map((o) => (o.name === from ? { ...o, name: to } : o));
+      const inputs: Record<string, string[]> = {};
+      for (const [k, args] of Object.entries(op.inputs)) inputs[k] = args.map((a) => (a === from ? to : a));
+      this.operations[i] = { ...op, name: op.name === from ? to : op.name, inputs, outputs };
+    }
+    this.uses.delete(from);
+    const existing = this.uses.get(to);
+    this.uses.set(to, existing ? [...new Set([...existing, ...indices])].sort((a, b) => a - b) : indices);
   }
 }
 

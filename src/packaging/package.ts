@@ -1,6 +1,7 @@
 // The .mlpackage as an in-memory file tree. Each file is a list of parts (zero copy: the weight
 // file references the constants' own bytes); `fileBytes` concatenates only when asked.
 import type { SerializedModel } from "../serialization/model-writer.js";
+import { checkLimit, resolveLimits } from "./limits.js";
 import { createManifest, manifestToBytes, type Manifest } from "./manifest.js";
 
 export const MANIFEST_FILE = "Manifest.json";
@@ -45,9 +46,14 @@ export function findFile(pkg: MLPackage, path: string): PackageFile | undefined 
   return pkg.files.find((f) => f.path === path);
 }
 
-/** One file's bytes in one buffer (copies unless the file is a single part). */
+/**
+ * One file's bytes in one buffer (copies unless the file is a single part). Only for callers
+ * that ask for it: conversion, zipping and file writing all work from the parts. A file larger
+ * than the platform's largest buffer fails with a PlatformLimitError before allocating.
+ */
 export function fileBytes(f: PackageFile): Uint8Array {
   if (f.parts.length === 1) return f.parts[0];
+  checkLimit(resolveLimits(), "maxBufferBytes", f.size, f.path);
   const out = new Uint8Array(f.size);
   let pos = 0;
   for (const p of f.parts) { out.set(p, pos); pos += p.byteLength; }

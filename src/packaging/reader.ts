@@ -2,6 +2,7 @@
 // parsed MIL program. The tests, `inspect` and the reference runtime all read packages here.
 import { PackageFormatError } from "../graph/errors.js";
 import { parseModel, type ParsedModel } from "../serialization/model-reader.js";
+import { readWeightBlobIndex, type WeightBlobSource } from "../serialization/weight-blob.js";
 import type { Manifest } from "./manifest.js";
 import { MANIFEST_FILE, MODEL_FILE, WEIGHT_FILE, fileBytes, type MLPackage } from "./package.js";
 import { readZipEntries } from "./zip.js";
@@ -9,7 +10,10 @@ import { readZipEntries } from "./zip.js";
 export interface PackageContents {
   manifest: Manifest;
   model: Uint8Array;
+  /** weight.bin in one buffer, when it fits one (see packaging/limits.ts). */
   weights?: Uint8Array;
+  /** weight.bin blob by blob, when it is read without one buffer (readPackagePath of a large zip in Node). */
+  weightSource?: WeightBlobSource;
 }
 
 export interface ReadPackage extends PackageContents {
@@ -56,15 +60,57 @@ export function stripPackageRoot(entries: Map<string, Uint8Array>): Map<string, 
 }
 
 export function readPackageFiles(files: Map<string, Uint8Array>): ReadPackage {
-  const contents = packageFromFiles(files);
-  return { ...contents, parsed: parseModel(contents.model, contents.weights) };
+  return readPackageContents(packageFromFiles(files));
+}
+
+/** Parses validated contents (weights from `weights`, else from `weightSource`). */
+export function readPackageContents(contents: PackageContents): ReadPackage {
+  return { ...contents, parsed: parseModel(contents.model, contents.weights ?? contents.weightSource) };
 }
 
 export async function readPackageZip(data: Uint8Array | Blob): Promise<ReadPackage> {
   return readPackageFiles(stripPackageRoot(await readZipEntries(data)));
 }
 
-/** Reads an in-memory package (concatenates its parts). */
+/**
+ * Reads an in-memory package without copying its weights: weight.bin is read through its parts
+ * (`weightSource`; constants come back as views of the very bytes the package references).
+ */
 export function readPackage(pkg: MLPackage): ReadPackage {
-  return readPackageFiles(new Map(pkg.files.map((f) => [f.path, fileBytes(f)])));
+  const files = new Map(pkg.files.filter((f) => f.path !== WEIGHT_FILE).map((f) => [f.path, fileBytes(f)]));
+  const contents = packageFromFiles(files);
+  const weights = pkg.files.find((f) => f.path === WEIGHT_FILE);
+  if (weights) contents.weightSource = weightSourceFromParts(weights.parts);
+  return readPackageContents(contents);
+}
+
+/** A weight file kept as parts, read in place: spans within one part are views, others are copied. */
+export function weightSourceFromParts(parts: readonly Uint8Array[]): WeightBlobSource {
+  const starts: number[] = [];
+  let size = 0;
+  for (const p of parts) { starts.push(size); size += p.byteLength; }
+  const read = (pos: number, len: number): Uint8Array => {
+    // Last part starting at or before pos (binary search).
+    let lo = 0, hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= pos) lo = mid; else hi = mid - 1;
+    }
+    while (lo < parts.length - 1 && parts[lo].byteLength === 0) lo++;
+    const first = parts[lo];
+    const at = pos - starts[lo];
+    if (at + len <= first.byteLength) return first.subarray(at, at + len);
+    const out = new Uint8Array(len);
+    let got = 0;
+    for (let i = lo; got < len && i < parts.length; i++) {
+      const from = i === lo ? at : 0;
+      const piece = parts[i].subarray(from, Math.min(parts[i].byteLength, from + len - got));
+      out.set(piece, got);
+      got += piece.byteLength;
+    }
+    if (got < len) throw new PackageFormatError(`weight.bin: read of ${len} bytes at ${pos} runs past the end (${size} bytes)`, { rule: "weight-blob" });
+    return out;
+  };
+  const records = readWeightBlobIndex(size, read);
+  return { byteLength: size, records, data: (r) => read(r.dataOffset, r.sizeInBytes) };
 }

@@ -85,6 +85,7 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
     if (!t) throw new RuntimeError(`missing input "${e.name}"`);
     feeds[e.coremlName] = toBoundary(e, t);
   }
+  if (parsed.placeholderInput) feeds[parsed.placeholderInput] = { dataType: "fp32", shape: [1], data: new Float32Array(1) };
   for (const name of Object.keys(inputs)) {
     if (!parsed.inputs.some((e) => e.name === name)) throw new RuntimeError(`unknown input "${name}" (the model takes ${parsed.inputs.map((e) => `"${e.name}"`).join(", ")})`);
   }

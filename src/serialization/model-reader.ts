@@ -5,7 +5,8 @@ import type { IOEntry, ModelDataType } from "../lowering/lower-graph.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
-import { readWeightBlob, type BlobRecord } from "./weight-blob.js";
+import { isSubByte, packedSize, unpackNibbles } from "../mil/sub-byte.js";
+import { readWeightBlob, type BlobRecord, type WeightBlobSource } from "./weight-blob.js";
 
 type PValue = CoreML.Specification.MILSpec.Value.$Properties;
 type PValueType = CoreML.Specification.MILSpec.ValueType.$Properties;
@@ -19,6 +20,8 @@ export interface ParsedModel {
   /** Boundary mapping from our metadata, or derived from the model description. */
   inputs: IOEntry[];
   outputs: IOEntry[];
+  /** A model input that stands in for a graph without inputs (feed float32 [1] zeros). */
+  placeholderInput?: string;
   userDefined: Record<string, string>;
   /** The decoded protobuf, for inspection. */
   proto: CoreML.Specification.Model;
@@ -44,7 +47,7 @@ function tensorTypeOf(t: PValueType | null | undefined, where: string): MilTenso
   return { dataType, shape: dims };
 }
 
-function constValue(v: PValue | null | undefined, where: string, weights: Uint8Array | undefined, blobs: Map<number, BlobRecord>): MilConstValue {
+function constValue(v: PValue | null | undefined, where: string, weights: Uint8Array | WeightBlobSource | undefined, blobs: Map<number, BlobRecord>): MilConstValue {
   if (!v) fail(`${where}: const without a val attribute`);
   const type = tensorTypeOf(v.type, where);
   const n = elementCount(type.shape);
@@ -54,9 +57,11 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
     const rec = blobs.get(offset);
     if (!rec) fail(`${where}: no blob metadata at offset ${offset} of weight.bin`);
     if (rec.dataType !== type.dataType) fail(`${where}: blob at ${offset} holds ${rec.dataType}, the const is ${type.dataType}`);
-    const size = n * milElementSize(type.dataType);
+    const subByte = isSubByte(type.dataType);
+    const size = subByte ? packedSize(n) : n * milElementSize(type.dataType);
     if (rec.sizeInBytes !== size) fail(`${where}: blob at ${offset} has ${rec.sizeInBytes} bytes, the const needs ${size}`);
-    return { type, bytes: weights.subarray(rec.dataOffset, rec.dataOffset + size) };
+    const data = weights instanceof Uint8Array ? weights.subarray(rec.dataOffset, rec.dataOffset + size) : weights.data(rec);
+    return { type, bytes: subByte ? unpackNibbles(data, n, type.dataType === "int4") : data };
   }
   const t = v.immediateValue?.tensor;
   if (!t) fail(`${where}: const value is neither an immediate tensor nor a blob reference`);
@@ -71,19 +76,24 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
   else if (t.doubles) bytes = new Uint8Array(Float64Array.from(t.doubles.values ?? []).buffer);
   else if (t.bytes) bytes = t.bytes.values ?? new Uint8Array(0);
   else fail(`${where}: empty immediate tensor`);
+  if (isSubByte(type.dataType)) {
+    if (bytes.byteLength !== packedSize(n)) fail(`${where}: immediate ${type.dataType} value has ${bytes.byteLength} bytes, needs ${packedSize(n)}`);
+    return { type, bytes: unpackNibbles(bytes, n, type.dataType === "int4") };
+  }
   const size = n * milElementSize(type.dataType);
   if (bytes.byteLength !== size) fail(`${where}: immediate value has ${bytes.byteLength} bytes, ${type.dataType}[${type.shape.join(",")}] needs ${size}`);
   return { type, bytes };
 }
 
-export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array): ParsedModel {
+/** `weights`: weight.bin in one buffer, or as a WeightBlobSource when it is larger than a buffer can be. */
+export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | WeightBlobSource): ParsedModel {
   let proto: CoreML.Specification.Model;
   try {
     proto = CoreML.Specification.Model.decode(modelBytes);
   } catch (e) {
     fail(`not a valid Core ML protobuf (${(e as Error).message})`);
   }
-  const blobs = weights ? readWeightBlob(weights) : new Map<number, BlobRecord>();
+  const blobs = weights instanceof Uint8Array ? readWeightBlob(weights) : weights ? weights.records : new Map<number, BlobRecord>();
   const prog = proto.mlProgram;
   if (!prog) fail("not an ML Program (no mlProgram)");
   const main = prog.functions?.main;
@@ -120,11 +130,12 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array): Parsed
 
   const userDefined: Record<string, string> = { ...(proto.description?.metadata?.userDefined ?? {}) };
   let inputs: IOEntry[];
+  let placeholderInput: string | undefined;
   let outputs: IOEntry[];
   const ioJson = userDefined[IO_METADATA_KEY];
   if (ioJson) {
     try {
-      ({ inputs, outputs } = JSON.parse(ioJson) as { inputs: IOEntry[]; outputs: IOEntry[] });
+      ({ inputs, outputs, placeholderInput } = JSON.parse(ioJson) as { inputs: IOEntry[]; outputs: IOEntry[]; placeholderInput?: string });
     } catch {
       fail(`metadata ${IO_METADATA_KEY} is not valid JSON`);
     }
@@ -140,5 +151,5 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array): Parsed
     inputs = (proto.description?.input ?? []).map(fromDescription);
     outputs = (proto.description?.output ?? []).map(fromDescription);
   }
-  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, userDefined, proto, blobs };
+  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, userDefined, proto, blobs };
 }

@@ -3,6 +3,7 @@
 import type { IOEntry, LoweredModel, ModelDataType } from "../lowering/lower-graph.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
+import { isSubByte, packNibbles } from "../mil/sub-byte.js";
 import { isBlobEligible, WeightBlobWriter } from "./weight-blob.js";
 
 const Spec = CoreML.Specification;
@@ -45,11 +46,32 @@ export function milTensorType(t: MilTensorType): CoreML.Specification.MILSpec.Va
   };
 }
 
+/** Shared by every string scalar (the encoder only reads it). */
+const STRING_TYPE: CoreML.Specification.MILSpec.ValueType.$Properties = Object.freeze({ tensorType: Object.freeze({ dataType: MIL_DATA_TYPE_CODES.string }) });
+
 function stringValue(s: string): CoreML.Specification.MILSpec.Value.$Properties {
   return {
-    type: { tensorType: { dataType: MIL_DATA_TYPE_CODES.string } },
+    type: STRING_TYPE,
     immediateValue: { tensor: { strings: { values: [s] } } },
   };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `n` elements of `size` bytes as a typed array: a view when the bytes are aligned (and the
+ * platform little-endian, as the bytes are), else a copy read through a DataView. protobufjs
+ * encodes packed repeated fields from any indexable array, with the same bytes as from number[].
+ */
+function elements<T extends Float32Array | Int32Array | Float64Array>(
+  b: Uint8Array, n: number, size: number, Ctor: { new (buffer: ArrayBufferLike, offset: number, length: number): T; new (length: number): T },
+  read: (dv: DataView, at: number) => number,
+): T {
+  if (LITTLE_ENDIAN && b.byteOffset % size === 0) return new Ctor(b.buffer, b.byteOffset, n);
+  const out = new Ctor(n);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < n; i++) out[i] = read(dv, i * size);
+  return out;
 }
 
 /** An immediate tensor value. */
@@ -59,11 +81,12 @@ export function immediateTensor(v: MilConstValue): CoreML.Specification.MILSpec.
   const n = elementCount(v.type.shape);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   switch (v.type.dataType) {
-    case "fp32": return { floats: { values: Array.from({ length: n }, (_, i) => dv.getFloat32(i * 4, true)) } };
-    case "int32": return { ints: { values: Array.from({ length: n }, (_, i) => dv.getInt32(i * 4, true)) } };
+    case "fp32": return { floats: { values: elements(b, n, 4, Float32Array, (d, at) => d.getFloat32(at, true)) as unknown as number[] } };
+    case "int32": return { ints: { values: elements(b, n, 4, Int32Array, (d, at) => d.getInt32(at, true)) as unknown as number[] } };
     case "int64": return { longInts: { values: Array.from({ length: n }, (_, i) => Number(dv.getBigInt64(i * 8, true))) } };
-    case "fp64": return { doubles: { values: Array.from({ length: n }, (_, i) => dv.getFloat64(i * 8, true)) } };
+    case "fp64": return { doubles: { values: elements(b, n, 8, Float64Array, (d, at) => d.getFloat64(at, true)) as unknown as number[] } };
     case "bool": return { bools: { values: Array.from(b, (x) => x !== 0) } };
+    case "int4": case "uint4": return { bytes: { values: packNibbles(b, n).bytes } };
     default: return { bytes: { values: b } };
   }
 }
@@ -73,6 +96,13 @@ function featureDescription(e: IOEntry): CoreML.Specification.FeatureDescription
     name: e.coremlName,
     type: { multiArrayType: { shape: e.coremlShape, dataType: ARRAY_DATA_TYPE[e.coremlDataType] } },
   };
+}
+
+/** An object's keys in code-unit order (most are already sorted: then no sort). */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
 }
 
 function sortedRecord<T>(entries: [string, T][]): Record<string, T> {
@@ -88,34 +118,42 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   let blobConstants = 0;
   const ops = program.main.operations;
   const operations: CoreML.Specification.MILSpec.Operation.$Properties[] = [];
-  ops.forEach((op: MilOperation, i) => {
-    const attributes: [string, CoreML.Specification.MILSpec.Value.$Properties][] = [["name", stringValue(op.name)]];
+  for (let i = 0; i < ops.length; i++) {
+    const op: MilOperation = ops[i];
+    // Keys in sorted order ("name" < "val"), as sortedRecord would give.
+    const attributes: Record<string, CoreML.Specification.MILSpec.Value.$Properties> = { name: stringValue(op.name) };
     if (op.type === "const") {
       const v = op.value!;
       constants++;
       const type = milTensorType(v.type);
       if (v.bytes && isBlobEligible(v.type.dataType, elementCount(v.type.shape), target.ios)) {
         blobConstants++;
-        const offset = weights.add(v.type.dataType, v.bytes);
-        attributes.push(["val", { type, blobFileValue: { fileName: WEIGHT_FILE_REFERENCE, offset } }]);
+        const packed = isSubByte(v.type.dataType) ? packNibbles(v.bytes, elementCount(v.type.shape)) : undefined;
+        const offset = packed ? weights.add(v.type.dataType, packed.bytes, packed.paddingBits) : weights.add(v.type.dataType, v.bytes);
+        attributes.val = { type, blobFileValue: { fileName: WEIGHT_FILE_REFERENCE, offset } };
       } else {
-        attributes.push(["val", { type, immediateValue: { tensor: immediateTensor(v) } }]);
+        attributes.val = { type, immediateValue: { tensor: immediateTensor(v) } };
       }
     }
-    const inputs = sortedRecord(Object.entries(op.inputs).map(([k, names]) => [k, { arguments: names.map((name) => ({ name })) }]));
+    const inputs: Record<string, CoreML.Specification.MILSpec.Argument.$Properties> = {};
+    for (const k of sortedKeys(op.inputs)) inputs[k] = { arguments: op.inputs[k].map((name) => ({ name })) };
     operations.push({
       type: op.type,
       inputs,
       outputs: op.outputs.map((o) => ({ name: o.name, type: milTensorType(o.type) })),
-      attributes: sortedRecord(attributes),
+      attributes,
     });
     if (options.onProgress && (i % 256 === 255 || i === ops.length - 1)) options.onProgress(i + 1, ops.length);
-  });
+  }
 
   const io = {
     inputs: lowered.inputs,
     outputs: lowered.outputs,
+    ...(lowered.placeholderInput ? { placeholderInput: lowered.placeholderInput } : {}),
   };
+  const placeholder: IOEntry[] = lowered.placeholderInput
+    ? [{ name: lowered.placeholderInput, coremlName: lowered.placeholderInput, dataType: "float32", shape: [1], coremlDataType: "float32", coremlShape: [1] }]
+    : [];
   const userDefined = sortedRecord<string>([
     [IO_METADATA_KEY, JSON.stringify(io)],
     [VERSION_METADATA_KEY, CONVERTER_VERSION],
@@ -125,7 +163,7 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   const model: CoreML.Specification.Model.$Properties = {
     specificationVersion: target.specificationVersion,
     description: {
-      input: lowered.inputs.map(featureDescription),
+      input: [...lowered.inputs, ...placeholder].map(featureDescription),
       output: lowered.outputs.map(featureDescription),
       metadata: { shortDescription: options.shortDescription ?? "", userDefined },
     },

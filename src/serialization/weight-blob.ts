@@ -50,7 +50,7 @@ interface BlobEntry {
 
 export class WeightBlobWriter {
   private readonly entries: BlobEntry[] = [];
-  /** For de-duplication: entries by (code, byte length). */
+  /** For de-duplication: entries by (code, byte length, padding, content fingerprint). */
   private readonly byKey = new Map<string, BlobEntry[]>();
   private end = BLOB_HEADER_SIZE;
 
@@ -61,7 +61,7 @@ export class WeightBlobWriter {
   add(dataType: MilDataType, data: Uint8Array, paddingBits = 0): number {
     const code = BLOB_DATA_TYPE_CODES[dataType];
     if (code === undefined) throw new Error(`internal: ${dataType} cannot be stored in a weight blob`);
-    const key = `${code}:${data.byteLength}:${paddingBits}`;
+    const key = `${code}:${data.byteLength}:${paddingBits}:${fingerprint(data)}`;
     const same = this.byKey.get(key);
     if (same) {
       for (const e of same) if (e.data === data || bytesEqual(e.data, data)) return e.offset;
@@ -117,6 +117,32 @@ export function alignUp(n: number, a = BLOB_ALIGNMENT): number {
   return Math.ceil(n / a) * a;
 }
 
+/**
+ * A cheap content fingerprint for de-duplication: FNV-1a over every byte of small blobs, and over
+ * 512 bytes sampled at fixed positions (plus the first and last 64) of large ones, so that adding
+ * a large constant reads a few pages of it, not all of it. Equal fingerprints are then confirmed
+ * byte by byte.
+ */
+export function fingerprint(data: Uint8Array): number {
+  const n = data.byteLength;
+  let h = 0x811c9dc5;
+  if (n <= 4096) {
+    let i = 0;
+    if ((data.byteOffset & 3) === 0) {
+      const words = new Int32Array(data.buffer, data.byteOffset, n >> 2);
+      for (let k = 0; k < words.length; k++) h = Math.imul(h ^ words[k], 0x01000193);
+      i = words.length * 4;
+    }
+    for (; i < n; i++) h = Math.imul(h ^ data[i], 0x01000193);
+    return h >>> 0;
+  }
+  for (let i = 0; i < 64; i++) h = Math.imul(h ^ data[i], 0x01000193);
+  for (let i = n - 64; i < n; i++) h = Math.imul(h ^ data[i], 0x01000193);
+  const step = Math.floor(n / 512);
+  for (let k = 0, i = 32; k < 512; k++, i += step) h = Math.imul(h ^ data[i < n ? i : n - 1], 0x01000193);
+  return h >>> 0;
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   // Compare 4 bytes at a time where both views are aligned; else byte by byte.
@@ -142,29 +168,50 @@ export interface BlobRecord {
   paddingBits: number;
 }
 
+/** A weight file that is not one buffer (e.g. above the platform's buffer limit): its blob records and their data. */
+export interface WeightBlobSource {
+  readonly byteLength: number;
+  readonly records: Map<number, BlobRecord>;
+  /** The data bytes of one blob. */
+  data(record: BlobRecord): Uint8Array;
+}
+
 /** Parses and validates a whole weight.bin: version, count, sentinels, offsets, sizes. */
 export function readWeightBlob(bytes: Uint8Array): Map<number, BlobRecord> {
+  return readWeightBlobIndex(bytes.byteLength, (pos, len) => bytes.subarray(pos, pos + len));
+}
+
+/**
+ * The same validation over a weight file of `byteLength` bytes that is read on demand:
+ * `read(pos, len)` returns those bytes (only headers are read: 64 bytes at a time).
+ */
+export function readWeightBlobIndex(byteLength: number, read: (pos: number, len: number) => Uint8Array): Map<number, BlobRecord> {
   const fail = (msg: string): never => { throw new PackageFormatError(`weight.bin: ${msg}`, { rule: "weight-blob" }); };
-  if (bytes.byteLength < BLOB_HEADER_SIZE) fail(`file of ${bytes.byteLength} bytes is shorter than the 64-byte storage header`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = dv.getUint32(0, true);
-  const version = dv.getUint32(4, true);
+  if (byteLength < BLOB_HEADER_SIZE) fail(`file of ${byteLength} bytes is shorter than the 64-byte storage header`);
+  const view = (pos: number): DataView => {
+    const b = read(pos, BLOB_METADATA_SIZE);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  };
+  const header = view(0);
+  const count = header.getUint32(0, true);
+  const version = header.getUint32(4, true);
   if (version !== BLOB_STORAGE_VERSION) fail(`storage version ${version}, expected ${BLOB_STORAGE_VERSION}`);
   const records = new Map<number, BlobRecord>();
   let pos = BLOB_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
     pos = alignUp(pos);
-    if (pos + BLOB_METADATA_SIZE > bytes.byteLength) fail(`blob ${i} metadata at ${pos} runs past the end of the file (${bytes.byteLength} bytes)`);
-    const sentinel = dv.getUint32(pos, true);
+    if (pos + BLOB_METADATA_SIZE > byteLength) fail(`blob ${i} metadata at ${pos} runs past the end of the file (${byteLength} bytes)`);
+    const dv = view(pos);
+    const sentinel = dv.getUint32(0, true);
     if (sentinel !== BLOB_SENTINEL) fail(`blob ${i} at ${pos}: sentinel 0x${sentinel.toString(16)}, expected 0xdeadbeef`);
-    const code = dv.getUint32(pos + 4, true);
+    const code = dv.getUint32(4, true);
     const dataType = BLOB_CODE_TO_DATA_TYPE[code];
     if (!dataType) fail(`blob ${i} at ${pos}: unknown dataType code ${code}`);
-    const size = Number(dv.getBigUint64(pos + 8, true));
-    const dataOffset = Number(dv.getBigUint64(pos + 16, true));
-    const paddingBits = Number(dv.getBigUint64(pos + 24, true));
+    const size = Number(dv.getBigUint64(8, true));
+    const dataOffset = Number(dv.getBigUint64(16, true));
+    const paddingBits = Number(dv.getBigUint64(24, true));
     if (dataOffset !== pos + BLOB_METADATA_SIZE) fail(`blob ${i} at ${pos}: data offset ${dataOffset}, expected ${pos + BLOB_METADATA_SIZE}`);
-    if (dataOffset + size > bytes.byteLength) fail(`blob ${i} at ${pos}: ${size} data bytes run past the end of the file`);
+    if (dataOffset + size > byteLength) fail(`blob ${i} at ${pos}: ${size} data bytes run past the end of the file`);
     records.set(pos, { offset: pos, dataType, sizeInBytes: size, dataOffset, paddingBits });
     pos = dataOffset + size;
   }

@@ -53,3 +53,21 @@ describe("int4/uint4 constants", () => {
     });
   }
 });
+
+describe("small int4 constants", () => {
+  it("are immediate values packed two per byte, and read back unpacked", async () => {
+    const b = new MLGraphBuilder();
+    const q = b.constant({ dataType: "int4", shape: [3] }, new Uint8Array([0xf1, 0x07])); // 1, -1, 7
+    const s = b.constant({ dataType: "float32", shape: [1] }, new Float32Array([2]));
+    const z = b.constant({ dataType: "int4", shape: [1] }, new Uint8Array([0]));
+    const pkg = await convertGraph(b.buildSync({ y: b.dequantizeLinear(q, s, z) }), { target: "ios18" });
+    const read = readPackage(pkg);
+    const data = read.parsed.program.main.operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[0] === 3)!;
+    expect(Array.from(data.value!.bytes!)).toEqual([1, 0xff, 7]);
+    const raw = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations!.CoreML8.operations!
+      .find((o) => o.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0] === data.name)!;
+    expect(Array.from(raw.attributes!.val!.immediateValue!.tensor!.bytes!.values!)).toEqual([0xf1, 0x07]);
+    const out = runPackageContents(read, {});
+    expect(Array.from(out.y.data as Float32Array)).toEqual([2, -2, 14]);
+  });
+});

@@ -142,3 +142,14 @@ describe("name mapping", () => {
     expect(new Set(all).size).toBe(all.length);
   });
 });
+
+describe("graphs without inputs", () => {
+  it("get an unused float32 [1] placeholder input, since Core ML models need one", () => {
+    const b = new MLGraphBuilder();
+    const c = b.constant(f32([2]), new Float32Array([1, -2]));
+    const lowered = lowerGraph(b.buildSync({ y: b.abs(c) }));
+    expect(lowered.inputs).toEqual([]);
+    expect(lowered.placeholderInput).toBe("placeholder");
+    expect(lowered.program.main.inputs).toEqual([{ name: "placeholder", type: { dataType: "fp32", shape: [1] } }]);
+  });
+});

@@ -1,0 +1,112 @@
+// npm run bench [-- --json FILE] [--huge] [--only big,ops,wpt]
+// Runs each section in its own Node process (own heap, own peak RSS), prints a table with the
+// targets and whether each holds, and writes every figure as JSON.
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { GiB, ROOT, type Result } from "./common.js";
+
+const { values } = parseArgs({
+  options: { json: { type: "string" }, huge: { type: "boolean", default: false }, only: { type: "string" } },
+});
+const only = values.only?.split(",");
+
+function section(script: string, args: string[] = []): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(ROOT, "bench", script), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+      if (code !== 0 || !line) reject(new Error(`bench/${script} exited with ${code}\n${out}`));
+      else resolve(JSON.parse(line.slice("BENCH_RESULT ".length)) as Result);
+    });
+  });
+}
+
+/** The zip64 end-of-central-directory locator just before the end record, and the record it points to. */
+function hasZip64Records(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(42);
+    readSync(fd, tail, 0, 42, size - 42);
+    if (tail.readUInt32LE(20) !== 0x06054b50 || tail.readUInt32LE(0) !== 0x07064b50) return false;
+    const rec = Buffer.alloc(4);
+    readSync(fd, rec, 0, 4, Number(tail.readBigUInt64LE(8)));
+    return rec.readUInt32LE(0) === 0x06064b50;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const results: Result = { "machine.node": process.version, "machine.date": new Date().toISOString() };
+const want = (s: string) => !only || only.includes(s);
+
+if (want("big")) { process.stderr.write("bench: (a) 256 MiB float16 model…\n"); Object.assign(results, await section("big.ts")); }
+if (want("ops")) { process.stderr.write("bench: (b) 600 and 6,000 operations…\n"); Object.assign(results, await section("ops.ts")); }
+if (want("wpt")) { process.stderr.write("bench: (c) WPT corpus…\n"); Object.assign(results, await section("wpt.ts")); }
+
+if (values.huge) {
+  const dir = mkdtempSync(join(tmpdir(), "webnn-coreml-huge-"));
+  const file = join(dir, "Huge.mlpackage.zip");
+  try {
+    const fs = statfsSync(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < 6 * GiB) throw new Error(`--huge needs 6 GiB free in ${dir}, found ${(free / GiB).toFixed(1)} GiB`);
+    process.stderr.write("bench: (d) 4.5 GiB float16 weights streamed to a zip64 file…\n");
+    Object.assign(results, await section("huge.ts", [file]));
+    process.stderr.write("bench: (d) unzip -t…\n");
+    const t = performance.now();
+    const unzip = spawnSync("unzip", ["-tqq", file], { encoding: "utf8" });
+    results["huge.unzip_t_ok"] = unzip.status === 0;
+    results["huge.unzip_t_ms"] = Math.round(performance.now() - t);
+    if (unzip.error) results["huge.unzip_t_error"] = String(unzip.error.message);
+    else if (unzip.status !== 0) results["huge.unzip_t_error"] = (unzip.stdout + unzip.stderr).slice(0, 500);
+    results["huge.zip64_records"] = hasZip64Records(file);
+    process.stderr.write("bench: (d) package reader…\n");
+    Object.assign(results, await section("verify-zip.ts", [file]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------ targets and table
+
+const n = (k: string) => results[k] as number;
+const has = (...ks: string[]) => ks.every((k) => typeof results[k] === "number" || typeof results[k] === "boolean");
+const targets: { name: string; holds: boolean; detail: string }[] = [];
+if (has("big.package_ms", "big.memcpy_ms")) {
+  const limit = 1.5 * n("big.memcpy_ms");
+  targets.push({ name: "(a) package ≤ 1.5 × warm memcpy", holds: n("big.package_ms") <= limit, detail: `${n("big.package_ms")} ms vs ${limit.toFixed(1)} ms (${(n("big.package_ms") / n("big.memcpy_ms")).toFixed(2)} × memcpy)` });
+}
+if (has("big.zip_mem_ms", "big.jszip_ms")) {
+  const x = n("big.jszip_ms") / n("big.zip_mem_ms");
+  targets.push({ name: "(a) zip to memory ≥ 3 × jszip throughput", holds: x >= 3, detail: `${x.toFixed(1)} × (parts); ${(n("big.jszip_ms") / n("big.zip_blob_ms")).toFixed(1)} × as Blob; ${(n("big.jszip_ms") / n("big.zip_bytes_ms")).toFixed(1)} × as one Uint8Array` });
+}
+if (has("ops6000.convert_ms", "ops600.convert_ms")) {
+  targets.push({ name: "(b) 6,000 operations ≤ 0.2 s", holds: n("ops6000.convert_ms") <= 200, detail: `${n("ops6000.convert_ms")} ms (first run ${n("ops6000.first_ms")} ms)` });
+  targets.push({ name: "(b) growth 600 → 6,000 ≤ 12 ×", holds: n("ops.growth") <= 12, detail: `${n("ops.growth")} ×` });
+}
+if (has("wpt.convert_ms")) targets.push({ name: "(c) WPT corpus ≤ 5 s", holds: n("wpt.convert_ms") <= 5000, detail: `${n("wpt.convert_ms")} ms for ${n("wpt.cases")} graphs` });
+if (has("huge.peak_rss_mb", "huge.weights_mb")) {
+  const limit = n("huge.weights_mb") + 256;
+  targets.push({ name: "(d) peak RSS ≤ weights + 256 MiB", holds: n("huge.peak_rss_mb") <= limit, detail: `${n("huge.peak_rss_mb")} MiB vs ${limit} MiB` });
+  const valid = results["huge.unzip_t_ok"] === true && results["huge.readback_ok"] === true;
+  targets.push({ name: "(d) archive valid (unzip -t, reader)", holds: valid, detail: `unzip -t ${results["huge.unzip_t_ok"] ? "ok" : "FAILED"}, reader ${results["huge.readback_ok"] ? "ok" : "FAILED"}, zip64 ${results["huge.zip64_records"] ? "yes" : "no"}` });
+}
+
+const width = Math.max(...Object.keys(results).map((k) => k.length));
+console.log("\n" + "figure".padEnd(width) + "  value");
+console.log("-".repeat(width) + "  " + "-".repeat(24));
+for (const [k, v] of Object.entries(results)) if (!k.startsWith("machine.")) console.log(k.padEnd(width) + "  " + String(v));
+console.log("\ntarget".padEnd(44) + "holds  measured");
+for (const t of targets) console.log(t.name.padEnd(43) + (t.holds ? "yes    " : "NO     ") + t.detail);
+results.targets = JSON.stringify(targets.map((t) => ({ name: t.name, holds: t.holds, detail: t.detail })));
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify({ ...results, targets }, null, 2) + "\n");
+  console.log(`\nwrote ${values.json}`);
+}

@@ -1,0 +1,311 @@
+/// <reference types="vite/client" />
+// The demo page: pick a graph (files, drag and drop, or a built-in example), convert it in the
+// worker (webnn-coreml/browser), show the summary and the MIL program, offer the zip.
+//
+// The main thread does no heavy work: files are read as ArrayBuffers and transferred to the
+// worker; builder examples are a few operators; the zip comes back as a Blob.
+import exampleGraphUrl from "../examples/small-cnn.webnn.json?url";
+import exampleManifestUrl from "../examples/small-cnn.manifest.json?url";
+import exampleWeightsUrl from "../examples/small-cnn.weights?url";
+import {
+  createConverter, type ConversionProgress, type ConversionSummary, type ConvertResult, type ConverterSource, type IOSummary,
+} from "../src/browser/index.js";
+import { WebNNCoreMLError } from "../src/graph/errors.js";
+import type { TargetName } from "../src/lowering/target.js";
+import { BUILDER_EXAMPLES } from "./examples.js";
+
+function $<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from the page`);
+  return el as T;
+}
+
+const ui = {
+  dropZone: $<HTMLDivElement>("drop-zone"),
+  fileInput: $<HTMLInputElement>("model-file"),
+  target: $<HTMLSelectElement>("target"),
+  progress: $<HTMLProgressElement>("progress"),
+  stage: $<HTMLSpanElement>("stage"),
+  cancel: $<HTMLButtonElement>("cancel"),
+  error: $<HTMLDivElement>("error"),
+  result: $<HTMLElement>("result"),
+  download: $<HTMLAnchorElement>("download"),
+  downloadSize: $<HTMLSpanElement>("download-size"),
+  summary: $<HTMLDivElement>("summary"),
+  mil: $<HTMLPreElement>("mil"),
+};
+
+type State = "idle" | "converting" | "done" | "error" | "cancelled";
+
+const converter = createConverter();
+
+/** How to (re)make the current source: files are read again, examples rebuilt, on a new target. */
+type SourceFactory = {
+  label: string;
+  /** The source, and its package name (or a name for a graph document that has none). */
+  make: () => Promise<{ source: ConverterSource; name?: string; defaultName?: string }>;
+};
+
+let current: { controller: AbortController } | undefined;
+let lastSource: SourceFactory | undefined;
+let downloadUrl: string | undefined;
+
+let finished = 0;
+
+/** The page's state on <body data-state>, and a count of finished attempts in data-finished. */
+function setState(state: State): void {
+  document.body.dataset.state = state;
+  if (state !== "idle" && state !== "converting") document.body.dataset.finished = String(++finished);
+  ui.cancel.disabled = state !== "converting";
+}
+
+// ------------------------------------------------------------------------------------ rendering
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string | number, className?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = String(text);
+  if (className) e.className = className;
+  return e;
+}
+
+function table(caption: string, headers: string[], rows: (string | number)[][], options: { numeric?: number[]; id?: string; wide?: boolean } = {}): HTMLTableElement {
+  const t = el("table");
+  if (options.id) t.id = options.id;
+  if (options.wide) t.className = "wide";
+  t.append(el("caption", caption));
+  if (headers.some((h) => h)) {
+    const head = el("tr");
+    headers.forEach((h, i) => head.append(el("th", h, options.numeric?.includes(i) ? "num" : undefined)));
+    t.createTHead().append(head);
+  }
+  const body = t.createTBody();
+  for (const r of rows) {
+    const tr = el("tr");
+    r.forEach((v, i) => tr.append(el(i === 0 && !headers[0] ? "th" : "td", v, options.numeric?.includes(i) ? "num" : undefined)));
+    body.append(tr);
+  }
+  return t;
+}
+
+const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
+const ioRows = (list: IOSummary[]) => list.map((e) => [e.name, e.dataType, shapeText(e.shape), `${e.coremlName}: ${e.coremlDataType} ${shapeText(e.coremlShape)}`]);
+
+function renderSummary(result: ConvertResult): void {
+  const s: ConversionSummary = result.summary;
+  ui.summary.replaceChildren(
+    table("Model", ["", ""], [
+      ["name", s.name],
+      ["target", `${s.target} (specification ${s.specificationVersion}, ${s.opset})`],
+      ["package", formatBytes(s.packageBytes)],
+      ["zip", formatBytes(result.zipBytes)],
+      ["converted in", `${Math.round(result.elapsedMs)} ms`],
+    ], { id: "summary-model" }),
+    table("WebNN operators by type", ["operator", "count"], Object.entries(s.operators), { numeric: [1], id: "summary-operators" }),
+    table("Constants", ["", ""], [
+      ["graph constants", s.constants.count],
+      ["constant bytes", formatBytes(s.constants.bytes)],
+      ["MIL constants", s.milConstants],
+      ["in weight.bin", s.blobConstants],
+      ["blob bytes", `${s.blobBytes} (${formatBytes(s.blobBytes)})`],
+    ], { id: "summary-constants" }),
+    table("MIL operations by type", ["operation", "count"], Object.entries(s.milOperations), { numeric: [1], id: "summary-mil-operations" }),
+    table("Inputs", ["name", "type", "shape", "Core ML"], ioRows(s.inputs), { id: "summary-inputs", wide: true }),
+    table("Outputs", ["name", "type", "shape", "Core ML"], ioRows(s.outputs), { id: "summary-outputs", wide: true }),
+  );
+  ui.mil.textContent = s.milText;
+}
+
+function showError(e: unknown): void {
+  ui.error.replaceChildren();
+  if (e instanceof WebNNCoreMLError) {
+    const where = [e.operator && `operator ${e.operator}`, e.operand && `operand "${e.operand}"`].filter(Boolean).join(", ");
+    ui.error.append(el("strong", `${e.kind}${where ? ` in ${where}` : ""}`));
+    const dl = el("dl");
+    for (const [k, v] of [["message", e.message], ["operator", e.operator], ["operand", e.operand], ["rule", e.rule]] as const) {
+      if (!v) continue;
+      const dt = el("dt", k);
+      const dd = el("dd", v);
+      dd.dataset.field = k;
+      dl.append(dt, dd);
+    }
+    ui.error.append(dl);
+  } else {
+    const err = e as { name?: string; message?: string };
+    ui.error.append(el("strong", err?.name ?? "Error"), document.createTextNode(`: ${err?.message ?? String(e)}`));
+  }
+  ui.error.hidden = false;
+}
+
+function onProgress(p: ConversionProgress): void {
+  ui.progress.value = p.fraction;
+  const what = p.stage === "done" ? "done" : p.stage === "zip" ? `zipping ${formatBytes(p.done)} of ${formatBytes(p.total)}` : `${p.stage} ${p.done}/${p.total}`;
+  ui.stage.textContent = `${Math.round(p.fraction * 100)}% — ${what}`;
+}
+
+// ------------------------------------------------------------------------------------ converting
+
+async function convert(factory: SourceFactory): Promise<void> {
+  current?.controller.abort();
+  const controller = new AbortController();
+  current = { controller };
+  lastSource = factory;
+  setState("converting");
+  ui.error.hidden = true;
+  ui.result.hidden = true;
+  ui.progress.value = 0;
+  ui.stage.textContent = `Reading ${factory.label}…`;
+  try {
+    const { source, name, defaultName } = await factory.make();
+    controller.signal.throwIfAborted();
+    const result = await converter.convert(source, {
+      target: ui.target.value as TargetName,
+      name,
+      defaultName,
+      output: "blob",
+      signal: controller.signal,
+      onProgress,
+    });
+    if (current?.controller !== controller) return;
+    if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+    downloadUrl = URL.createObjectURL(converter.toZipBlob(result));
+    ui.download.href = downloadUrl;
+    ui.download.download = result.fileName;
+    ui.download.textContent = `Download ${result.fileName}`;
+    ui.downloadSize.textContent = formatBytes(result.zipBytes);
+    renderSummary(result);
+    ui.result.hidden = false;
+    ui.progress.value = 1;
+    ui.stage.textContent = `Converted ${factory.label} in ${Math.round(result.elapsedMs)} ms.`;
+    setState("done");
+  } catch (e) {
+    if (current?.controller !== controller) return; // superseded by a newer conversion
+    if ((e as { name?: string })?.name === "AbortError") {
+      ui.stage.textContent = "Cancelled.";
+      ui.progress.value = 0;
+      setState("cancelled");
+      return;
+    }
+    ui.stage.textContent = `Could not convert ${factory.label}.`;
+    showError(e);
+    setState("error");
+  }
+}
+
+// ------------------------------------------------------------------------------------ sources
+
+interface GraphFiles { graph: File; weights?: File; manifest?: File }
+
+/** Sorts dropped or picked files into the graph JSON, its weights and its manifest (by name). */
+function classifyFiles(files: readonly File[]): GraphFiles {
+  let graph: File | undefined;
+  let weights: File | undefined;
+  let manifest: File | undefined;
+  for (const f of files) {
+    const n = f.name.toLowerCase();
+    if (n.endsWith(".manifest.json")) manifest ??= f;
+    else if (n.endsWith(".weights") || n.endsWith(".bin")) weights ??= f;
+    else if (n.endsWith(".json")) {
+      if (!graph || (n.endsWith(".webnn.json") && !graph.name.toLowerCase().endsWith(".webnn.json"))) graph = f;
+    }
+  }
+  if (!graph) throw new Error(`no webnn-graph JSON among ${files.map((f) => f.name).join(", ") || "the files"} (expected a .json file besides any .manifest.json)`);
+  return { graph, weights, manifest };
+}
+
+function stemOf(file: File): string {
+  return file.name.replace(/\.webnn\.json$/i, "").replace(/\.json$/i, "");
+}
+
+function fileSource(files: readonly File[]): void {
+  let picked: GraphFiles;
+  try {
+    picked = classifyFiles(files);
+  } catch (e) {
+    ui.result.hidden = true;
+    ui.stage.textContent = "Could not use these files.";
+    showError(e);
+    setState("error");
+    return;
+  }
+  const { graph, weights, manifest } = picked;
+  void convert({
+    label: [graph, weights, manifest].filter(Boolean).map((f) => f!.name).join(" + "),
+    make: async () => {
+      // Read as ArrayBuffers (off the main thread); they are transferred to the worker, not copied.
+      const [json, w, m] = await Promise.all([graph.arrayBuffer(), weights?.arrayBuffer(), manifest?.arrayBuffer()]);
+      return { source: { kind: "graph-json", json, weights: w, manifest: m }, defaultName: stemOf(graph) };
+    },
+  });
+}
+
+async function fetchBuffer(url: string): Promise<ArrayBuffer> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
+  return r.arrayBuffer();
+}
+
+function exampleSource(id: string): SourceFactory | undefined {
+  if (id === "small-cnn") {
+    return {
+      label: "the SmallCNN example",
+      make: async () => {
+        const [json, weights, manifest] = await Promise.all([fetchBuffer(exampleGraphUrl), fetchBuffer(exampleWeightsUrl), fetchBuffer(exampleManifestUrl)]);
+        return { source: { kind: "graph-json", json, weights, manifest } };
+      },
+    };
+  }
+  const ex = BUILDER_EXAMPLES.find((e) => e.id === id);
+  if (!ex) return undefined;
+  return { label: `the ${ex.name} example`, make: async () => ({ source: ex.build(), name: ex.name }) };
+}
+
+// ------------------------------------------------------------------------------------ wiring
+
+ui.fileInput.addEventListener("change", () => {
+  const files = [...(ui.fileInput.files ?? [])];
+  if (files.length) fileSource(files);
+  ui.fileInput.value = "";
+});
+
+for (const type of ["dragenter", "dragover"] as const) {
+  ui.dropZone.addEventListener(type, (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+    ui.dropZone.classList.add("dragging");
+  });
+}
+ui.dropZone.addEventListener("dragleave", () => ui.dropZone.classList.remove("dragging"));
+ui.dropZone.addEventListener("drop", (e) => {
+  e.preventDefault();
+  ui.dropZone.classList.remove("dragging");
+  const files = [...(e.dataTransfer?.files ?? [])];
+  if (files.length) fileSource(files);
+});
+// Files dropped outside the zone must not navigate away from the page.
+window.addEventListener("dragover", (e) => e.preventDefault());
+window.addEventListener("drop", (e) => e.preventDefault());
+
+for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-example]")) {
+  button.addEventListener("click", () => {
+    const factory = exampleSource(button.dataset.example!);
+    if (factory) void convert(factory);
+  });
+}
+
+ui.target.addEventListener("change", () => {
+  if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
+});
+
+ui.cancel.addEventListener("click", () => current?.controller.abort());
+
+ui.download.addEventListener("click", (e) => {
+  if (!downloadUrl) e.preventDefault();
+});
+
+setState("idle");

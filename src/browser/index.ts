@@ -1,0 +1,202 @@
+// webnn-coreml/browser: convert WebNN graphs to Core ML packages in a Web Worker.
+//
+//   import { MLGraphBuilder } from "webnn-coreml";
+//   import { createConverter } from "webnn-coreml/browser";
+//
+//   const converter = createConverter();
+//   const b = new MLGraphBuilder();            // built on the main thread …
+//   const x = b.input("x", { dataType: "float32", shape: [1, 4] });
+//   const graph = await b.build({ y: b.relu(x) });
+//   const result = await converter.convert(graph, { target: "ios17", name: "Model", onProgress, signal });
+//   link.href = URL.createObjectURL(converter.toZipBlob(result));   // Model.mlpackage.zip
+//
+// … and converted in the worker. Weights move to the worker by transfer: after convert(), the
+// buffers of the source (the graph's constants, or the files' ArrayBuffers) are detached here.
+import { proxy, releaseProxy, transfer, wrap, type Remote } from "comlink";
+import { WeightsError } from "../graph/errors.js";
+import type { MLGraph } from "../graph/operand.js";
+import { serializeGraph } from "../graph/serialize.js";
+import { installErrorTransferHandler } from "./comlink-setup.js";
+import {
+  abortReason, sourceTransferables, type ConversionProgress, type ConverterStats, type ConvertResult, type ConvertSource,
+  type ConverterWorkerApi, type WorkerConvertOptions,
+} from "./protocol.js";
+
+export type {
+  ConversionProgress, ConversionStage, ConvertResult, ConvertSource, GraphJsonSource, SerializedGraphSource,
+  WorkerConvertOptions, SerializedError, ConverterStats,
+} from "./protocol.js";
+export { serializeError, deserializeError, sourceTransferables } from "./protocol.js";
+export type { ConversionSummary, IOSummary } from "../summary.js";
+export { serializeGraph, deserializeGraph, type SerializedGraph } from "../graph/serialize.js";
+
+/** A graph-json or serialized-graph source, or a built MLGraph (serialized here, without copying bytes). */
+export type ConverterSource = ConvertSource | MLGraph;
+
+export interface ConverterConvertOptions extends WorkerConvertOptions {
+  /** Throttled progress (at most one call per progressIntervalMs, plus the final one). */
+  onProgress?: (p: ConversionProgress) => void;
+  /** Aborting rejects the conversion with the signal's reason and cancels the worker's job. */
+  signal?: AbortSignal;
+}
+
+/** A running conversion: a promise of the result that can also be cancelled. */
+export type ConversionTask = Promise<ConvertResult> & {
+  readonly jobId: string;
+  cancel(reason?: unknown): void;
+};
+
+export interface Converter {
+  convert(source: ConverterSource, options?: ConverterConvertOptions): ConversionTask;
+  /**
+   * The result's zip as a Blob (`application/zip`). A Blob result is returned as it is; an
+   * ArrayBuffer result is copied into a new Blob, on this thread: for large packages, convert
+   * with `output: "blob"` (the worker builds the Blob).
+   */
+  toZipBlob(result: ConvertResult): Blob;
+  /** Conversions the worker is running now (0 once cancelled work has been freed). */
+  activeJobs(): Promise<number>;
+  /** The current worker's counts of conversions by outcome (all 0 before it starts). */
+  stats(): Promise<ConverterStats>;
+  /** Stops the worker; running conversions reject with an AbortError. */
+  close(): void;
+}
+
+export interface CreateConverterOptions {
+  /** Use this worker (or make one) instead of the bundled worker/convert-worker.ts. */
+  worker?: Worker | (() => Worker);
+  /**
+   * After a cancel, how long (ms) the worker may take to stop the job before it is terminated (a
+   * job stuck in synchronous work cannot see the cancel). Other conversions running in that worker
+   * then reject with an AbortError too; the next conversion starts a new worker. Default 2000.
+   */
+  cancelGraceMs?: number;
+}
+
+function defaultWorker(): Worker {
+  return new Worker(new URL("../../worker/convert-worker.ts", import.meta.url), { type: "module", name: "webnn-coreml-converter" });
+}
+
+function isMLGraph(s: unknown): s is MLGraph {
+  const g = s as MLGraph;
+  return typeof s === "object" && s !== null && !("kind" in s) && Array.isArray(g.nodes) && Array.isArray(g.inputs) && Array.isArray(g.outputs) && Array.isArray(g.constants);
+}
+
+/** A second convert() of the same buffers: they went to the worker the first time. */
+function checkNotDetached(src: ConvertSource): void {
+  for (const b of sourceTransferables(src)) {
+    if ((b as ArrayBuffer & { detached?: boolean }).detached === true) {
+      throw new WeightsError(
+        "a buffer of this source was transferred to the converter already (convert() moves weights to the worker, it does not copy them); build the graph or read the files again to convert again",
+        { rule: "detached" },
+      );
+    }
+  }
+}
+
+interface Job {
+  reject: (e: unknown) => void;
+  worker: Worker;
+}
+
+export function createConverter(options: CreateConverterOptions = {}): Converter {
+  installErrorTransferHandler();
+  const graceMs = options.cancelGraceMs ?? 2000;
+  let worker: Worker | undefined;
+  let remote: Remote<ConverterWorkerApi> | undefined;
+  let closed = false;
+  let counter = 0;
+  /** Jobs started and not yet settled in the worker (a cancelled job stays until the worker lets go). */
+  const running = new Map<string, Job>();
+
+  function start(): { worker: Worker; remote: Remote<ConverterWorkerApi> } {
+    if (closed) throw new DOMException("The converter is closed.", "InvalidStateError");
+    if (!worker || !remote) {
+      const w = typeof options.worker === "function" ? options.worker() : options.worker ?? defaultWorker();
+      worker = w;
+      remote = wrap<ConverterWorkerApi>(w);
+      // A worker that fails to load (or throws outside a call) would leave calls waiting forever.
+      w.addEventListener("error", (e: ErrorEvent) => {
+        e.preventDefault?.();
+        stopWorker(w, new Error(`the converter worker failed${e.message ? `: ${e.message}` : " to load"}`));
+      });
+      w.addEventListener("messageerror", () => stopWorker(w, new Error("the converter worker sent a message that could not be read")));
+    }
+    return { worker, remote };
+  }
+
+  /** Terminates the worker (when it does not let go of a cancelled job): frees all its work. */
+  function stopWorker(w: Worker, reason: unknown): void {
+    if (worker !== w) return;
+    remote?.[releaseProxy]();
+    w.terminate();
+    worker = undefined;
+    remote = undefined;
+    for (const [id, job] of running) {
+      if (job.worker === w) { running.delete(id); job.reject(reason); }
+    }
+  }
+
+  function convert(source: ConverterSource, opts: ConverterConvertOptions = {}): ConversionTask {
+    const jobId = `c${++counter}`;
+    const { signal, onProgress, ...workerOptions } = opts;
+    let cancelTask: (reason?: unknown) => void = () => {};
+    const promise = new Promise<ConvertResult>((resolve, reject) => {
+      if (signal?.aborted) { reject(abortReason(signal)); return; }
+      let src: ConvertSource;
+      let w: Worker;
+      let r: Remote<ConverterWorkerApi>;
+      try {
+        src = isMLGraph(source) ? { kind: "graph", graph: serializeGraph(source) } : source;
+        checkNotDetached(src);
+        ({ worker: w, remote: r } = start());
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      let settled = false;
+      const finish = () => {
+        settled = true;
+        signal?.removeEventListener("abort", onAbort);
+      };
+      running.set(jobId, { worker: w, reject: (e) => { if (!settled) { finish(); reject(e); } } });
+      const callback = onProgress ? proxy((p: ConversionProgress) => { if (!settled) onProgress(p); }) : undefined;
+      r.convert(transfer(src, sourceTransferables(src)), workerOptions, callback, jobId).then(
+        (result) => { running.delete(jobId); if (!settled) { finish(); resolve(result); } },
+        (error) => { running.delete(jobId); if (!settled) { finish(); reject(error); } },
+      );
+      const cancel = (reason: unknown) => {
+        if (settled) return;
+        finish();
+        reject(reason);
+        r.cancel(jobId).catch(() => false);
+        // A job stuck in synchronous work cannot see the cancel message: stop the worker then.
+        setTimeout(() => { if (running.has(jobId)) stopWorker(w, new DOMException("The converter worker was restarted after a cancel.", "AbortError")); }, graceMs);
+      };
+      function onAbort() { cancel(abortReason(signal)); }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      cancelTask = (reason?: unknown) => cancel(reason ?? new DOMException("The conversion was cancelled.", "AbortError"));
+    });
+    return Object.assign(promise, { jobId, cancel: (reason?: unknown) => cancelTask(reason) });
+  }
+
+  return {
+    convert,
+    toZipBlob(result: ConvertResult): Blob {
+      return result.zip instanceof Blob ? result.zip : new Blob([result.zip], { type: "application/zip" });
+    },
+    async activeJobs(): Promise<number> {
+      if (!remote) return 0;
+      return remote.activeJobs();
+    },
+    async stats(): Promise<ConverterStats> {
+      if (!remote) return { active: 0, completed: 0, cancelled: 0, failed: 0 };
+      return remote.stats();
+    },
+    close(): void {
+      if (closed) return;
+      if (worker) stopWorker(worker, new DOMException("The converter was closed.", "AbortError"));
+      closed = true;
+    },
+  };
+}

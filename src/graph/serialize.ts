@@ -1,0 +1,374 @@
+// A plain-data form of a built MLGraph, for postMessage: a page builds a graph with
+// MLGraphBuilder on its main thread and converts it in a Web Worker.
+//
+//   { format: "webnn-coreml-graph", version: 1,
+//     buffers:   [ArrayBuffer, …],                 // the constants' bytes: transferable, never copied
+//     inputs:    [{ id, name, dataType, shape }],
+//     constants: [{ id, label?, dataType, shape, buffer, byteOffset, byteLength }],
+//     nodes:     [{ op, label?, inputs: { param: id | [id, …] | null }, attributes, outputs: [{ id, dataType, shape }] }],
+//     outputs:   [{ name, id }] }
+//
+// Operand ids are numbered here (inputs, then constants, then node results) and every node only
+// refers to ids defined before it. Constants are views into `buffers` (several constants may share
+// one buffer, as views into a weights file do); `serializedGraphTransferables` lists the buffers to
+// transfer. After a transfer the sender's constant views are detached: the sender's graph can no
+// longer be converted there.
+//
+// deserializeGraph rebuilds the graph through MLGraphBuilder, calling the builder method of each
+// node, so that the worker validates it exactly as the builder does on the main thread, and
+// checks that every rebuilt result has the data type and shape that was sent.
+import { MLGraphBuilder } from "./builder.js";
+import { GraphFormatError, WeightsError, type ErrorDetails } from "./errors.js";
+import { MLOperand, type GraphNode, type MLGraph } from "./operand.js";
+import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
+
+export const SERIALIZED_GRAPH_FORMAT = "webnn-coreml-graph";
+export const SERIALIZED_GRAPH_VERSION = 1;
+
+export interface SerializedDescriptor {
+  dataType: MLOperandDataType;
+  shape: number[];
+}
+
+export interface SerializedInput extends SerializedDescriptor {
+  id: number;
+  name: string;
+}
+
+export interface SerializedConstant extends SerializedDescriptor {
+  id: number;
+  label?: string;
+  /** Index into `buffers`. */
+  buffer: number;
+  byteOffset: number;
+  byteLength: number;
+}
+
+export type SerializedNodeInput = number | number[] | null;
+
+export interface SerializedNode {
+  op: string;
+  label?: string;
+  /** Operand arguments by parameter name, as GraphNode.inputs (null: an absent optional operand). */
+  inputs: Record<string, SerializedNodeInput>;
+  /** Non-operand arguments and options, as GraphNode.attributes (structured-cloneable values). */
+  attributes: Record<string, unknown>;
+  outputs: (SerializedDescriptor & { id: number })[];
+}
+
+export interface SerializedGraph {
+  format: typeof SERIALIZED_GRAPH_FORMAT;
+  version: typeof SERIALIZED_GRAPH_VERSION;
+  buffers: ArrayBufferLike[];
+  inputs: SerializedInput[];
+  constants: SerializedConstant[];
+  nodes: SerializedNode[];
+  outputs: { name: string; id: number }[];
+}
+
+function formatError(message: string, rule: string, details: ErrorDetails = {}): never {
+  throw new GraphFormatError(message, { ...details, rule });
+}
+
+// ------------------------------------------------------------------------------------ serialize
+
+/** Structured-cloneable attribute values: what the builder stores (numbers, strings, arrays …). */
+function checkAttribute(v: unknown, path: string, node: GraphNode, depth = 0): void {
+  if (depth > 16) formatError(`attribute ${path} is nested too deeply`, "serialize", { operator: node.op, operand: node.label });
+  if (v === null || v === undefined) return;
+  const t = typeof v;
+  if (t === "number" || t === "string" || t === "boolean" || t === "bigint") return;
+  if (Array.isArray(v)) { v.forEach((x, i) => checkAttribute(x, `${path}[${i}]`, node, depth + 1)); return; }
+  if (ArrayBuffer.isView(v)) return;
+  if (t === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) checkAttribute(x, `${path}.${k}`, node, depth + 1);
+    return;
+  }
+  formatError(`attribute ${path} of ${node.op} cannot be serialized (${v instanceof MLOperand ? "an operand" : t})`, "serialize", { operator: node.op, operand: node.label });
+}
+
+/**
+ * The graph as plain data. Constant bytes are not copied: `buffers` holds the constants' own
+ * ArrayBuffers (transfer them with `serializedGraphTransferables`).
+ */
+export function serializeGraph(graph: MLGraph): SerializedGraph {
+  const ids = new Map<MLOperand, number>();
+  const idOf = (o: MLOperand, where: ErrorDetails): number => {
+    const id = ids.get(o);
+    if (id === undefined) formatError(`operand ${o.label} is used before it is defined`, "serialize", where);
+    return id;
+  };
+  const desc = (o: MLOperand): SerializedDescriptor => ({ dataType: o.dataType, shape: [...o.shape] });
+
+  const inputs: SerializedInput[] = graph.inputs.map(({ name, operand }) => {
+    const id = ids.size;
+    ids.set(operand, id);
+    return { id, name, ...desc(operand) };
+  });
+
+  const buffers: ArrayBufferLike[] = [];
+  const bufferIndex = new Map<ArrayBufferLike, number>();
+  const constants: SerializedConstant[] = graph.constants.map((c) => {
+    const data = c.data;
+    if (!data) formatError(`constant ${c.label} has no data`, "serialize", { operator: "constant", operand: c.name });
+    let b = bufferIndex.get(data.buffer);
+    if (b === undefined) {
+      b = buffers.length;
+      buffers.push(data.buffer);
+      bufferIndex.set(data.buffer, b);
+    }
+    const id = ids.size;
+    ids.set(c, id);
+    const s: SerializedConstant = { id, ...desc(c), buffer: b, byteOffset: data.byteOffset, byteLength: data.byteLength };
+    if (c.name !== undefined) s.label = c.name;
+    return s;
+  });
+
+  const nodes: SerializedNode[] = graph.nodes.map((node) => {
+    const where = { operator: node.op, operand: node.label };
+    const inputsOut: Record<string, SerializedNodeInput> = {};
+    for (const [key, v] of Object.entries(node.inputs)) {
+      if (v === undefined) inputsOut[key] = null;
+      else if (v instanceof MLOperand) inputsOut[key] = idOf(v, where);
+      else inputsOut[key] = v.map((o) => idOf(o, where));
+    }
+    const attributes: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(node.attributes)) {
+      checkAttribute(v, key, node);
+      attributes[key] = Array.isArray(v) ? [...v] : v;
+    }
+    const outputs = node.outputs.map((o) => {
+      const id = ids.size;
+      ids.set(o, id);
+      return { id, ...desc(o) };
+    });
+    const s: SerializedNode = { op: node.op, inputs: inputsOut, attributes, outputs };
+    if (node.label !== undefined) s.label = node.label;
+    return s;
+  });
+
+  const outputs = graph.outputs.map(({ name, operand }) => ({ name, id: idOf(operand, { operator: "build", operand: name }) }));
+  return { format: SERIALIZED_GRAPH_FORMAT, version: SERIALIZED_GRAPH_VERSION, buffers, inputs, constants, nodes, outputs };
+}
+
+/** The buffers to transfer with a serialized graph (SharedArrayBuffers are shared, not listed). */
+export function serializedGraphTransferables(s: SerializedGraph): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const b of s.buffers) {
+    if (b instanceof ArrayBuffer && !out.includes(b)) out.push(b);
+  }
+  return out;
+}
+
+/** Total bytes of the constants' buffers. */
+export function serializedGraphByteLength(s: SerializedGraph): number {
+  return s.buffers.reduce((n, b) => n + b.byteLength, 0);
+}
+
+// ------------------------------------------------------------------------------------ deserialize
+
+/** Builder members that are not graph operators. */
+const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync"]);
+
+/**
+ * Positional (method-level) parameters of the builder's operators, in order: names of
+ * GraphNode.inputs (operands) or GraphNode.attributes. Everything else is passed as options.
+ * Operators not listed take their operand inputs positionally, up to the method's arity less the
+ * options parameter, followed by attributes in order (e.g. pad(input, beginningPadding, endingPadding, options)).
+ */
+const POSITIONAL: Record<string, readonly string[]> = (() => {
+  const table: Record<string, readonly string[]> = {
+    cast: ["input", "type"],
+    softmax: ["input", "axis"],
+    reshape: ["input", "newShape"],
+    expand: ["input", "newShape"],
+    concat: ["inputs", "axis"],
+    split: ["input", "splits"],
+    slice: ["input", "starts", "sizes"],
+    gather: ["input", "indices"],
+    matmul: ["a", "b"],
+    conv2d: ["input", "filter"],
+    convTranspose2d: ["input", "filter"],
+    batchNormalization: ["input", "mean", "variance"],
+    instanceNormalization: ["input"],
+    layerNormalization: ["input"],
+    transpose: ["input"],
+    argMax: ["input", "axis"],
+    argMin: ["input", "axis"],
+    cumulativeSum: ["input", "axis"],
+    gemm: ["a", "b"],
+    prelu: ["input", "slope"],
+    where: ["condition", "trueValue", "falseValue"],
+    pad: ["input", "beginningPadding", "endingPadding"],
+    tile: ["input", "repetitions"],
+    gatherElements: ["input", "indices"],
+    gatherND: ["input", "indices"],
+    scatterElements: ["input", "indices", "updates"],
+    scatterND: ["input", "indices", "updates"],
+    dequantizeLinear: ["input", "scale", "zeroPoint"],
+    quantizeLinear: ["input", "scale", "zeroPoint"],
+    gru: ["input", "weight", "recurrentWeight", "steps", "hiddenSize"],
+    gruCell: ["input", "weight", "recurrentWeight", "hiddenState", "hiddenSize"],
+    lstm: ["input", "weight", "recurrentWeight", "steps", "hiddenSize"],
+    lstmCell: ["input", "weight", "recurrentWeight", "hiddenState", "cellState", "hiddenSize"],
+  };
+  for (const op of ["add", "sub", "mul", "div", "max", "min", "pow", "equal", "notEqual", "greater", "greaterOrEqual",
+    "lesser", "lesserOrEqual", "logicalAnd", "logicalOr", "logicalXor"]) table[op] = ["a", "b"];
+  return table;
+})();
+
+/** obj[key] = value, as an own property even for a key like "__proto__". */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkDescriptorData(d: { dataType?: unknown; shape?: unknown }, what: string, where: ErrorDetails): SerializedDescriptor {
+  if (typeof d.dataType !== "string" || !(ALL_DATA_TYPES as readonly string[]).includes(d.dataType)) {
+    formatError(`${what}: unknown dataType ${JSON.stringify(d.dataType)}`, "descriptor", where);
+  }
+  if (!Array.isArray(d.shape) || !d.shape.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0)) {
+    formatError(`${what}: shape must be an array of non-negative integers`, "descriptor", where);
+  }
+  return { dataType: d.dataType as MLOperandDataType, shape: d.shape as number[] };
+}
+
+function sameDescriptor(o: MLOperand, d: SerializedDescriptor): boolean {
+  return o.dataType === d.dataType && o.shape.length === d.shape.length && o.shape.every((x, i) => x === d.shape[i]);
+}
+
+function builderMethod(op: string): ((...args: unknown[]) => unknown) | undefined {
+  if (NOT_OPERATORS.has(op) || !Object.prototype.hasOwnProperty.call(MLGraphBuilder.prototype, op)) return undefined;
+  const m = (MLGraphBuilder.prototype as unknown as Record<string, unknown>)[op];
+  return typeof m === "function" ? (m as (...args: unknown[]) => unknown) : undefined;
+}
+
+/** The method arguments of one node: positional ones, then an options object. */
+function callArguments(node: SerializedNode, method: (...args: unknown[]) => unknown, operand: (v: SerializedNodeInput, key: string) => MLOperand | MLOperand[] | undefined): unknown[] {
+  const inputKeys = Object.keys(node.inputs);
+  const attrKeys = Object.keys(node.attributes);
+  let positional = POSITIONAL[node.op];
+  if (!positional) {
+    // Operands first (those given), then attributes, up to the method's arity less options.
+    const arity = Math.max(method.length - 1, 0);
+    const given = inputKeys.filter((k) => node.inputs[k] !== null);
+    positional = [...given, ...attrKeys].slice(0, arity);
+    if (given.length > arity) positional = given.slice(0, arity);
+  }
+  const args: unknown[] = [];
+  const used = new Set<string>();
+  for (const key of positional) {
+    used.add(key);
+    if (Object.prototype.hasOwnProperty.call(node.inputs, key)) args.push(operand(node.inputs[key], key));
+    else if (Object.prototype.hasOwnProperty.call(node.attributes, key)) args.push(node.attributes[key]);
+    else formatError(`node ${node.op} has no argument "${key}"`, "node-arguments", { operator: node.op, operand: node.label });
+  }
+  const options: Record<string, unknown> = {};
+  for (const key of inputKeys) {
+    if (used.has(key) || node.inputs[key] === null) continue;
+    setOwn(options, key, operand(node.inputs[key], key));
+  }
+  for (const key of attrKeys) {
+    if (used.has(key) || node.attributes[key] === undefined) continue;
+    setOwn(options, key, node.attributes[key]);
+  }
+  if (node.label !== undefined) options.label = node.label;
+  args.push(options);
+  return args;
+}
+
+/**
+ * Rebuilds a serialized graph with MLGraphBuilder (so the builder's validation applies). Constant
+ * bytes are views into `s.buffers`: nothing is copied. Malformed data is a GraphFormatError (or a
+ * WeightsError for constant bytes out of range); invalid WebNN is the builder's GraphValidationError.
+ */
+export function deserializeGraph(s: SerializedGraph): MLGraph {
+  if (!isPlainRecord(s)) formatError("a serialized graph must be an object", "format");
+  if (s.format !== SERIALIZED_GRAPH_FORMAT) formatError(`not a serialized graph: format ${JSON.stringify(s.format)}, expected "${SERIALIZED_GRAPH_FORMAT}"`, "format");
+  if (s.version !== SERIALIZED_GRAPH_VERSION) formatError(`unsupported serialized graph version ${JSON.stringify(s.version)}`, "version");
+  for (const key of ["buffers", "inputs", "constants", "nodes", "outputs"] as const) {
+    if (!Array.isArray(s[key])) formatError(`serialized graph: "${key}" must be an array`, "format");
+  }
+  const builder = new MLGraphBuilder();
+  const values = new Map<number, MLOperand>();
+  const define = (id: unknown, o: MLOperand, where: ErrorDetails) => {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) formatError(`operand id ${JSON.stringify(id)} is not a non-negative integer`, "operand-id", where);
+    if (values.has(id)) formatError(`operand id ${id} is defined twice`, "operand-id", where);
+    values.set(id, o);
+  };
+  const ref = (id: unknown, where: ErrorDetails, via: string): MLOperand => {
+    const o = typeof id === "number" ? values.get(id) : undefined;
+    if (!o) formatError(`${via} refers to operand ${JSON.stringify(id)}, which is not defined before it`, "dangling-operand", where);
+    return o;
+  };
+
+  for (const i of s.inputs) {
+    const where = { operator: "input", operand: String(i?.name) };
+    if (!isPlainRecord(i)) formatError("an input must be an object", "format", where);
+    define(i.id, builder.input(i.name, checkDescriptorData(i, `input "${i.name}"`, where)), where);
+  }
+
+  for (const c of s.constants) {
+    const where = { operator: "constant", operand: c?.label };
+    if (!isPlainRecord(c)) formatError("a constant must be an object", "format", where);
+    const name = c.label !== undefined ? `constant "${c.label}"` : `constant ${c.id}`;
+    const d = checkDescriptorData(c, name, where);
+    const buffer = s.buffers[c.buffer];
+    if (!(buffer instanceof ArrayBuffer) && !(typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer)) {
+      formatError(`${name} refers to buffer ${JSON.stringify(c.buffer)}, which is not an ArrayBuffer`, "constant-buffer", where);
+    }
+    const { byteOffset, byteLength } = c;
+    if (!Number.isInteger(byteOffset) || !Number.isInteger(byteLength) || byteOffset < 0 || byteLength < 0) {
+      formatError(`${name}: byteOffset and byteLength must be non-negative integers`, "constant-buffer", where);
+    }
+    if (buffer.byteLength === 0 && byteLength > 0) {
+      throw new WeightsError(`${name}: its buffer is empty or detached (was it transferred already?)`, { ...where, rule: "detached" });
+    }
+    if (byteOffset + byteLength > buffer.byteLength) {
+      throw new WeightsError(`${name}: bytes [${byteOffset}, ${byteOffset + byteLength}) lie outside its ${buffer.byteLength}-byte buffer`, { ...where, rule: "out-of-range" });
+    }
+    const label = typeof c.label === "string" ? c.label : undefined;
+    define(c.id, builder.constant(d, new Uint8Array(buffer, byteOffset, byteLength), label), where);
+  }
+
+  for (const [k, node] of s.nodes.entries()) {
+    if (!isPlainRecord(node) || typeof node.op !== "string") formatError(`node ${k} must be an object with an "op"`, "format");
+    const where = { operator: node.op, operand: typeof node.label === "string" ? node.label : undefined };
+    if (!isPlainRecord(node.inputs) || !isPlainRecord(node.attributes) || !Array.isArray(node.outputs)) {
+      formatError(`node ${k} (${node.op}) needs "inputs", "attributes" and "outputs"`, "format", where);
+    }
+    const method = builderMethod(node.op);
+    if (!method) formatError(`node ${k} uses "${node.op}", which is not an MLGraphBuilder operator`, "unknown-operator", where);
+    const operand = (v: SerializedNodeInput, key: string): MLOperand | MLOperand[] | undefined => {
+      if (v === null || v === undefined) return undefined;
+      if (Array.isArray(v)) return v.map((x, i) => ref(x, where, `input ${key}[${i}]`));
+      return ref(v, where, `input ${key}`);
+    };
+    const args = callArguments(node, method, operand);
+    const result = method.apply(builder, args);
+    const results = Array.isArray(result) ? result : [result];
+    if (results.length !== node.outputs.length || !results.every((r) => r instanceof MLOperand && r.producer?.op === node.op)) {
+      formatError(`node ${k} (${node.op}) rebuilt into ${results.length} results, but ${node.outputs.length} were sent`, "rebuild", where);
+    }
+    node.outputs.forEach((o, i) => {
+      const d = checkDescriptorData(o, `node ${k} (${node.op}) output ${i}`, where);
+      const r = results[i] as MLOperand;
+      if (!sameDescriptor(r, d)) {
+        formatError(`node ${k} (${node.op}) output ${i} rebuilt as ${r.dataType} ${shapeToString(r.shape)}, but ${d.dataType} ${shapeToString(d.shape)} was sent`, "rebuild", where);
+      }
+      define(o.id, r, where);
+    });
+  }
+
+  const outputs: Record<string, MLOperand> = {};
+  for (const o of s.outputs) {
+    const where = { operator: "build", operand: String(o?.name) };
+    if (!isPlainRecord(o) || typeof o.name !== "string") formatError("an output must be an object with a name", "format", where);
+    if (Object.prototype.hasOwnProperty.call(outputs, o.name)) formatError(`output "${o.name}" is named twice`, "duplicate-name", where);
+    setOwn(outputs, o.name, ref(o.id, where, `output "${o.name}"`));
+  }
+  return builder.buildSync(outputs);
+}
