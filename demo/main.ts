@@ -13,6 +13,9 @@ import {
 import { WebNNCoreMLError } from "../src/graph/errors.js";
 import type { TargetName } from "../src/lowering/target.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
+import { CoreMLBridge } from "../src/bridge/index.js";
+import { CONFIG_GLOBAL } from "../src/bridge/protocol.js";
+import type { BridgeTensor } from "../src/bridge/protocol.js";
 
 function $<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -33,6 +36,10 @@ const ui = {
   downloadSize: $<HTMLSpanElement>("download-size"),
   summary: $<HTMLDivElement>("summary"),
   mil: $<HTMLPreElement>("mil"),
+  device: $<HTMLDivElement>("device"),
+  runDevice: $<HTMLButtonElement>("run-coreml"),
+  computeUnits: $<HTMLSelectElement>("compute-units"),
+  deviceResult: $<HTMLPreElement>("device-result"),
 };
 
 type State = "idle" | "converting" | "done" | "error" | "cancelled";
@@ -49,6 +56,7 @@ type SourceFactory = {
 let current: { controller: AbortController } | undefined;
 let lastSource: SourceFactory | undefined;
 let downloadUrl: string | undefined;
+let lastResult: ConvertResult | undefined;
 
 let finished = 0;
 
@@ -179,6 +187,8 @@ async function convert(factory: SourceFactory): Promise<void> {
     ui.download.textContent = `Download ${result.fileName}`;
     ui.downloadSize.textContent = formatBytes(result.zipBytes);
     renderSummary(result);
+    lastResult = result;
+    ui.deviceResult.textContent = "";
     ui.result.hidden = false;
     ui.progress.value = 1;
     ui.stage.textContent = `Converted ${factory.label} in ${Math.round(result.elapsedMs)} ms.`;
@@ -309,3 +319,55 @@ ui.download.addEventListener("click", (e) => {
 });
 
 setState("idle");
+
+// ------------------------------------------------------------------------------------ Core ML bridge
+
+/**
+ * Inside an app whose WKWebView installed the webnn-coreml bridge (it injects the bridge's global
+ * before the page loads), the page can run the converted package with real Core ML. In a plain
+ * browser nothing is probed: no request leaves the page.
+ */
+async function setUpBridge(): Promise<void> {
+  if (!(CONFIG_GLOBAL in window)) return;
+  if (!(await CoreMLBridge.isAvailable())) return;
+  const bridge = new CoreMLBridge();
+  ui.device.hidden = false;
+  ui.runDevice.addEventListener("click", async () => {
+    if (!lastResult) return;
+    ui.runDevice.disabled = true;
+    ui.deviceResult.textContent = "Loading into Core ML…";
+    try {
+      const model = await bridge.load(converter.toZipBlob(lastResult), { computeUnits: ui.computeUnits.value as "all" });
+      try {
+        const inputs: Record<string, BridgeTensor> = {};
+        for (const i of lastResult.summary.inputs) inputs[i.name] = zeros(i);
+        const started = performance.now();
+        const outputs = await model.predict(inputs);
+        const lines = Object.entries(outputs).map(([name, t]) => `${name}: ${t.dataType} [${t.shape.join(", ")}] ${preview(t)}`);
+        ui.deviceResult.textContent = `Predicted on zeros in ${Math.round(performance.now() - started)} ms\n${lines.join("\n")}`;
+      } finally {
+        await model.unload();
+      }
+    } catch (e) {
+      ui.deviceResult.textContent = `Core ML: ${(e as Error).message}`;
+    } finally {
+      ui.runDevice.disabled = false;
+    }
+  });
+}
+
+function zeros(i: IOSummary): BridgeTensor {
+  const n = i.shape.reduce((a, b) => a * b, 1);
+  const arrays: Record<string, () => BridgeTensor["data"]> = {
+    float32: () => new Float32Array(n), float16: () => new Uint16Array(n), int32: () => new Int32Array(n), uint32: () => new Uint32Array(n),
+    int8: () => new Int8Array(n), uint8: () => new Uint8Array(n), int64: () => new BigInt64Array(n), uint64: () => new BigUint64Array(n),
+  };
+  return { dataType: i.dataType as BridgeTensor["dataType"], shape: i.shape, data: arrays[i.dataType]() };
+}
+
+function preview(t: BridgeTensor): string {
+  const values = Array.from(t.data.subarray(0, 6) as ArrayLike<number | bigint>, (v) => String(v));
+  return `[${values.join(", ")}${t.data.length > 6 ? ", …" : ""}]${t.dataType === "float16" ? " (half bits)" : ""}`;
+}
+
+void setUpBridge();
