@@ -36,9 +36,14 @@ function addBiasAfter(ctx: LoweringContext, y: MilValue, bias: MLOperand): MilVa
   return ctx.binary("add", y, b);
 }
 
-function conv2d(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string };
-  const filterPerm = { oihw: [0, 1, 2, 3], hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2] }[a.filterLayout]!;
+interface ConvAttributes { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string }
+
+/**
+ * The part conv2d and convTranspose2d share: input to NCHW, filter permuted to MIL's layout,
+ * the MIL op (with a constant bias as its parameter), a computed bias added after, back to NHWC.
+ */
+function lowerConvolution(node: GraphNode, ctx: LoweringContext, milOp: "conv" | "conv_transpose", filterPerm: readonly number[], params: (nchwOut: number[]) => Record<string, MilValue>) {
+  const a = node.attributes as unknown as ConvAttributes;
   const nhwc = a.inputLayout === "nhwc";
   let x = ctx.get(node.inputs.input as MLOperand);
   if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
@@ -46,48 +51,36 @@ function conv2d(node: GraphNode, ctx: LoweringContext) {
   const { constBias, laterBias } = splitBias(node);
   const out = node.outputs[0].shape;
   const nchwOut = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
-  let y = ctx.op("conv", {
+  let y = ctx.op(milOp, {
     x, weight,
     bias: constBias ? ctx.get(constBias) : undefined,
-    strides: ctx.ints(a.strides, "strides"),
     pad_type: ctx.str("custom", "pad_type"),
     pad: ctx.ints(a.padding, "pad"),
+    strides: ctx.ints(a.strides, "strides"),
     dilations: ctx.ints(a.dilations, "dilations"),
     groups: ctx.int(a.groups, "groups"),
+    ...params(nchwOut),
   }, tensorType(x.type.dataType, nchwOut));
   if (laterBias) y = addBiasAfter(ctx, y, laterBias);
   if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
   ctx.set(node.outputs[0], y);
 }
 
+function conv2d(node: GraphNode, ctx: LoweringContext) {
+  const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
+  const perm = { oihw: [0, 1, 2, 3], hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2] }[layout]!;
+  lowerConvolution(node, ctx, "conv", perm, () => ({}));
+}
+
 function convTranspose2d(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string; outputSizes: number[] };
   const filter = node.inputs.filter as MLOperand;
   if (filter.kind !== "constant" && ctx.target.ios < 17) {
     ctx.unsupported(node, `Core ML before iOS 17 needs a constant conv_transpose weight; filter "${filter.label}" is computed (use --target ios17 or later)`, filter.label);
   }
-  const filterPerm = { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[a.filterLayout]!;
-  const nhwc = a.inputLayout === "nhwc";
-  let x = ctx.get(node.inputs.input as MLOperand);
-  if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
-  const weight = permuted(ctx, filter, filterPerm);
-  const { constBias, laterBias } = splitBias(node);
-  const out = node.outputs[0].shape;
-  const nchwOut = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
-  let y = ctx.op("conv_transpose", {
-    x, weight,
-    bias: constBias ? ctx.get(constBias) : undefined,
-    pad: ctx.ints(a.padding, "pad"),
-    // The full output shape: it fixes the output size when outputPadding/outputSizes add rows.
-    output_shape: ctx.ints(nchwOut, "output_shape"),
-    pad_type: ctx.str("custom", "pad_type"),
-    strides: ctx.ints(a.strides, "strides"),
-    dilations: ctx.ints(a.dilations, "dilations"),
-    groups: ctx.int(a.groups, "groups"),
-  }, tensorType(x.type.dataType, nchwOut));
-  if (laterBias) y = addBiasAfter(ctx, y, laterBias);
-  if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
-  ctx.set(node.outputs[0], y);
+  const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
+  const perm = { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!;
+  // The full output shape fixes the output size when outputPadding/outputSizes add rows.
+  lowerConvolution(node, ctx, "conv_transpose", perm, (nchwOut) => ({ output_shape: ctx.ints(nchwOut, "output_shape") }));
 }
 
 export const convolutionLowerings: LoweringTable = { conv2d, convTranspose2d };

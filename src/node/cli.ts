@@ -49,7 +49,9 @@ async function inspect(args: string[]): Promise<void> {
   console.log("");
   process.stdout.write(milToText(p.program, { blobOffsets }));
   console.log("");
-  console.log(`weights: ${p.blobs.size} blobs, ${pkg.weights?.byteLength ?? 0} bytes`);
+  // weight.bin may be read blob by blob (over 4 GiB): its size is where the last blob ends.
+  const weightBytes = pkg.weights?.byteLength ?? Math.max(64, ...[...p.blobs.values()].map((r) => r.dataOffset + r.sizeInBytes));
+  console.log(`weights: ${p.blobs.size} blobs, ${p.blobs.size ? weightBytes : 0} bytes`);
   console.log("offset      dtype   bytes");
   for (const r of [...p.blobs.values()].sort((a, b) => a.offset - b.offset)) {
     console.log(`${String(r.offset).padEnd(11)} ${r.dataType.padEnd(7)} ${r.sizeInBytes}`);

@@ -153,3 +153,13 @@ describe("graphs without inputs", () => {
     expect(lowered.program.main.inputs).toEqual([{ name: "placeholder", type: { dataType: "fp32", shape: [1] } }]);
   });
 });
+
+describe("options Core ML cannot express", () => {
+  it("a dilated pooling window too large to unroll is an UnsupportedError naming the option", () => {
+    const b = new MLGraphBuilder();
+    const x = b.input("x", f32([1, 1, 64, 64]));
+    const g = b.buildSync({ y: b.maxPool2d(x, { windowDimensions: [17, 17], dilations: [2, 2] }) });
+    expect(() => lowerGraph(g)).toThrow(UnsupportedError);
+    expect(() => lowerGraph(g)).toThrow(/option dilations \[2, 2\]/);
+  });
+});
