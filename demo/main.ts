@@ -371,3 +371,10 @@ function preview(t: BridgeTensor): string {
 }
 
 void setUpBridge();
+
+// ?example=small-cnn (or another built-in example) converts it as soon as the page opens.
+{
+  const requested = new URLSearchParams(location.search).get("example");
+  const factory = requested ? exampleSource(requested) : undefined;
+  if (factory) void convert(factory);
+}

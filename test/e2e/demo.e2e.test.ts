@@ -213,6 +213,18 @@ describe("the built demo", () => {
     expect(await page.getAttribute("#progress", "value")).toBe("1");
   });
 
+  it("converts the example named in ?example= as the page opens", async () => {
+    const second = await context.newPage();
+    watch(second);
+    try {
+      await second.goto(`${origin}/?example=small-cnn`);
+      await second.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+      expect(await second.getAttribute("#download", "download")).toBe("SmallCNN.mlpackage.zip");
+    } finally {
+      await second.close();
+    }
+  });
+
   it("converts files set on #model-file (graph + weights + manifest) for the chosen target", async () => {
     await page.selectOption("#target", "ios15");
     const t0 = await page.evaluate(() => performance.now());
