@@ -1,6 +1,6 @@
 // convertGraph: the whole pipeline — lowering → serialization → packaging (→ zip).
 import type { MLGraph } from "./graph/operand.js";
-import { lowerGraph, type LoweredModel } from "./lowering/lower-graph.js";
+import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./lowering/target.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
@@ -66,7 +66,9 @@ export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptio
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
   checkGraphLimits(graph, options.limits);
-  const lowered = lowerGraph(graph, {
+  // With a signal, lowering gives the event loop a turn now and then, so a cancel is seen.
+  const lower = signal ? (g: MLGraph, o: LowerOptions) => lowerGraphAsync(g, { ...o, signal }) : (g: MLGraph, o: LowerOptions) => lowerGraph(g, o);
+  const lowered = await lower(graph, {
     target: options.target,
     onNode: onProgress || signal ? (done, total) => {
       signal?.throwIfAborted();

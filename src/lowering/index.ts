@@ -27,5 +27,5 @@ export function supportedOperators(): string[] {
   return Object.keys(LOWERINGS).sort();
 }
 
-export { lowerGraph, type LoweredModel, type IOEntry, type LowerOptions } from "./lower-graph.js";
+export { lowerGraph, lowerGraphAsync, type LoweredModel, type IOEntry, type LowerOptions } from "./lower-graph.js";
 export { resolveTarget, TARGETS, DEFAULT_TARGET, type Target, type TargetName } from "./target.js";

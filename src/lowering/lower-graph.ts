@@ -58,6 +58,34 @@ function boundaryType(t: MLOperandDataType, target: Target): ModelDataType {
 const MIL_OF: Record<ModelDataType, "fp32" | "fp16" | "int32"> = { float32: "fp32", float16: "fp16", int32: "int32" };
 
 export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredModel {
+  const steps = lowerGraphSteps(graph, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * lowerGraph that gives the event loop a turn every `sliceMs` (default 16 ms) of work, so that a
+ * worker sees a cancel message during a long lowering; `signal` is checked at each turn.
+ */
+export async function lowerGraphAsync(graph: MLGraph, options: LowerOptions & { signal?: AbortSignal; sliceMs?: number } = {}): Promise<LoweredModel> {
+  const steps = lowerGraphSteps(graph, options);
+  const slice = options.sliceMs ?? 16;
+  let started = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - started >= slice) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      options.signal?.throwIfAborted();
+      started = performance.now();
+    }
+  }
+}
+
+/** The lowering, one node per step. */
+function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void, LoweredModel, void> {
   const target = resolveTarget(options.target);
   const ctx = new LoweringContext(target);
   const mil = ctx.mil;
@@ -107,7 +135,8 @@ export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredM
   }
 
   const total = graph.nodes.length;
-  graph.nodes.forEach((node, i) => {
+  for (let i = 0; i < total; i++) {
+    const node = graph.nodes[i];
     const lower = LOWERINGS[node.op];
     if (!lower) throw new UnsupportedError(`operator ${node.op} has no Core ML lowering`, { operator: node.op, operand: node.label, rule: "unknown-operator" });
     lower(node, ctx);
@@ -115,7 +144,8 @@ export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredM
       if (!ctx.has(out)) throw new Error(`internal: lowering of ${node.op} did not set all outputs`);
     }
     options.onNode?.(i + 1, total);
-  });
+    yield;
+  }
 
   // Outputs: back to the boundary type and shape, named as claimed.
   const inputNames = new Set(inputEntries.map((e) => e.coremlName));
