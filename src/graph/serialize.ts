@@ -226,7 +226,8 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkDescriptorData(d: { dataType?: unknown; shape?: unknown }, what: string, where: ErrorDetails): SerializedDescriptor {
+function checkDescriptorData(d: { dataType?: unknown; shape?: unknown } | null | undefined, what: string, where: ErrorDetails): SerializedDescriptor {
+  if (!isPlainRecord(d)) formatError(`${what}: expected {dataType, shape}, got ${JSON.stringify(d)}`, "descriptor", where);
   if (typeof d.dataType !== "string" || !(ALL_DATA_TYPES as readonly string[]).includes(d.dataType)) {
     formatError(`${what}: unknown dataType ${JSON.stringify(d.dataType)}`, "descriptor", where);
   }

@@ -52,7 +52,9 @@ export function checkDescriptor(desc: unknown, where: { operator?: string; opera
   if (typeof dataType !== "string" || !(ALL_DATA_TYPES as readonly string[]).includes(dataType)) {
     throw new GraphValidationError(`unknown dataType ${JSON.stringify(dataType)}`, { ...where, rule: "data-type" });
   }
-  const shape = d.shape ?? d.dimensions ?? [];
+  // "dimensions" is the older WebNN name; one of the two is required (a scalar has shape []).
+  const shape = d.shape ?? d.dimensions;
+  if (shape === undefined) throw new GraphValidationError("operand descriptor has no shape", { ...where, rule: "shape" });
   checkShape(shape, where);
   return { dataType: dataType as MLOperandDataType, shape: Object.freeze([...(shape as number[])]) };
 }

@@ -47,7 +47,13 @@ function lowerConvolution(node: GraphNode, ctx: LoweringContext, milOp: "conv" |
   const nhwc = a.inputLayout === "nhwc";
   let x = ctx.get(node.inputs.input as MLOperand);
   if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
-  const weight = permuted(ctx, node.inputs.filter as MLOperand, filterPerm);
+  let weight = permuted(ctx, node.inputs.filter as MLOperand, filterPerm);
+  let dilations = a.dilations;
+  if (milOp === "conv" && !weight.constValue && dilations.some((d) => d !== 1)) {
+    // Core ML's conv takes no dilations with a computed weight: dilate the filter with zeros.
+    weight = dilateFilter(ctx, weight, dilations);
+    dilations = [1, 1];
+  }
   const { constBias, laterBias } = splitBias(node);
   const out = node.outputs[0].shape;
   const nchwOut = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
@@ -57,13 +63,33 @@ function lowerConvolution(node: GraphNode, ctx: LoweringContext, milOp: "conv" |
     pad_type: ctx.str("custom", "pad_type"),
     pad: ctx.ints(a.padding, "pad"),
     strides: ctx.ints(a.strides, "strides"),
-    dilations: ctx.ints(a.dilations, "dilations"),
+    dilations: ctx.ints(dilations, "dilations"),
     groups: ctx.int(a.groups, "groups"),
     ...params(nchwOut),
   }, tensorType(x.type.dataType, nchwOut));
   if (laterBias) y = addBiasAfter(ctx, y, laterBias);
   if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
   ctx.set(node.outputs[0], y);
+}
+
+/** [O, I, kh, kw] → [O, I, (kh-1)·dh+1, (kw-1)·dw+1] with zeros between the taps. */
+function dilateFilter(ctx: LoweringContext, w: MilValue, dilations: number[]): MilValue {
+  let v = w;
+  for (const [axis, d] of [[2, dilations[0]], [3, dilations[1]]] as const) {
+    if (d === 1) continue;
+    const shape = [...v.type.shape];
+    const k = shape[axis];
+    const expanded = [...shape.slice(0, axis + 1), 1, ...shape.slice(axis + 1)];
+    const zerosShape = expanded.map((n, i) => (i === axis + 1 ? d - 1 : n));
+    const zeros = ctx.constant(v.type.dataType, zerosShape, new Array(zerosShape.reduce((p, n) => p * n, 1)).fill(0), "dilation_zeros");
+    const joined = ctx.op("concat", { values: [ctx.reshape(v, expanded), zeros], axis: ctx.int(axis + 1, "axis"), interleave: ctx.bool(false, "interleave") },
+      tensorType(v.type.dataType, expanded.map((n, i) => (i === axis + 1 ? d : n))));
+    const spread = ctx.reshape(joined, shape.map((n, i) => (i === axis ? k * d : n)));
+    const size = (k - 1) * d + 1;
+    v = ctx.op("slice_by_index", { x: spread, begin: ctx.ints(shape.map(() => 0), "begin"), end: ctx.ints(shape.map((n, i) => (i === axis ? size : n)), "end") },
+      tensorType(v.type.dataType, shape.map((n, i) => (i === axis ? size : n))));
+  }
+  return v;
 }
 
 function conv2d(node: GraphNode, ctx: LoweringContext) {

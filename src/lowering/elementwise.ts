@@ -15,21 +15,84 @@ function isFloatValue(v: MilValue): boolean {
 
 // ---------------------------------------------------------------- binary
 
-function binaryLowering(milOp: string, intMilOp = milOp) {
+function binaryLowering(milOp: string) {
   return (node: GraphNode, ctx: LoweringContext) => {
     const a = ctx.get(input(node, "a"));
     const b = ctx.get(input(node, "b"));
-    ctx.set(node.outputs[0], ctx.binary(isFloatValue(a) ? milOp : intMilOp, a, b));
+    ctx.set(node.outputs[0], ctx.binary(milOp, a, b));
   };
+}
+
+/**
+ * uint32 values live in int32 as their bit pattern; adding -2^31 (wrapping) maps unsigned order
+ * onto signed order, so order-dependent ops (max, min, comparisons, reduceMax/Min, argMax/Min)
+ * run on flipped values. flipUnsigned is its own inverse.
+ */
+export function flipUnsigned(ctx: LoweringContext, operand: MLOperand, x: MilValue): MilValue {
+  if (operand.dataType !== "uint32") return x;
+  return ctx.binary("add", x, ctx.scalar("int32", -2147483648, "sign_flip"));
+}
+
+/** max/min, with uint32 compared in unsigned order. */
+function orderedBinaryLowering(milOp: "maximum" | "minimum") {
+  return (node: GraphNode, ctx: LoweringContext) => {
+    const A = input(node, "a");
+    const a = flipUnsigned(ctx, A, ctx.get(A));
+    const b = flipUnsigned(ctx, A, ctx.get(input(node, "b")));
+    ctx.set(node.outputs[0], flipUnsigned(ctx, A, ctx.binary(milOp, a, b)));
+  };
+}
+
+/**
+ * div. Floats: real_div. Integers: WebNN truncates toward zero; MIL floor_div floors, so the
+ * quotient is raised by one where the remainder is not zero and the signs differ. uint32 values
+ * ≥ 2^31 cannot be divided in int32: UnsupportedError only when such values are possible
+ * (non-constant, or constant with such values).
+ */
+function div(node: GraphNode, ctx: LoweringContext) {
+  const A = input(node, "a");
+  const a = ctx.get(A);
+  const b = ctx.get(input(node, "b"));
+  if (isFloatValue(a)) { ctx.set(node.outputs[0], ctx.binary("real_div", a, b)); return; }
+  if (A.dataType === "uint32" || A.dataType === "uint64") {
+    ctx.unsupported(node, `${A.dataType} division is not supported: Core ML divides integers as int32, so values of 2^31 and above would be wrong`);
+  }
+  const q = ctx.binary("floor_div", a, b);
+  const zero = ctx.int(0, "zero");
+  const inexact = ctx.binary("not_equal", ctx.binary("mod", a, b), zero, "bool");
+  const signsDiffer = ctx.binary("logical_xor", ctx.binary("less", a, zero, "bool"), ctx.binary("less", b, zero, "bool"), "bool");
+  const fix = ctx.binary("logical_and", inexact, signsDiffer, "bool");
+  ctx.set(node.outputs[0], ctx.op("select", { cond: fix, a: ctx.binary("add", q, ctx.int(1, "one")), b: q }, q.type));
 }
 
 /** Comparisons produce bool in MIL; WebNN wants uint8 (kept as int32 inside the program). */
 function comparisonLowering(milOp: string) {
   return (node: GraphNode, ctx: LoweringContext) => {
-    const a = ctx.get(input(node, "a"));
-    const b = ctx.get(input(node, "b"));
+    const A = input(node, "a");
+    const a = flipUnsigned(ctx, A, ctx.get(A));
+    const b = flipUnsigned(ctx, A, ctx.get(input(node, "b")));
     ctx.set(node.outputs[0], ctx.cast(ctx.binary(milOp, a, b, "bool"), "int32"));
   };
+}
+
+/**
+ * roundEven exactly: MIL round's handling of x.5 differs between Core ML backends, so
+ * f = floor(x), d = x - f (exact), and f + 1 where d > 0.5, or d == 0.5 and f is odd.
+ */
+export function roundHalfEven(ctx: LoweringContext, x: MilValue): MilValue {
+  const dt = x.type.dataType;
+  const f = ctx.unary("floor", x);
+  const d = ctx.binary("sub", x, f);
+  const half = ctx.scalar(dt, 0.5, "half");
+  const above = ctx.binary("greater", d, half, "bool");
+  const tie = ctx.binary("equal", d, half, "bool");
+  const odd = ctx.binary("not_equal", ctx.binary("mod", f, ctx.scalar(dt, 2, "two")), ctx.scalar(dt, 0, "zero"), "bool");
+  const up = ctx.binary("logical_or", above, ctx.binary("logical_and", tie, odd, "bool"), "bool");
+  return ctx.op("select", { cond: up, a: ctx.binary("add", f, ctx.scalar(dt, 1, "one")), b: f }, x.type);
+}
+
+function roundEven(node: GraphNode, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], roundHalfEven(ctx, ctx.get(input(node))));
 }
 
 /** uint8 → bool: x != 0. */
@@ -201,7 +264,13 @@ function cast(node: GraphNode, ctx: LoweringContext) {
   let y: MilValue;
   if (target === "int32") {
     // float → int truncates toward zero (MIL cast), then wrap to the narrow type's range.
-    y = ctx.cast(x, "int32");
+    // float → uint32: values ≥ 2^31 are brought to their int32 bit pattern first.
+    let from = x;
+    if (isFloatValue(x) && to === "uint32") {
+      const big = ctx.binary("greater_equal", x, ctx.scalar(x.type.dataType, 2147483648, "two31"), "bool");
+      from = ctx.op("select", { cond: big, a: ctx.binary("sub", x, ctx.scalar(x.type.dataType, 4294967296, "two32")), b: x }, x.type);
+    }
+    y = ctx.cast(from, "int32");
     y = wrapInteger(ctx, y, to);
     if (y === x) y = ctx.unary("identity", x);
   } else {
@@ -270,9 +339,9 @@ export const elementwiseLowerings: LoweringTable = {
   add: binaryLowering("add"),
   sub: binaryLowering("sub"),
   mul: binaryLowering("mul"),
-  div: binaryLowering("real_div", "floor_div"),
-  max: binaryLowering("maximum"),
-  min: binaryLowering("minimum"),
+  div,
+  max: orderedBinaryLowering("maximum"),
+  min: orderedBinaryLowering("minimum"),
   pow: binaryLowering("pow"),
   equal: comparisonLowering("equal"),
   notEqual: comparisonLowering("not_equal"),
@@ -311,8 +380,7 @@ export const elementwiseLowerings: LoweringTable = {
   clamp,
   cast,
   sign,
-  // MIL round rounds half to even (coremltools: "0.5 is rounded to 0", np.round).
-  roundEven: unaryLowering("round"),
+  roundEven,
   gelu,
   isNaN,
   isInfinite,

@@ -1,7 +1,7 @@
 // lowerGraph: a built WebNN graph → a MIL program plus the model-boundary mapping
 // (WebNN names and dtypes ↔ Core ML feature names and dtypes).
 import { UnsupportedError } from "../graph/errors.js";
-import type { MLGraph, MLOperand } from "../graph/operand.js";
+import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
 import type { MilProgram } from "../mil/program.js";
@@ -54,6 +54,9 @@ function boundaryType(t: MLOperandDataType, target: Target): ModelDataType {
   if (t === "float16") return target.ios >= 16 ? "float16" : "float32";
   return "int32";
 }
+
+/** Core ML's largest tensor rank (coremltools: "Core ML only supports tensor rank <= 5"). */
+export const MAX_RANK = 5;
 
 const MIL_OF: Record<ModelDataType, "fp32" | "fp16" | "int32"> = { float32: "fp32", float16: "fp16", int32: "int32" };
 
@@ -139,6 +142,11 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
     const node = graph.nodes[i];
     const lower = LOWERINGS[node.op];
     if (!lower) throw new UnsupportedError(`operator ${node.op} has no Core ML lowering`, { operator: node.op, operand: node.label, rule: "unknown-operator" });
+    for (const operand of [...nodeInputOperands(node), ...node.outputs]) {
+      if (operand.shape.length > MAX_RANK) {
+        throw new UnsupportedError(`operand "${operand.label}" has rank ${operand.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`, { operator: node.op, operand: operand.label, rule: "rank" });
+      }
+    }
     lower(node, ctx);
     for (const out of node.outputs) {
       if (!ctx.has(out)) throw new Error(`internal: lowering of ${node.op} did not set all outputs`);

@@ -5,6 +5,7 @@ import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringTable } from "./table.js";
+import { roundHalfEven } from "./elementwise.js";
 import { elementCountOf } from "../graph/types.js";
 import type { MilDataType } from "../mil/program.js";
 import { unpackNibbles } from "../mil/sub-byte.js";
@@ -79,7 +80,7 @@ function quantizeLinear(node: GraphNode, ctx: LoweringContext) {
   const dt = x.type.dataType;
   const scale = expandBlocks(ctx, ctx.get(node.inputs.scale as MLOperand), x.type.shape);
   const zp = expandBlocks(ctx, ctx.get(zpOperand), x.type.shape);
-  const rounded = ctx.unary("round", ctx.binary("real_div", x, scale));
+  const rounded = roundHalfEven(ctx, ctx.binary("real_div", x, scale));
   const shifted = ctx.binary("add", rounded, ctx.cast(zp, dt));
   const [lo, hi] = quantRange(zpOperand.dataType);
   const clipped = ctx.unary("clip", shifted, { alpha: ctx.scalar(dt, lo, "qmin"), beta: ctx.scalar(dt, hi, "qmax") });

@@ -3,6 +3,7 @@ import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringTable } from "./table.js";
+import { flipUnsigned } from "./elementwise.js";
 
 /** What a reduction computes when it reduces no axis (WebNN: the function of one element). */
 type NoAxisForm = (ctx: LoweringContext, x: MilValue) => MilValue;
@@ -30,8 +31,11 @@ function reduction(milOp: string) {
       ctx.set(out, noAxis[milOp](ctx, x));
       return;
     }
-    const y = ctx.op(milOp, { x, axes: ctx.ints(axes, "axes"), keep_dims: ctx.bool(keep, "keep_dims") }, tensorType(x.type.dataType, out.shape));
-    ctx.set(out, y);
+    const ordered = milOp === "reduce_max" || milOp === "reduce_min";
+    const operand = node.inputs.input as MLOperand;
+    const src = ordered ? flipUnsigned(ctx, operand, x) : x;
+    const y = ctx.op(milOp, { x: src, axes: ctx.ints(axes, "axes"), keep_dims: ctx.bool(keep, "keep_dims") }, tensorType(x.type.dataType, out.shape));
+    ctx.set(out, ordered ? flipUnsigned(ctx, operand, y) : y);
   };
 }
 
@@ -50,7 +54,8 @@ export const reductionLowerings: LoweringTable = {
 
 function argReduction(milOp: string) {
   return (node: GraphNode, ctx: LoweringContext) => {
-    const x = ctx.get(node.inputs.input as MLOperand);
+    const operand = node.inputs.input as MLOperand;
+    const x = flipUnsigned(ctx, operand, ctx.get(operand));
     const { axis, keepDimensions } = node.attributes as { axis: number; keepDimensions: boolean };
     ctx.set(node.outputs[0], ctx.op(milOp, {
       x, axis: ctx.int(axis, "axis"), keep_dims: ctx.bool(keepDimensions, "keep_dims"),

@@ -177,7 +177,9 @@ function pad(node: GraphNode, ctx: LoweringContext) {
   if (!padded.some(Boolean)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
   const isFloat = x.type.dataType === "fp32" || x.type.dataType === "fp16";
   const onlyLastTwo = padded.every((p, i) => !p || i >= rank - 2);
-  if (isFloat && (mode === "constant" || onlyLastTwo)) {
+  // MIL replicate padding is documented as at most the dimension's size.
+  const withinSize = begin.every((b, i) => b <= x.type.shape[i] && end[i] <= x.type.shape[i]);
+  if (isFloat && (mode === "constant" || (onlyLastTwo && withinSize))) {
     const milMode = mode === "edge" ? "replicate" : mode === "reflection" ? "reflect" : "constant";
     const padList = begin.flatMap((b, i) => [b, end[i]]);
     ctx.set(node.outputs[0], ctx.op("pad", {

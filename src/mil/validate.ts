@@ -2,7 +2,8 @@
 // (src/mil/signatures.json, generated from coremltools' op registry): the op exists at the
 // target, every parameter is known, required ones are bound, `const` parameters are bound to
 // const ops, and dtypes are in each parameter's type domain (type variables agree).
-import type { MilDataType, MilProgram, MilTensorType } from "./program.js";
+import { getFloat16 } from "@petamoriken/float16";
+import type { MilDataType, MilOperation, MilProgram, MilTensorType } from "./program.js";
 import signaturesJson from "./signatures.json" with { type: "json" };
 
 interface ParamSignature { name: string; optional: boolean; kind: string; type: string; const: boolean }
@@ -29,11 +30,14 @@ export function validateProgram(program: MilProgram, ios: number): ValidationIss
   const issues: ValidationIssue[] = [];
   const types = new Map<string, MilTensorType>();
   const consts = new Set<string>();
+  const constValues = new Map<string, readonly (number | string)[]>();
   for (const i of program.main.inputs) types.set(i.name, i.type);
   for (const op of program.main.operations) {
     const issue = (message: string) => issues.push({ op: op.name, opType: op.type, message });
     if (op.type === "const") {
       consts.add(op.outputs[0].name);
+      if (op.value?.bytes) constValues.set(op.outputs[0].name, numbersOf(op.value.type.dataType, op.value.bytes));
+      else if (op.value?.strings) constValues.set(op.outputs[0].name, op.value.strings);
       types.set(op.outputs[0].name, op.outputs[0].type);
       continue;
     }
@@ -72,10 +76,73 @@ export function validateProgram(program: MilProgram, ios: number): ValidationIss
         }
       }
     }
-    for (const o of op.outputs) types.set(o.name, o.type);
+    for (const rule of VALUE_RULES[op.type] ?? []) {
+      const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios);
+      if (message) issue(message);
+    }
+    for (const o of op.outputs) {
+      types.set(o.name, o.type);
+      if (o.type.shape.length > MAX_RANK) issue(`output ${o.name} has rank ${o.type.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`);
+    }
   }
   for (const out of program.main.outputs) {
     if (!types.has(out)) issues.push({ op: out, opType: "output", message: `function output ${out} is not defined` });
   }
   return issues;
+}
+
+const MAX_RANK = 5;
+
+type ConstLookup = (param: string) => readonly (number | string)[] | undefined;
+type TypeLookup = (param: string) => MilTensorType | undefined;
+type ValueRule = (op: MilOperation, value: ConstLookup, type: TypeLookup, ios: number) => string | undefined;
+
+/** Rules on parameter values that Core ML (coremltools' op definitions) enforces beyond signatures. */
+const VALUE_RULES: Record<string, ValueRule[]> = {
+  conv: [(_op, value) => {
+    // coremltools iOS15 conv: "Convolution with dynamic weights does not support dilations"
+    const d = value("dilations");
+    if (value("weight") === undefined && d && d.some((x) => x !== 1)) return "a computed weight cannot be used with dilations";
+    return undefined;
+  }],
+  clip: [(_op, value, _type, ios) => {
+    const a = value("alpha")?.[0], b = value("beta")?.[0];
+    if (ios >= 17 && typeof a === "number" && typeof b === "number" && !(a < b)) return `alpha (${a}) must be smaller than beta (${b}) from iOS 17`;
+    return undefined;
+  }],
+  pad: [(_op, value, type) => {
+    const mode = value("mode")?.[0] ?? "constant";
+    const pads = value("pad");
+    const x = type("x");
+    if (mode === "constant" || !pads || !x) return undefined;
+    const rank = x.shape.length;
+    const n = pads.length / 2;
+    for (let i = 0; i < n; i++) {
+      const dim = x.shape[rank - n + i];
+      const [b, e] = [pads[2 * i] as number, pads[2 * i + 1] as number];
+      if ((b || e) && rank - n + i < rank - 2) return `${mode} padding is limited to the last two dimensions`;
+      if (mode === "reflect" && (b >= dim || e >= dim)) return `reflect padding of ${Math.max(b, e)} on a dimension of ${dim}`;
+      if (mode === "replicate" && (b > dim || e > dim)) return `replicate padding of ${Math.max(b, e)} on a dimension of ${dim}`;
+    }
+    return undefined;
+  }],
+};
+for (const pool of ["avg_pool", "max_pool", "l2_pool"]) {
+  VALUE_RULES[pool] = [(_op, value) => {
+    const p = value("pad");
+    if (value("ceil_mode")?.[0] === 1 && p && (p[0] !== p[1] || p[2] !== p[3])) return "ceil_mode needs symmetric padding";
+    return undefined;
+  }];
+}
+
+function numbersOf(dataType: MilDataType, bytes: Uint8Array): number[] {
+  const n = Math.min(bytes.byteLength, 64); // rules only look at small parameters
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (dataType) {
+    case "int32": return Array.from({ length: Math.floor(n / 4) }, (_, i) => dv.getInt32(i * 4, true));
+    case "fp32": return Array.from({ length: Math.floor(n / 4) }, (_, i) => dv.getFloat32(i * 4, true));
+    case "fp16": return Array.from({ length: Math.floor(n / 2) }, (_, i) => getFloat16(dv, i * 2, true));
+    case "bool": return Array.from(bytes.subarray(0, n));
+    default: return [];
+  }
 }

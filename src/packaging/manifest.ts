@@ -1,6 +1,7 @@
 // Manifest.json, as coremltools writes it: 4-space indented JSON with a trailing newline,
 // a root model entry and a weights directory entry. Identifiers are UUID-formatted and derived
 // from the package content, so the same graph gives the same bytes.
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 
 export const MODEL_PATH = "com.apple.CoreML/model.mlmodel";
 export const WEIGHTS_PATH = "com.apple.CoreML/weights";
@@ -27,17 +28,18 @@ export function uuidFromDigest(digest: Uint8Array): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** SHA-256 (pure JS: crypto.subtle is missing outside secure contexts, e.g. http pages on a LAN). */
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  const copy = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer ? data : data.slice();
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", copy as Uint8Array<ArrayBuffer>));
+  return nobleSha256(data);
 }
 
 /**
- * Builds the manifest. The model entry's identifier derives from the model bytes and the weight
- * file size; the weights entry's from the model identifier.
+ * Builds the manifest. The model entry's identifier derives from the model bytes, the weight
+ * file size and a fingerprint of the weights (`weightsKey`); the weights entry's from the model
+ * identifier.
  */
-export async function createManifest(modelBytes: Uint8Array, weightBytes: number | undefined): Promise<Manifest> {
-  const seed = new TextEncoder().encode(`webnn-coreml:weights=${weightBytes ?? "none"}:`);
+export async function createManifest(modelBytes: Uint8Array, weightBytes: number | undefined, weightsKey = ""): Promise<Manifest> {
+  const seed = new TextEncoder().encode(`webnn-coreml:weights=${weightBytes ?? "none"}:${weightsKey}:`);
   const all = new Uint8Array(seed.byteLength + modelBytes.byteLength);
   all.set(seed, 0);
   all.set(modelBytes, seed.byteLength);

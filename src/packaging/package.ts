@@ -36,7 +36,7 @@ function file(path: string, parts: Uint8Array[]): PackageFile {
 
 export async function createPackage(name: string, serialized: SerializedModel): Promise<MLPackage> {
   const hasWeights = serialized.weights.count > 0;
-  const manifest = await createManifest(serialized.model, hasWeights ? serialized.weights.byteLength : undefined);
+  const manifest = await createManifest(serialized.model, hasWeights ? serialized.weights.byteLength : undefined, serialized.weights.contentKey());
   const files = [file(MANIFEST_FILE, [manifestToBytes(manifest)]), file(MODEL_FILE, [serialized.model])];
   if (hasWeights) files.push(file(WEIGHT_FILE, serialized.weights.parts()));
   return { name, manifest, files, stats: serialized.stats };

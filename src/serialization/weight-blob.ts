@@ -46,6 +46,7 @@ interface BlobEntry {
   code: number;
   data: Uint8Array;
   paddingBits: number;
+  key: string;
 }
 
 export class WeightBlobWriter {
@@ -67,11 +68,16 @@ export class WeightBlobWriter {
       for (const e of same) if (e.data === data || bytesEqual(e.data, data)) return e.offset;
     }
     const offset = alignUp(this.end);
-    const entry: BlobEntry = { offset, code, data, paddingBits };
+    const entry: BlobEntry = { offset, code, data, paddingBits, key };
     this.entries.push(entry);
     if (same) same.push(entry); else this.byKey.set(key, [entry]);
     this.end = offset + BLOB_METADATA_SIZE + data.byteLength;
     return offset;
+  }
+
+  /** A summary of the contents (dtype, size and fingerprint of each blob), cheap to compute. */
+  contentKey(): string {
+    return this.entries.map((e) => e.key).join(";");
   }
 
   get count(): number {

@@ -100,3 +100,21 @@ describe("MLGraphBuilder: bad input gives typed errors naming the operator and r
     expectError(() => b.input("x", f32([1])), "input-name-unique", [/"x"/]);
   });
 });
+
+describe("descriptors and serialized graphs", () => {
+  it("a descriptor without a shape is an error, not a scalar", () => {
+    const b = new MLGraphBuilder();
+    expectError(() => b.input("x", { dataType: "float32" } as never), "shape", [/"x"/, /no shape/]);
+    expect(b.input("s", { dataType: "float32", shape: [] }).shape).toEqual([]);
+  });
+
+  it("a serialized graph with a null output entry gives a typed error", async () => {
+    const { serializeGraph, deserializeGraph } = await import("../../src/graph/serialize.js");
+    const b = new MLGraphBuilder();
+    const s = serializeGraph(b.buildSync({ y: b.relu(b.input("x", f32([2]))) })) as unknown as { nodes: { outputs: unknown[] }[] };
+    s.nodes[0].outputs = [null];
+    let err: unknown;
+    try { deserializeGraph(s as never); } catch (e) { err = e; }
+    expect((err as Error).name).toBe("GraphFormatError");
+  });
+});

@@ -163,3 +163,39 @@ describe("options Core ML cannot express", () => {
     expect(() => lowerGraph(g)).toThrow(/option dilations \[2, 2\]/);
   });
 });
+
+describe("rules Core ML enforces beyond signatures", () => {
+  it("conv2d with a computed filter and dilations dilates the filter instead of passing dilations", async () => {
+    const { validateProgram } = await import("../../src/mil/validate.js");
+    const { runPackage, tensorFromNumbers } = await import("../../src/runtime/run-package.js");
+    const { convertGraph } = await import("../../src/convert.js");
+    const build = (constFilter: boolean) => {
+      const b = new MLGraphBuilder();
+      const x = b.input("x", f32([1, 1, 5, 5]));
+      const wv = new Float32Array([1, 2, 3, 4]);
+      const w = constFilter ? b.constant(f32([1, 1, 2, 2]), wv) : b.input("w", f32([1, 1, 2, 2]));
+      return { g: b.buildSync({ y: b.conv2d(x, w, { dilations: [2, 2] }) }), wv };
+    };
+    const dynamic = build(false);
+    const lowered = lowerGraph(dynamic.g, { target: "ios15" });
+    expect(validateProgram(lowered.program, 15)).toEqual([]);
+    const xs = tensorFromNumbers("float32", [1, 1, 5, 5], Array.from({ length: 25 }, (_, i) => i));
+    const a = await runPackage(await convertGraph(dynamic.g, { target: "ios15" }), { x: xs, w: tensorFromNumbers("float32", [1, 1, 2, 2], [1, 2, 3, 4]) });
+    const c = await runPackage(await convertGraph(build(true).g, { target: "ios15" }), { x: xs });
+    expect(Array.from(a.y.data as Float32Array)).toEqual(Array.from(c.y.data as Float32Array));
+    // y[0,0] = 1·x[0,0] + 2·x[0,2] + 3·x[2,0] + 4·x[2,2] = 0 + 4 + 30 + 48
+    expect((a.y.data as Float32Array)[0]).toBe(82);
+  });
+
+  it("edge padding wider than the dimension is built from slices (MIL replicate allows at most the size)", () => {
+    const { ops: o } = ops((b) => ({ y: b.pad(b.input("x", f32([1, 2])), [0, 3], [0, 0], { mode: "edge" }) }));
+    expect(o.some((op) => op.type === "pad")).toBe(false);
+    expect(o.some((op) => op.type === "tile")).toBe(true);
+  });
+
+  it("rank > 5 is an UnsupportedError", () => {
+    const b = new MLGraphBuilder();
+    const g = b.buildSync({ y: b.abs(b.input("x", f32([1, 1, 1, 1, 1, 2]))) });
+    expect(() => lowerGraph(g)).toThrow(/at most 5 dimensions/);
+  });
+});

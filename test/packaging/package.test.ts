@@ -72,6 +72,7 @@ describe("determinism", () => {
     const a = await convertGraph(smallGraph(1));
     const b = await convertGraph(smallGraph(2));
     expect(sameBytes(fileBytes(findFile(a, WEIGHT_FILE)!), fileBytes(findFile(b, WEIGHT_FILE)!))).toBe(false);
+    expect(a.manifest.rootModelIdentifier).not.toBe(b.manifest.rootModelIdentifier);
   });
 });
 
