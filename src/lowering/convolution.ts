@@ -72,7 +72,7 @@ function lowerConvolution(node: GraphNode, ctx: LoweringContext, milOp: "conv" |
   ctx.set(node.outputs[0], y);
 }
 
-/** [O, I, kh, kw] → [O, I, (kh-1)·dh+1, (kw-1)·dw+1] with zeros between the taps. */
+/** [A, B, h, w] → [A, B, (h-1)·dh+1, (w-1)·dw+1] with zeros between the elements. */
 function dilateFilter(ctx: LoweringContext, w: MilValue, dilations: number[]): MilValue {
   let v = w;
   for (const [axis, d] of [[2, dilations[0]], [3, dilations[1]]] as const) {
@@ -92,6 +92,59 @@ function dilateFilter(ctx: LoweringContext, w: MilValue, dilations: number[]): M
   return v;
 }
 
+/**
+ * convTranspose2d as a conv: the input with (stride - 1) zeros between its elements, convolved
+ * with the filter flipped spatially and its in/out channels swapped per group (dilated with
+ * zeros), padded so that the result starts at the transposed convolution's padding and has the
+ * requested output size; a computed bias is added after.
+ */
+function convTransposeAsConv(node: GraphNode, ctx: LoweringContext) {
+  const a = node.attributes as unknown as ConvAttributes;
+  const nhwc = a.inputLayout === "nhwc";
+  let x = ctx.get(node.inputs.input as MLOperand);
+  if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
+  const layout = a.filterLayout;
+  let w = permuted(ctx, node.inputs.filter as MLOperand, { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!);
+  const [inC, outPerGroup, kh, kw] = w.type.shape;
+  const g = a.groups;
+  // [I, O/g, kh, kw] → [O, I/g, kh, kw], flipped in space
+  w = ctx.reshape(w, [g, inC / g, outPerGroup, kh, kw]);
+  w = ctx.transpose(w, [0, 2, 1, 3, 4]);
+  w = ctx.reshape(w, [g * outPerGroup, inC / g, kh, kw]);
+  w = ctx.op("reverse", { x: w, axes: ctx.ints([2, 3], "axes") }, w.type);
+  w = dilateFilter(ctx, w, a.dilations);
+  const u = dilateFilter(ctx, x, a.strides);
+  const out = node.outputs[0].shape;
+  const [n, oc, oh, ow] = nhwc ? [out[0], out[3], out[1], out[2]] : [...out];
+  const effH = (kh - 1) * a.dilations[0];
+  const effW = (kw - 1) * a.dilations[1];
+  const [uh, uw] = u.type.shape.slice(2);
+  const before = [effH - a.padding[0], effW - a.padding[2]];
+  const after = [oh - uh - before[0] + effH, ow - uw - before[1] + effW];
+  const pad = [Math.max(before[0], 0), Math.max(after[0], 0), Math.max(before[1], 0), Math.max(after[1], 0)];
+  const convH = uh + pad[0] + pad[1] - effH;
+  const convW = uw + pad[2] + pad[3] - effW;
+  const bias = node.inputs.bias as MLOperand | undefined;
+  let y = ctx.op("conv", {
+    x: u, weight: w,
+    bias: bias && bias.kind === "constant" ? ctx.get(bias) : undefined,
+    pad_type: ctx.str("custom", "pad_type"),
+    pad: ctx.ints(pad, "pad"),
+    strides: ctx.ints([1, 1], "strides"),
+    dilations: ctx.ints([1, 1], "dilations"),
+    groups: ctx.int(g, "groups"),
+  }, tensorType(x.type.dataType, [n, oc, convH, convW]));
+  const crop = [Math.max(-before[0], 0), Math.max(-before[1], 0)];
+  if (crop[0] || crop[1] || convH !== oh || convW !== ow) {
+    y = ctx.op("slice_by_index", {
+      x: y, begin: ctx.ints([0, 0, crop[0], crop[1]], "begin"), end: ctx.ints([n, oc, crop[0] + oh, crop[1] + ow], "end"),
+    }, tensorType(x.type.dataType, [n, oc, oh, ow]));
+  }
+  if (bias && bias.kind !== "constant") y = addBiasAfter(ctx, y, bias);
+  if (nhwc) y = ctx.transpose(y, NCHW_TO_NHWC);
+  ctx.set(node.outputs[0], y);
+}
+
 function conv2d(node: GraphNode, ctx: LoweringContext) {
   const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
   const perm = { oihw: [0, 1, 2, 3], hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2] }[layout]!;
@@ -101,7 +154,9 @@ function conv2d(node: GraphNode, ctx: LoweringContext) {
 function convTranspose2d(node: GraphNode, ctx: LoweringContext) {
   const filter = node.inputs.filter as MLOperand;
   if (filter.kind !== "constant" && ctx.target.ios < 17) {
-    ctx.unsupported(node, `Core ML before iOS 17 needs a constant conv_transpose weight; filter "${filter.label}" is computed (use --target ios17 or later)`, filter.label);
+    // conv_transpose needs a constant weight before iOS 17: express it as a conv.
+    convTransposeAsConv(node, ctx);
+    return;
   }
   const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
   const perm = { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!;
