@@ -814,8 +814,9 @@ export class MLGraphBuilder {
     }
   }
 
-  gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
-    const where = this.at("gru", options); const o = readOptions(options, where);
+  /** Arguments and options shared by gru and lstm (`gates`: 3 or 4 gate blocks in the weights). */
+  private rnnSequenceArgs(op: string, gates: number, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options: Opts) {
+    const where = this.at(op, options); const o = readOptions(options, where);
     this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
     const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);
     if (st === 0 || hs === 0) fail(where, "argument-value", "steps and hiddenSize must be greater than 0");
@@ -823,12 +824,20 @@ export class MLGraphBuilder {
     const direction = optEnum(o, "direction", ["forward", "backward", "both"] as const, "forward", where);
     const nd = direction === "both" ? 2 : 1;
     const [, batch, inputSize] = input.shape;
-    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, 3 * hs, inputSize], [nd, 3 * hs, hs]);
-    const bias = this.rnnOperand(o, "bias", [nd, 3 * hs], input.dataType, where);
-    const recurrentBias = this.rnnOperand(o, "recurrentBias", [nd, 3 * hs], input.dataType, where);
-    const initialHiddenState = this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where);
+    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, gates * hs, inputSize], [nd, gates * hs, hs]);
+    return {
+      where, o, st, hs, nd, batch, direction,
+      bias: this.rnnOperand(o, "bias", [nd, gates * hs], input.dataType, where),
+      recurrentBias: this.rnnOperand(o, "recurrentBias", [nd, gates * hs], input.dataType, where),
+      initialHiddenState: this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where),
+      returnSequence: optBoolean(o, "returnSequence", false, where),
+    };
+  }
+
+  gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
+    const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
+      this.rnnSequenceArgs("gru", 3, input, weight, recurrentWeight, steps, hiddenSize, options);
     const resetAfter = optBoolean(o, "resetAfter", true, where);
-    const returnSequence = optBoolean(o, "returnSequence", false, where);
     const layout = optEnum(o, "layout", ["zrn", "rzn"] as const, "zrn", where);
     const activations = this.activations(o, ["sigmoid", "tanh"], where);
     const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }];
@@ -856,21 +865,10 @@ export class MLGraphBuilder {
   }
 
   lstm(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
-    const where = this.at("lstm", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
-    const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);
-    if (st === 0 || hs === 0) fail(where, "argument-value", "steps and hiddenSize must be greater than 0");
-    if (input.rank !== 3 || input.shape[0] !== st) fail(where, "shape-mismatch", `input must be [steps=${st}, batchSize, inputSize], got ${shapeToString(input.shape)}`);
-    const direction = optEnum(o, "direction", ["forward", "backward", "both"] as const, "forward", where);
-    const nd = direction === "both" ? 2 : 1;
-    const [, batch, inputSize] = input.shape;
-    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, 4 * hs, inputSize], [nd, 4 * hs, hs]);
-    const bias = this.rnnOperand(o, "bias", [nd, 4 * hs], input.dataType, where);
-    const recurrentBias = this.rnnOperand(o, "recurrentBias", [nd, 4 * hs], input.dataType, where);
+    const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
+      this.rnnSequenceArgs("lstm", 4, input, weight, recurrentWeight, steps, hiddenSize, options);
     const peepholeWeight = this.rnnOperand(o, "peepholeWeight", [nd, 3 * hs], input.dataType, where);
-    const initialHiddenState = this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where);
     const initialCellState = this.rnnOperand(o, "initialCellState", [nd, batch, hs], input.dataType, where);
-    const returnSequence = optBoolean(o, "returnSequence", false, where);
     const layout = optEnum(o, "layout", ["iofg", "ifgo"] as const, "iofg", where);
     const activations = this.activations(o, ["sigmoid", "tanh", "tanh"], where);
     const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }, { dataType: input.dataType, shape: [nd, batch, hs] }];

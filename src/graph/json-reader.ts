@@ -496,7 +496,7 @@ const OP_SPECS: Record<string, OpSpec> = {
 };
 
 /** Builder methods that are not graph operators (or are internal helpers). */
-const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync", "own", "optOperand", "node", "at", "binary", "unary", "reduce", "argReduce", "pool", "quantCheck", "rnnOperand", "activations", "checkRnnCommon"]);
+const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync", "own", "optOperand", "node", "at", "binary", "unary", "reduce", "argReduce", "pool", "quantCheck", "rnnOperand", "activations", "checkRnnCommon", "rnnSequenceArgs"]);
 
 /** Option keys consumed as method-level arguments (not passed on as options). */
 const CONSUMED_OPTIONS: Record<string, readonly string[]> = {
