@@ -127,12 +127,36 @@ const VALUE_RULES: Record<string, ValueRule[]> = {
     return undefined;
   }],
 };
+/** Allowed values of string parameters (coremltools' op definitions). */
+const STRING_VALUES: Record<string, Record<string, readonly string[]>> = {
+  conv: { pad_type: ["valid", "same", "custom", "same_lower"] },
+  conv_transpose: { pad_type: ["valid", "same", "custom"] },
+  avg_pool: { pad_type: ["valid", "same", "custom", "same_lower"] },
+  max_pool: { pad_type: ["valid", "same", "custom", "same_lower"] },
+  l2_pool: { pad_type: ["valid", "same", "custom", "same_lower"] },
+  pad: { mode: ["constant", "reflect", "replicate"] },
+  gelu: { mode: ["EXACT", "TANH_APPROXIMATION", "SIGMOID_APPROXIMATION"] },
+  scatter_along_axis: { mode: ["update", "add", "sub", "mul", "div", "max", "min"] },
+  scatter_nd: { mode: ["update", "add", "sub", "mul", "div", "max", "min"] },
+  resize_bilinear: { sampling_mode: ["STRICT_ALIGN_CORNERS", "ALIGN_CORNERS", "UNALIGN_CORNERS", "DEFAULT", "OFFSET_CORNERS"] },
+  cast: { dtype: ["bool", "fp16", "fp32", "int32", "int16", "int8", "uint16", "uint8"] },
+};
+for (const [opType, params] of Object.entries(STRING_VALUES)) {
+  (VALUE_RULES[opType] ??= []).push((_op, value) => {
+    for (const [param, allowed] of Object.entries(params)) {
+      const v = value(param)?.[0];
+      if (typeof v === "string" && !allowed.includes(v)) return `${param} "${v}" is not one of ${allowed.join(", ")}`;
+    }
+    return undefined;
+  });
+}
+
 for (const pool of ["avg_pool", "max_pool", "l2_pool"]) {
-  VALUE_RULES[pool] = [(_op, value) => {
+  (VALUE_RULES[pool] ??= []).push((_op, value) => {
     const p = value("pad");
     if (value("ceil_mode")?.[0] === 1 && p && (p[0] !== p[1] || p[2] !== p[3])) return "ceil_mode needs symmetric padding";
     return undefined;
-  }];
+  });
 }
 
 function numbersOf(dataType: MilDataType, bytes: Uint8Array): number[] {

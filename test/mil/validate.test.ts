@@ -52,4 +52,17 @@ describe("MIL validation against Core ML op signatures", () => {
     const issues = validateProgram(program([{ type: "gelu", name: "g", inputs: { x: ["x"] }, outputs: [{ name: "g", type: t("fp32", [2]) }] }]), 14);
     expect(issues[0].message).toMatch(/not available before iOS 15/);
   });
+
+  it("checks parameter values Core ML enforces: string choices, clip bounds, computed conv weights with dilations", () => {
+    const str = (name: string, v: string) => ({ type: "const", name, inputs: {}, outputs: [{ name, type: t("string") }], value: { type: { dataType: "string" as const, shape: [] }, strings: [v] } });
+    const f = (name: string, v: number) => ({ type: "const", name, inputs: {}, outputs: [{ name, type: t("fp32") }], value: { type: t("fp32"), bytes: new Uint8Array(new Float32Array([v]).buffer) } });
+    const issues = validateProgram(program([
+      str("mode", "wrap"), f("zero", 0),
+      { type: "pad", name: "p", inputs: { x: ["x"], pad: ["x"], mode: ["mode"] }, outputs: [{ name: "p", type: t("fp32", [2]) }] },
+      f("lo", 1), f("hi", 1),
+      { type: "clip", name: "k", inputs: { x: ["x"], alpha: ["lo"], beta: ["hi"] }, outputs: [{ name: "k", type: t("fp32", [2]) }] },
+    ]), 17).map((i) => `${i.opType}: ${i.message}`);
+    expect(issues).toContain('pad: mode "wrap" is not one of constant, reflect, replicate');
+    expect(issues).toContain("clip: alpha (1) must be smaller than beta (1) from iOS 17");
+  });
 });
