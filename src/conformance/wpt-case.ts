@@ -117,7 +117,6 @@ export interface Tolerance {
   value: number;
 }
 
-const elementCount = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** WPT's tolerance for one operator node (see ../shared/wpt/README.md). */
 export function nodeTolerance(op: string, node: { inputs: Record<string, unknown>; attributes: Record<string, unknown>; outputs: readonly MLOperand[] }): Tolerance {

@@ -3,7 +3,7 @@
 import { GraphValidationError } from "./errors.js";
 import { MLOperand, nodeInputOperands, type GraphNode, type MLGraph, type NamedOperand, type NodeInput } from "./operand.js";
 import {
-  broadcastShapes, checkAxes, checkDataType, fail, isPlainObject, optBoolean, optEnum, optNumber, optUintArray,
+  broadcastShapes, checkAxes, checkDataType, fail, optAxis, isPlainObject, optBoolean, optEnum, optNumber, optUintArray,
   readOptions, sameShape, uintArray, uintScalar, type Where,
 } from "./shape-rules.js";
 import { byteLengthOf, checkDescriptor, checkShape, elementCountOf, shapeToString, type MLOperandDataType, type MLOperandDescriptor } from "./types.js";
@@ -14,6 +14,14 @@ const INDEX_TYPES = ["int32", "uint32", "int64"] as const;
 const ANY: readonly MLOperandDataType[] = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8", "int4", "uint4"];
 
 let nextBuilderId = 1;
+
+/** Public MLGraphBuilder members that are not graph operators (helpers are #private). */
+const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync"]);
+
+/** The names of the builder's operator methods (the WebNN operators it supports). */
+export function builderOperatorNames(): Set<string> {
+  return new Set(Object.getOwnPropertyNames(MLGraphBuilder.prototype).filter((k) => !NOT_OPERATORS.has(k)));
+}
 
 type Opts = Record<string, unknown> | undefined;
 
@@ -65,7 +73,7 @@ export class MLGraphBuilder {
     if (!isPlainObject(outputs) || Object.keys(outputs).length === 0) fail(where, "outputs", "build() needs at least one named output");
     const outs: NamedOperand[] = [];
     for (const [name, operand] of Object.entries(outputs)) {
-      this.own(operand, { operator: "build", operand: name });
+      this.#own(operand, { operator: "build", operand: name });
       // An output may be a graph input or a constant: the converter passes it through an identity.
       outs.push({ name, operand });
     }
@@ -98,19 +106,19 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- helpers
 
-  private own(x: unknown, where: Where, what = "input"): MLOperand {
+  #own(x: unknown, where: Where, what = "input"): MLOperand {
     if (!(x instanceof MLOperand)) fail(where, "operand-type", `${what} must be an MLOperand, got ${describe(x)}`);
     if (x.builderId !== this.builderId) fail(where, "operand-builder", `${what} was created by another MLGraphBuilder`);
     return x;
   }
 
-  private optOperand(o: Record<string, unknown>, key: string, where: Where): MLOperand | undefined {
+  #optOperand(o: Record<string, unknown>, key: string, where: Where): MLOperand | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
-    return this.own(v, where, `option ${key}`);
+    return this.#own(v, where, `option ${key}`);
   }
 
-  private node(op: string, inputs: Record<string, NodeInput>, attributes: Record<string, unknown>, outDescs: MLOperandDescriptor[], label?: unknown): MLOperand[] {
+  #node(op: string, inputs: Record<string, NodeInput>, attributes: Record<string, unknown>, outDescs: MLOperandDescriptor[], label?: unknown): MLOperand[] {
     if (this.built) fail({ operator: op }, "build-once", "the builder was already built");
     const id = this.nextId++;
     const outputs = outDescs.map((d) => {
@@ -125,124 +133,124 @@ export class MLGraphBuilder {
     return outputs;
   }
 
-  private at(operator: string, options?: Opts): Where {
+  #at(operator: string, options?: Opts): Where {
     const label = options && typeof options.label === "string" ? options.label : undefined;
     return { operator, operand: label };
   }
 
   // ---------------------------------------------------------------- element-wise binary
 
-  private binary(op: string, a: MLOperand, b: MLOperand, options: Opts, outType?: MLOperandDataType, allowed: readonly string[] = ANY): MLOperand {
-    const where = this.at(op, options);
-    this.own(a, where, "a"); this.own(b, where, "b");
+  #binary(op: string, a: MLOperand, b: MLOperand, options: Opts, outType?: MLOperandDataType, allowed: readonly string[] = ANY): MLOperand {
+    const where = this.#at(op, options);
+    this.#own(a, where, "a"); this.#own(b, where, "b");
     readOptions(options, where);
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
     checkDataType(a, allowed, where, "a");
     const shape = broadcastShapes(a.shape, b.shape, where);
-    return this.node(op, { a, b }, {}, [{ dataType: outType ?? a.dataType, shape }], options?.label)[0];
+    return this.#node(op, { a, b }, {}, [{ dataType: outType ?? a.dataType, shape }], options?.label)[0];
   }
 
-  add(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("add", a, b, options); }
-  sub(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("sub", a, b, options); }
-  mul(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("mul", a, b, options); }
-  div(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("div", a, b, options); }
-  max(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("max", a, b, options); }
-  min(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("min", a, b, options); }
-  pow(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("pow", a, b, options); }
+  add(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("add", a, b, options); }
+  sub(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("sub", a, b, options); }
+  mul(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("mul", a, b, options); }
+  div(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("div", a, b, options); }
+  max(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("max", a, b, options); }
+  min(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("min", a, b, options); }
+  pow(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("pow", a, b, options); }
 
-  equal(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("equal", a, b, options, "uint8"); }
-  notEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("notEqual", a, b, options, "uint8"); }
-  greater(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("greater", a, b, options, "uint8"); }
-  greaterOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("greaterOrEqual", a, b, options, "uint8"); }
-  lesser(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("lesser", a, b, options, "uint8"); }
-  lesserOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("lesserOrEqual", a, b, options, "uint8"); }
-  logicalAnd(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("logicalAnd", a, b, options, "uint8", ["uint8"]); }
-  logicalOr(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("logicalOr", a, b, options, "uint8", ["uint8"]); }
-  logicalXor(a: MLOperand, b: MLOperand, options?: Opts) { return this.binary("logicalXor", a, b, options, "uint8", ["uint8"]); }
+  equal(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("equal", a, b, options, "uint8"); }
+  notEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("notEqual", a, b, options, "uint8"); }
+  greater(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("greater", a, b, options, "uint8"); }
+  greaterOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("greaterOrEqual", a, b, options, "uint8"); }
+  lesser(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("lesser", a, b, options, "uint8"); }
+  lesserOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("lesserOrEqual", a, b, options, "uint8"); }
+  logicalAnd(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalAnd", a, b, options, "uint8", ["uint8"]); }
+  logicalOr(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalOr", a, b, options, "uint8", ["uint8"]); }
+  logicalXor(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalXor", a, b, options, "uint8", ["uint8"]); }
 
   // ---------------------------------------------------------------- element-wise unary
 
-  private unary(op: string, input: MLOperand, options: Opts, allowed: readonly string[], attributes: Record<string, unknown> = {}, outType?: MLOperandDataType): MLOperand {
-    const where = this.at(op, options);
-    this.own(input, where);
+  #unary(op: string, input: MLOperand, options: Opts, allowed: readonly string[], attributes: Record<string, unknown> = {}, outType?: MLOperandDataType): MLOperand {
+    const where = this.#at(op, options);
+    this.#own(input, where);
     checkDataType(input, allowed, where);
-    return this.node(op, { input }, attributes, [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node(op, { input }, attributes, [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  abs(input: MLOperand, options?: Opts) { return this.unary("abs", input, options, SIGNED); }
-  ceil(input: MLOperand, options?: Opts) { return this.unary("ceil", input, options, FLOATS); }
-  cos(input: MLOperand, options?: Opts) { return this.unary("cos", input, options, FLOATS); }
-  erf(input: MLOperand, options?: Opts) { return this.unary("erf", input, options, FLOATS); }
-  exp(input: MLOperand, options?: Opts) { return this.unary("exp", input, options, FLOATS); }
-  floor(input: MLOperand, options?: Opts) { return this.unary("floor", input, options, FLOATS); }
-  identity(input: MLOperand, options?: Opts) { return this.unary("identity", input, options, ANY); }
-  log(input: MLOperand, options?: Opts) { return this.unary("log", input, options, FLOATS); }
-  neg(input: MLOperand, options?: Opts) { return this.unary("neg", input, options, SIGNED); }
-  reciprocal(input: MLOperand, options?: Opts) { return this.unary("reciprocal", input, options, FLOATS); }
-  sin(input: MLOperand, options?: Opts) { return this.unary("sin", input, options, FLOATS); }
-  sqrt(input: MLOperand, options?: Opts) { return this.unary("sqrt", input, options, FLOATS); }
-  tan(input: MLOperand, options?: Opts) { return this.unary("tan", input, options, FLOATS); }
-  logicalNot(input: MLOperand, options?: Opts) { return this.unary("logicalNot", input, options, ["uint8"]); }
-  relu(input: MLOperand, options?: Opts) { return this.unary("relu", input, options, SIGNED); }
-  sigmoid(input: MLOperand, options?: Opts) { return this.unary("sigmoid", input, options, FLOATS); }
-  tanh(input: MLOperand, options?: Opts) { return this.unary("tanh", input, options, FLOATS); }
-  hardSwish(input: MLOperand, options?: Opts) { return this.unary("hardSwish", input, options, FLOATS); }
-  softsign(input: MLOperand, options?: Opts) { return this.unary("softsign", input, options, FLOATS); }
-  softplus(input: MLOperand, options?: Opts) { return this.unary("softplus", input, options, FLOATS); }
+  abs(input: MLOperand, options?: Opts) { return this.#unary("abs", input, options, SIGNED); }
+  ceil(input: MLOperand, options?: Opts) { return this.#unary("ceil", input, options, FLOATS); }
+  cos(input: MLOperand, options?: Opts) { return this.#unary("cos", input, options, FLOATS); }
+  erf(input: MLOperand, options?: Opts) { return this.#unary("erf", input, options, FLOATS); }
+  exp(input: MLOperand, options?: Opts) { return this.#unary("exp", input, options, FLOATS); }
+  floor(input: MLOperand, options?: Opts) { return this.#unary("floor", input, options, FLOATS); }
+  identity(input: MLOperand, options?: Opts) { return this.#unary("identity", input, options, ANY); }
+  log(input: MLOperand, options?: Opts) { return this.#unary("log", input, options, FLOATS); }
+  neg(input: MLOperand, options?: Opts) { return this.#unary("neg", input, options, SIGNED); }
+  reciprocal(input: MLOperand, options?: Opts) { return this.#unary("reciprocal", input, options, FLOATS); }
+  sin(input: MLOperand, options?: Opts) { return this.#unary("sin", input, options, FLOATS); }
+  sqrt(input: MLOperand, options?: Opts) { return this.#unary("sqrt", input, options, FLOATS); }
+  tan(input: MLOperand, options?: Opts) { return this.#unary("tan", input, options, FLOATS); }
+  logicalNot(input: MLOperand, options?: Opts) { return this.#unary("logicalNot", input, options, ["uint8"]); }
+  relu(input: MLOperand, options?: Opts) { return this.#unary("relu", input, options, SIGNED); }
+  sigmoid(input: MLOperand, options?: Opts) { return this.#unary("sigmoid", input, options, FLOATS); }
+  tanh(input: MLOperand, options?: Opts) { return this.#unary("tanh", input, options, FLOATS); }
+  hardSwish(input: MLOperand, options?: Opts) { return this.#unary("hardSwish", input, options, FLOATS); }
+  softsign(input: MLOperand, options?: Opts) { return this.#unary("softsign", input, options, FLOATS); }
+  softplus(input: MLOperand, options?: Opts) { return this.#unary("softplus", input, options, FLOATS); }
 
   elu(input: MLOperand, options?: Opts) {
-    const where = this.at("elu", options); const o = readOptions(options, where);
+    const where = this.#at("elu", options); const o = readOptions(options, where);
     const alpha = optNumber(o, "alpha", 1, where);
-    return this.unary("elu", input, options, FLOATS, { alpha });
+    return this.#unary("elu", input, options, FLOATS, { alpha });
   }
 
   leakyRelu(input: MLOperand, options?: Opts) {
-    const where = this.at("leakyRelu", options); const o = readOptions(options, where);
-    return this.unary("leakyRelu", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.01, where) });
+    const where = this.#at("leakyRelu", options); const o = readOptions(options, where);
+    return this.#unary("leakyRelu", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.01, where) });
   }
 
   hardSigmoid(input: MLOperand, options?: Opts) {
-    const where = this.at("hardSigmoid", options); const o = readOptions(options, where);
-    return this.unary("hardSigmoid", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.2, where), beta: optNumber(o, "beta", 0.5, where) });
+    const where = this.#at("hardSigmoid", options); const o = readOptions(options, where);
+    return this.#unary("hardSigmoid", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.2, where), beta: optNumber(o, "beta", 0.5, where) });
   }
 
   linear(input: MLOperand, options?: Opts) {
-    const where = this.at("linear", options); const o = readOptions(options, where);
-    return this.unary("linear", input, options, FLOATS, { alpha: optNumber(o, "alpha", 1, where), beta: optNumber(o, "beta", 0, where) });
+    const where = this.#at("linear", options); const o = readOptions(options, where);
+    return this.#unary("linear", input, options, FLOATS, { alpha: optNumber(o, "alpha", 1, where), beta: optNumber(o, "beta", 0, where) });
   }
 
   clamp(input: MLOperand, options?: Opts) {
-    const where = this.at("clamp", options); const o = readOptions(options, where);
+    const where = this.#at("clamp", options); const o = readOptions(options, where);
     // A NaN bound bounds nothing (WPT "minValue as NaN").
     let minValue = optNumber(o, "minValue", -Infinity, where);
     let maxValue = optNumber(o, "maxValue", Infinity, where);
     if (Number.isNaN(minValue)) minValue = -Infinity;
     if (Number.isNaN(maxValue)) maxValue = Infinity;
     if (minValue > maxValue) fail(where, "option-value", `minValue ${minValue} is greater than maxValue ${maxValue}`);
-    return this.unary("clamp", input, options, ANY, { minValue, maxValue });
+    return this.#unary("clamp", input, options, ANY, { minValue, maxValue });
   }
 
   cast(input: MLOperand, type: MLOperandDataType, options?: Opts) {
-    const where = this.at("cast", options);
-    this.own(input, where);
+    const where = this.#at("cast", options);
+    this.#own(input, where);
     if (typeof type !== "string" || !ANY.includes(type)) fail(where, "argument-type", `cast type ${JSON.stringify(type)} is not an MLOperandDataType`);
-    return this.node("cast", { input }, { type }, [{ dataType: type, shape: input.shape }], options?.label)[0];
+    return this.#node("cast", { input }, { type }, [{ dataType: type, shape: input.shape }], options?.label)[0];
   }
 
   softmax(input: MLOperand, axis: number, options?: Opts) {
-    const where = this.at("softmax", options);
-    this.own(input, where);
+    const where = this.#at("softmax", options);
+    this.#own(input, where);
     checkDataType(input, FLOATS, where);
     const ax = uintScalar(axis, "axis", where);
     if (ax >= input.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${input.rank}`);
-    return this.node("softmax", { input }, { axis: ax }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("softmax", { input }, { axis: ax }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- reductions
 
-  private reduce(op: string, input: MLOperand, options: Opts, allowed: readonly string[]): MLOperand {
-    const where = this.at(op, options); const o = readOptions(options, where);
-    this.own(input, where);
+  #reduce(op: string, input: MLOperand, options: Opts, allowed: readonly string[]): MLOperand {
+    const where = this.#at(op, options); const o = readOptions(options, where);
+    this.#own(input, where);
     checkDataType(input, allowed, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()], where)!;
     checkAxes(axes, input.rank, where);
@@ -250,54 +258,54 @@ export class MLGraphBuilder {
     const shape = keepDimensions
       ? input.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : input.shape.filter((_, i) => !axes.includes(i));
-    return this.node(op, { input }, { axes, keepDimensions }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node(op, { input }, { axes, keepDimensions }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  reduceL1(input: MLOperand, options?: Opts) { return this.reduce("reduceL1", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceL2(input: MLOperand, options?: Opts) { return this.reduce("reduceL2", input, options, FLOATS); }
-  reduceLogSum(input: MLOperand, options?: Opts) { return this.reduce("reduceLogSum", input, options, FLOATS); }
-  reduceLogSumExp(input: MLOperand, options?: Opts) { return this.reduce("reduceLogSumExp", input, options, FLOATS); }
-  reduceMax(input: MLOperand, options?: Opts) { return this.reduce("reduceMax", input, options, ANY); }
-  reduceMean(input: MLOperand, options?: Opts) { return this.reduce("reduceMean", input, options, FLOATS); }
-  reduceMin(input: MLOperand, options?: Opts) { return this.reduce("reduceMin", input, options, ANY); }
-  reduceProduct(input: MLOperand, options?: Opts) { return this.reduce("reduceProduct", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceSum(input: MLOperand, options?: Opts) { return this.reduce("reduceSum", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceSumSquare(input: MLOperand, options?: Opts) { return this.reduce("reduceSumSquare", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceL1(input: MLOperand, options?: Opts) { return this.#reduce("reduceL1", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceL2(input: MLOperand, options?: Opts) { return this.#reduce("reduceL2", input, options, FLOATS); }
+  reduceLogSum(input: MLOperand, options?: Opts) { return this.#reduce("reduceLogSum", input, options, FLOATS); }
+  reduceLogSumExp(input: MLOperand, options?: Opts) { return this.#reduce("reduceLogSumExp", input, options, FLOATS); }
+  reduceMax(input: MLOperand, options?: Opts) { return this.#reduce("reduceMax", input, options, ANY); }
+  reduceMean(input: MLOperand, options?: Opts) { return this.#reduce("reduceMean", input, options, FLOATS); }
+  reduceMin(input: MLOperand, options?: Opts) { return this.#reduce("reduceMin", input, options, ANY); }
+  reduceProduct(input: MLOperand, options?: Opts) { return this.#reduce("reduceProduct", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceSum(input: MLOperand, options?: Opts) { return this.#reduce("reduceSum", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceSumSquare(input: MLOperand, options?: Opts) { return this.#reduce("reduceSumSquare", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
 
   // ---------------------------------------------------------------- shape and layout
 
   reshape(input: MLOperand, newShape: number[], options?: Opts) {
-    const where = this.at("reshape", options);
-    this.own(input, where);
+    const where = this.#at("reshape", options);
+    this.#own(input, where);
     const shape = uintArray(newShape, "newShape", where);
     checkShape(shape, where);
     if (elementCountOf(shape) !== elementCountOf(input.shape)) {
       fail(where, "element-count", `cannot reshape ${shapeToString(input.shape)} (${elementCountOf(input.shape)} elements) to ${shapeToString(shape)}`);
     }
-    return this.node("reshape", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("reshape", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   expand(input: MLOperand, newShape: number[], options?: Opts) {
-    const where = this.at("expand", options);
-    this.own(input, where);
+    const where = this.#at("expand", options);
+    this.#own(input, where);
     const target = uintArray(newShape, "newShape", where);
     checkShape(target, where);
     const shape = broadcastShapes(input.shape, target, where);
-    return this.node("expand", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("expand", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   transpose(input: MLOperand, options?: Opts) {
-    const where = this.at("transpose", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("transpose", options); const o = readOptions(options, where);
+    this.#own(input, where);
     const permutation = optUintArray(o, "permutation", [...input.shape.keys()].reverse(), where, input.rank)!;
     checkAxes(permutation, input.rank, where, "permutation");
-    return this.node("transpose", { input }, { permutation }, [{ dataType: input.dataType, shape: permutation.map((p) => input.shape[p]) }], options?.label)[0];
+    return this.#node("transpose", { input }, { permutation }, [{ dataType: input.dataType, shape: permutation.map((p) => input.shape[p]) }], options?.label)[0];
   }
 
   concat(inputs: MLOperand[], axis: number, options?: Opts) {
-    const where = this.at("concat", options);
+    const where = this.#at("concat", options);
     if (!Array.isArray(inputs) || inputs.length === 0) fail(where, "argument-type", "inputs must be a non-empty array of operands");
-    inputs.forEach((x, i) => this.own(x, where, `inputs[${i}]`));
+    inputs.forEach((x, i) => this.#own(x, where, `inputs[${i}]`));
     const first = inputs[0];
     const ax = uintScalar(axis, "axis", where);
     if (ax >= first.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${first.rank}`);
@@ -310,14 +318,13 @@ export class MLGraphBuilder {
       total += x.shape[ax];
     }
     const shape = first.shape.map((d, k) => (k === ax ? total : d));
-    return this.node("concat", { inputs: [...inputs] }, { axis: ax }, [{ dataType: first.dataType, shape }], options?.label)[0];
+    return this.#node("concat", { inputs: [...inputs] }, { axis: ax }, [{ dataType: first.dataType, shape }], options?.label)[0];
   }
 
   split(input: MLOperand, splits: number | number[], options?: Opts): MLOperand[] {
-    const where = this.at("split", options); const o = readOptions(options, where);
-    this.own(input, where);
-    const axis = optNumber(o, "axis", 0, where);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    const where = this.#at("split", options); const o = readOptions(options, where);
+    this.#own(input, where);
+    const axis = optAxis(o, "axis", 0, input.rank, where);
     const dim = input.shape[axis];
     let sizes: number[];
     if (typeof splits === "number") {
@@ -331,12 +338,12 @@ export class MLGraphBuilder {
       if (sum !== dim) fail(where, "split-sizes", `splits sum to ${sum}, but dimension ${axis} is ${dim}`);
     }
     const outs = sizes.map((s) => ({ dataType: input.dataType, shape: input.shape.map((d, k) => (k === axis ? s : d)) }));
-    return this.node("split", { input }, { splits: sizes, axis }, outs, options?.label);
+    return this.#node("split", { input }, { splits: sizes, axis }, outs, options?.label);
   }
 
   slice(input: MLOperand, starts: number[], sizes: number[], options?: Opts) {
-    const where = this.at("slice", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("slice", options); const o = readOptions(options, where);
+    this.#own(input, where);
     const st = uintArray(starts, "starts", where, input.rank);
     const sz = uintArray(sizes, "sizes", where, input.rank);
     const strides = optUintArray(o, "strides", new Array(input.rank).fill(1), where, input.rank)!;
@@ -347,24 +354,23 @@ export class MLGraphBuilder {
       if (st[i] + sz[i] > input.shape[i]) fail(where, "slice-range", `starts[${i}] + sizes[${i}] = ${st[i] + sz[i]} exceeds dimension ${input.shape[i]}`);
       shape.push(Math.ceil(sz[i] / strides[i]));
     }
-    return this.node("slice", { input }, { starts: st, sizes: sz, strides }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("slice", { input }, { starts: st, sizes: sz, strides }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   gather(input: MLOperand, indices: MLOperand, options?: Opts) {
-    const where = this.at("gather", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(indices, where, "indices");
+    const where = this.#at("gather", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
-    const axis = optNumber(o, "axis", 0, where);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    const axis = optAxis(o, "axis", 0, input.rank, where);
     const shape = [...input.shape.slice(0, axis), ...indices.shape, ...input.shape.slice(axis + 1)];
-    return this.node("gather", { input, indices }, { axis }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("gather", { input, indices }, { axis }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- linear algebra
 
   matmul(a: MLOperand, b: MLOperand, options?: Opts) {
-    const where = this.at("matmul", options);
-    this.own(a, where, "a"); this.own(b, where, "b");
+    const where = this.#at("matmul", options);
+    this.#own(a, where, "a"); this.#own(b, where, "b");
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
     checkDataType(a, ["float32", "float16", "int32"], where, "a");
     if (a.rank < 2 || b.rank < 2) fail(where, "rank", `matmul needs rank >= 2 operands, got ${a.rank} and ${b.rank}`);
@@ -372,14 +378,14 @@ export class MLGraphBuilder {
     const [k2, n] = b.shape.slice(-2);
     if (k !== k2) fail(where, "shape-mismatch", `inner dimensions differ: a ${shapeToString(a.shape)}, b ${shapeToString(b.shape)}`);
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), where);
-    return this.node("matmul", { a, b }, {}, [{ dataType: a.dataType, shape: [...batch, m, n] }], options?.label)[0];
+    return this.#node("matmul", { a, b }, {}, [{ dataType: a.dataType, shape: [...batch, m, n] }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- convolution
 
   conv2d(input: MLOperand, filter: MLOperand, options?: Opts) {
-    const where = this.at("conv2d", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(filter, where, "filter");
+    const where = this.#at("conv2d", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
     if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
     if (input.rank !== 4 || filter.rank !== 4) fail(where, "rank", "input and filter must be 4-D");
@@ -389,7 +395,7 @@ export class MLGraphBuilder {
     const groups = optNumber(o, "groups", 1, where);
     const inputLayout = optEnum(o, "inputLayout", ["nchw", "nhwc"] as const, "nchw", where);
     const filterLayout = optEnum(o, "filterLayout", ["oihw", "hwio", "ohwi", "ihwo"] as const, "oihw", where);
-    const bias = this.optOperand(o, "bias", where);
+    const bias = this.#optOperand(o, "bias", where);
     if (strides.some((s) => s === 0) || dilations.some((d) => d === 0)) fail(where, "option-value", "strides and dilations must be greater than 0");
     if (!Number.isInteger(groups) || groups < 1) fail(where, "option-value", "groups must be a positive integer");
     const [n, c, h, w] = inputLayout === "nchw" ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
@@ -408,12 +414,12 @@ export class MLGraphBuilder {
     const oh = convOutSize(h, fh, padding[0], padding[1], strides[0], dilations[0], where);
     const ow = convOutSize(w, fw, padding[2], padding[3], strides[1], dilations[1], where);
     const shape = inputLayout === "nchw" ? [n, fo, oh, ow] : [n, oh, ow, fo];
-    return this.node("conv2d", { input, filter, bias }, { padding, strides, dilations, groups, inputLayout, filterLayout }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("conv2d", { input, filter, bias }, { padding, strides, dilations, groups, inputLayout, filterLayout }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   convTranspose2d(input: MLOperand, filter: MLOperand, options?: Opts) {
-    const where = this.at("convTranspose2d", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(filter, where, "filter");
+    const where = this.#at("convTranspose2d", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
     if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
     if (input.rank !== 4 || filter.rank !== 4) fail(where, "rank", "input and filter must be 4-D");
@@ -425,7 +431,7 @@ export class MLGraphBuilder {
     const groups = optNumber(o, "groups", 1, where);
     const inputLayout = optEnum(o, "inputLayout", ["nchw", "nhwc"] as const, "nchw", where);
     const filterLayout = optEnum(o, "filterLayout", ["iohw", "hwoi", "ohwi"] as const, "iohw", where);
-    const bias = this.optOperand(o, "bias", where);
+    const bias = this.#optOperand(o, "bias", where);
     if (strides.some((s) => s === 0) || dilations.some((d) => d === 0)) fail(where, "option-value", "strides and dilations must be greater than 0");
     if (!Number.isInteger(groups) || groups < 1) fail(where, "option-value", "groups must be a positive integer");
     const [n, c, h, w] = inputLayout === "nchw" ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
@@ -462,149 +468,148 @@ export class MLGraphBuilder {
     }
     if (oh <= 0 || ow <= 0) fail(where, "output-size", `computed output size ${oh}x${ow} is not positive`);
     const shape = inputLayout === "nchw" ? [n, oc, oh, ow] : [n, oh, ow, oc];
-    return this.node("convTranspose2d", { input, filter, bias }, { padding, strides, dilations, groups, inputLayout, filterLayout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("convTranspose2d", { input, filter, bias }, { padding, strides, dilations, groups, inputLayout, filterLayout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- normalization
 
   batchNormalization(input: MLOperand, mean: MLOperand, variance: MLOperand, options?: Opts) {
-    const where = this.at("batchNormalization", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(mean, where, "mean"); this.own(variance, where, "variance");
+    const where = this.#at("batchNormalization", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(mean, where, "mean"); this.#own(variance, where, "variance");
     checkDataType(input, FLOATS, where);
-    const axis = optNumber(o, "axis", 1, where);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    const axis = optAxis(o, "axis", 1, input.rank, where);
     const epsilon = optNumber(o, "epsilon", 1e-5, where);
-    const scale = this.optOperand(o, "scale", where);
-    const bias = this.optOperand(o, "bias", where);
+    const scale = this.#optOperand(o, "scale", where);
+    const bias = this.#optOperand(o, "bias", where);
     const c = input.shape[axis];
     for (const [name, x] of [["mean", mean], ["variance", variance], ["scale", scale], ["bias", bias]] as const) {
       if (!x) continue;
       if (x.dataType !== input.dataType) fail(where, "data-type-mismatch", `${name} is ${x.dataType}, input is ${input.dataType}`);
       if (!sameShape(x.shape, [c])) fail(where, "shape-mismatch", `${name} shape ${shapeToString(x.shape)} must be [${c}]`);
     }
-    return this.node("batchNormalization", { input, mean, variance, scale, bias }, { axis, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("batchNormalization", { input, mean, variance, scale, bias }, { axis, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   instanceNormalization(input: MLOperand, options?: Opts) {
-    const where = this.at("instanceNormalization", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("instanceNormalization", options); const o = readOptions(options, where);
+    this.#own(input, where);
     checkDataType(input, FLOATS, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
     const epsilon = optNumber(o, "epsilon", 1e-5, where);
     const layout = optEnum(o, "layout", ["nchw", "nhwc"] as const, "nchw", where);
-    const scale = this.optOperand(o, "scale", where);
-    const bias = this.optOperand(o, "bias", where);
+    const scale = this.#optOperand(o, "scale", where);
+    const bias = this.#optOperand(o, "bias", where);
     const c = layout === "nchw" ? input.shape[1] : input.shape[3];
     for (const [name, x] of [["scale", scale], ["bias", bias]] as const) {
       if (!x) continue;
       if (x.dataType !== input.dataType) fail(where, "data-type-mismatch", `${name} is ${x.dataType}, input is ${input.dataType}`);
       if (!sameShape(x.shape, [c])) fail(where, "shape-mismatch", `${name} shape ${shapeToString(x.shape)} must be [${c}]`);
     }
-    return this.node("instanceNormalization", { input, scale, bias }, { epsilon, layout }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("instanceNormalization", { input, scale, bias }, { epsilon, layout }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   layerNormalization(input: MLOperand, options?: Opts) {
-    const where = this.at("layerNormalization", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("layerNormalization", options); const o = readOptions(options, where);
+    this.#own(input, where);
     checkDataType(input, FLOATS, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()].slice(1), where)!;
     checkAxes(axes, input.rank, where);
     const epsilon = optNumber(o, "epsilon", 1e-5, where);
-    const scale = this.optOperand(o, "scale", where);
-    const bias = this.optOperand(o, "bias", where);
+    const scale = this.#optOperand(o, "scale", where);
+    const bias = this.#optOperand(o, "bias", where);
     const expected = axes.map((a) => input.shape[a]);
     for (const [name, x] of [["scale", scale], ["bias", bias]] as const) {
       if (!x) continue;
       if (x.dataType !== input.dataType) fail(where, "data-type-mismatch", `${name} is ${x.dataType}, input is ${input.dataType}`);
       if (!sameShape(x.shape, expected)) fail(where, "shape-mismatch", `${name} shape ${shapeToString(x.shape)} must be ${shapeToString(expected)}`);
     }
-    return this.node("layerNormalization", { input, scale, bias }, { axes, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("layerNormalization", { input, scale, bias }, { axes, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- more element-wise
 
-  sign(input: MLOperand, options?: Opts) { return this.unary("sign", input, options, SIGNED); }
-  roundEven(input: MLOperand, options?: Opts) { return this.unary("roundEven", input, options, FLOATS); }
-  gelu(input: MLOperand, options?: Opts) { return this.unary("gelu", input, options, FLOATS); }
-  isNaN(input: MLOperand, options?: Opts) { return this.unary("isNaN", input, options, FLOATS, {}, "uint8"); }
-  isInfinite(input: MLOperand, options?: Opts) { return this.unary("isInfinite", input, options, FLOATS, {}, "uint8"); }
+  sign(input: MLOperand, options?: Opts) { return this.#unary("sign", input, options, SIGNED); }
+  roundEven(input: MLOperand, options?: Opts) { return this.#unary("roundEven", input, options, FLOATS); }
+  gelu(input: MLOperand, options?: Opts) { return this.#unary("gelu", input, options, FLOATS); }
+  isNaN(input: MLOperand, options?: Opts) { return this.#unary("isNaN", input, options, FLOATS, {}, "uint8"); }
+  isInfinite(input: MLOperand, options?: Opts) { return this.#unary("isInfinite", input, options, FLOATS, {}, "uint8"); }
 
   prelu(input: MLOperand, slope: MLOperand, options?: Opts) {
-    const where = this.at("prelu", options);
-    this.own(input, where); this.own(slope, where, "slope");
+    const where = this.#at("prelu", options);
+    this.#own(input, where); this.#own(slope, where, "slope");
     checkDataType(input, ["float32", "float16", "int32", "int64", "int8"], where);
     if (slope.dataType !== input.dataType) fail(where, "data-type-mismatch", `slope is ${slope.dataType}, input is ${input.dataType}`);
     const shape = broadcastShapes(input.shape, slope.shape, where);
-    return this.node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   where(condition: MLOperand, trueValue: MLOperand, falseValue: MLOperand, options?: Opts) {
-    const where = this.at("where", options);
-    this.own(condition, where, "condition"); this.own(trueValue, where, "trueValue"); this.own(falseValue, where, "falseValue");
+    const where = this.#at("where", options);
+    this.#own(condition, where, "condition"); this.#own(trueValue, where, "trueValue"); this.#own(falseValue, where, "falseValue");
     checkDataType(condition, ["uint8"], where, "condition");
     if (trueValue.dataType !== falseValue.dataType) fail(where, "data-type-mismatch", `trueValue is ${trueValue.dataType}, falseValue is ${falseValue.dataType}`);
     const shape = broadcastShapes(broadcastShapes(condition.shape, trueValue.shape, where), falseValue.shape, where);
-    return this.node("where", { condition, trueValue, falseValue }, {}, [{ dataType: trueValue.dataType, shape }], options?.label)[0];
+    return this.#node("where", { condition, trueValue, falseValue }, {}, [{ dataType: trueValue.dataType, shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- arg reductions, cumulative sum
 
-  private argReduce(op: string, input: MLOperand, axis: number, options: Opts) {
-    const where = this.at(op, options); const o = readOptions(options, where);
-    this.own(input, where);
+  #argReduce(op: string, input: MLOperand, axis: number, options: Opts) {
+    const where = this.#at(op, options); const o = readOptions(options, where);
+    this.#own(input, where);
     const ax = uintScalar(axis, "axis", where);
     if (ax >= input.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${input.rank}`);
     const keepDimensions = optBoolean(o, "keepDimensions", false, where);
     const outputDataType = optEnum(o, "outputDataType", ["int32", "int64"] as const, "int32", where);
     const shape = keepDimensions ? input.shape.map((d, i) => (i === ax ? 1 : d)) : input.shape.filter((_, i) => i !== ax);
-    return this.node(op, { input }, { axis: ax, keepDimensions, outputDataType }, [{ dataType: outputDataType, shape }], options?.label)[0];
+    return this.#node(op, { input }, { axis: ax, keepDimensions, outputDataType }, [{ dataType: outputDataType, shape }], options?.label)[0];
   }
 
-  argMax(input: MLOperand, axis: number, options?: Opts) { return this.argReduce("argMax", input, axis, options); }
-  argMin(input: MLOperand, axis: number, options?: Opts) { return this.argReduce("argMin", input, axis, options); }
+  argMax(input: MLOperand, axis: number, options?: Opts) { return this.#argReduce("argMax", input, axis, options); }
+  argMin(input: MLOperand, axis: number, options?: Opts) { return this.#argReduce("argMin", input, axis, options); }
 
   cumulativeSum(input: MLOperand, axis: number, options?: Opts) {
-    const where = this.at("cumulativeSum", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("cumulativeSum", options); const o = readOptions(options, where);
+    this.#own(input, where);
     checkDataType(input, ["float32", "float16", "int32", "uint32", "int64", "uint64"], where);
     const ax = uintScalar(axis, "axis", where);
     if (ax >= input.rank) fail(where, "axis-range", `axis ${ax} is out of range for rank ${input.rank}`);
     const exclusive = optBoolean(o, "exclusive", false, where);
     const reversed = optBoolean(o, "reversed", false, where);
-    return this.node("cumulativeSum", { input }, { axis: ax, exclusive, reversed }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("cumulativeSum", { input }, { axis: ax, exclusive, reversed }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- data movement
 
   tile(input: MLOperand, repetitions: number[], options?: Opts) {
-    const where = this.at("tile", options);
-    this.own(input, where);
+    const where = this.#at("tile", options);
+    this.#own(input, where);
     const reps = uintArray(repetitions, "repetitions", where, input.rank);
     if (reps.some((r) => r === 0)) fail(where, "option-value", "repetitions must be greater than 0");
-    return this.node("tile", { input }, { repetitions: reps }, [{ dataType: input.dataType, shape: input.shape.map((d, i) => d * reps[i]) }], options?.label)[0];
+    return this.#node("tile", { input }, { repetitions: reps }, [{ dataType: input.dataType, shape: input.shape.map((d, i) => d * reps[i]) }], options?.label)[0];
   }
 
   reverse(input: MLOperand, options?: Opts) {
-    const where = this.at("reverse", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("reverse", options); const o = readOptions(options, where);
+    this.#own(input, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()], where)!;
     checkAxes(axes, input.rank, where);
-    return this.node("reverse", { input }, { axes }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("reverse", { input }, { axes }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   triangular(input: MLOperand, options?: Opts) {
-    const where = this.at("triangular", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("triangular", options); const o = readOptions(options, where);
+    this.#own(input, where);
     if (input.rank < 2) fail(where, "rank", "input must be at least 2-D");
     const upper = optBoolean(o, "upper", true, where);
     const diagonal = optNumber(o, "diagonal", 0, where);
     if (!Number.isInteger(diagonal)) fail(where, "option-type", "diagonal must be an integer");
-    return this.node("triangular", { input }, { upper, diagonal }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("triangular", { input }, { upper, diagonal }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   pad(input: MLOperand, beginningPadding: number[], endingPadding: number[], options?: Opts) {
-    const where = this.at("pad", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("pad", options); const o = readOptions(options, where);
+    this.#own(input, where);
     const begin = uintArray(beginningPadding, "beginningPadding", where, input.rank);
     const end = uintArray(endingPadding, "endingPadding", where, input.rank);
     const mode = optEnum(o, "mode", ["constant", "edge", "reflection"] as const, "constant", where);
@@ -615,67 +620,65 @@ export class MLGraphBuilder {
       }
     }
     const shape = input.shape.map((d, i) => d + begin[i] + end[i]);
-    return this.node("pad", { input }, { beginningPadding: begin, endingPadding: end, mode, value }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("pad", { input }, { beginningPadding: begin, endingPadding: end, mode, value }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   gatherElements(input: MLOperand, indices: MLOperand, options?: Opts) {
-    const where = this.at("gatherElements", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(indices, where, "indices");
+    const where = this.#at("gatherElements", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
-    const axis = optNumber(o, "axis", 0, where);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    const axis = optAxis(o, "axis", 0, input.rank, where);
     if (indices.rank !== input.rank || indices.shape.some((d, i) => i !== axis && d !== input.shape[i])) {
       fail(where, "shape-mismatch", `indices shape ${shapeToString(indices.shape)} must match input shape ${shapeToString(input.shape)} except on axis ${axis}`);
     }
-    return this.node("gatherElements", { input, indices }, { axis }, [{ dataType: input.dataType, shape: indices.shape }], options?.label)[0];
+    return this.#node("gatherElements", { input, indices }, { axis }, [{ dataType: input.dataType, shape: indices.shape }], options?.label)[0];
   }
 
   gatherND(input: MLOperand, indices: MLOperand, options?: Opts) {
-    const where = this.at("gatherND", options);
-    this.own(input, where); this.own(indices, where, "indices");
+    const where = this.#at("gatherND", options);
+    this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
     if (input.rank < 1 || indices.rank < 1) fail(where, "rank", "input and indices must be at least 1-D");
     const k = indices.shape[indices.rank - 1];
     if (k > input.rank) fail(where, "shape-mismatch", `the last dimension of indices (${k}) exceeds the input rank ${input.rank}`);
     const shape = [...indices.shape.slice(0, -1), ...input.shape.slice(k)];
-    return this.node("gatherND", { input, indices }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node("gatherND", { input, indices }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
   scatterElements(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
-    const where = this.at("scatterElements", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(indices, where, "indices"); this.own(updates, where, "updates");
+    const where = this.#at("scatterElements", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(indices, where, "indices"); this.#own(updates, where, "updates");
     checkDataType(indices, INDEX_TYPES, where, "indices");
     if (updates.dataType !== input.dataType) fail(where, "data-type-mismatch", `updates is ${updates.dataType}, input is ${input.dataType}`);
-    const axis = optNumber(o, "axis", 0, where);
-    if (!Number.isInteger(axis) || axis < 0 || axis >= input.rank) fail(where, "axis-range", `axis ${axis} is out of range for rank ${input.rank}`);
+    const axis = optAxis(o, "axis", 0, input.rank, where);
     if (!sameShape(indices.shape, updates.shape)) fail(where, "shape-mismatch", "indices and updates must have the same shape");
     if (indices.rank !== input.rank || indices.shape.some((d, i) => i !== axis && d !== input.shape[i])) {
       fail(where, "shape-mismatch", `indices shape ${shapeToString(indices.shape)} must match input shape ${shapeToString(input.shape)} except on axis ${axis}`);
     }
-    return this.node("scatterElements", { input, indices, updates }, { axis }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("scatterElements", { input, indices, updates }, { axis }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   scatterND(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
-    const where = this.at("scatterND", options);
-    this.own(input, where); this.own(indices, where, "indices"); this.own(updates, where, "updates");
+    const where = this.#at("scatterND", options);
+    this.#own(input, where); this.#own(indices, where, "indices"); this.#own(updates, where, "updates");
     checkDataType(indices, INDEX_TYPES, where, "indices");
     if (updates.dataType !== input.dataType) fail(where, "data-type-mismatch", `updates is ${updates.dataType}, input is ${input.dataType}`);
     const k = indices.shape[indices.rank - 1];
     if (indices.rank < 1 || k > input.rank) fail(where, "shape-mismatch", `the last dimension of indices (${k}) exceeds the input rank ${input.rank}`);
     const expected = [...indices.shape.slice(0, -1), ...input.shape.slice(k)];
     if (!sameShape(updates.shape, expected)) fail(where, "shape-mismatch", `updates shape ${shapeToString(updates.shape)} must be ${shapeToString(expected)}`);
-    return this.node("scatterND", { input, indices, updates }, {}, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("scatterND", { input, indices, updates }, {}, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- gemm
 
   gemm(a: MLOperand, b: MLOperand, options?: Opts) {
-    const where = this.at("gemm", options); const o = readOptions(options, where);
-    this.own(a, where, "a"); this.own(b, where, "b");
+    const where = this.#at("gemm", options); const o = readOptions(options, where);
+    this.#own(a, where, "a"); this.#own(b, where, "b");
     checkDataType(a, FLOATS, where, "a");
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
     if (a.rank !== 2 || b.rank !== 2) fail(where, "rank", "a and b must be 2-D");
-    const c = this.optOperand(o, "c", where);
+    const c = this.#optOperand(o, "c", where);
     const alpha = optNumber(o, "alpha", 1, where);
     const beta = optNumber(o, "beta", 1, where);
     const aTranspose = optBoolean(o, "aTranspose", false, where);
@@ -688,14 +691,14 @@ export class MLGraphBuilder {
       const s = broadcastShapes(c.shape, [m, n], where);
       if (!sameShape(s, [m, n])) fail(where, "broadcast", `c shape ${shapeToString(c.shape)} must broadcast to [${m}, ${n}]`);
     }
-    return this.node("gemm", { a, b, c }, { alpha, beta, aTranspose, bTranspose }, [{ dataType: a.dataType, shape: [m, n] }], options?.label)[0];
+    return this.#node("gemm", { a, b, c }, { alpha, beta, aTranspose, bTranspose }, [{ dataType: a.dataType, shape: [m, n] }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- pooling, resampling
 
-  private pool(op: string, input: MLOperand, options: Opts, allowed: readonly string[]) {
-    const where = this.at(op, options); const o = readOptions(options, where);
-    this.own(input, where);
+  #pool(op: string, input: MLOperand, options: Opts, allowed: readonly string[]) {
+    const where = this.#at(op, options); const o = readOptions(options, where);
+    this.#own(input, where);
     checkDataType(input, allowed, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
     const layout = optEnum(o, "layout", ["nchw", "nhwc"] as const, "nchw", where);
@@ -729,16 +732,16 @@ export class MLGraphBuilder {
       oh = size(0, r); ow = size(1, r);
     }
     const shape = layout === "nchw" ? [n, c, oh, ow] : [n, oh, ow, c];
-    return this.node(op, { input }, { windowDimensions, padding, strides, dilations, layout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
+    return this.#node(op, { input }, { windowDimensions, padding, strides, dilations, layout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  averagePool2d(input: MLOperand, options?: Opts) { return this.pool("averagePool2d", input, options, FLOATS); }
-  l2Pool2d(input: MLOperand, options?: Opts) { return this.pool("l2Pool2d", input, options, FLOATS); }
-  maxPool2d(input: MLOperand, options?: Opts) { return this.pool("maxPool2d", input, options, ANY); }
+  averagePool2d(input: MLOperand, options?: Opts) { return this.#pool("averagePool2d", input, options, FLOATS); }
+  l2Pool2d(input: MLOperand, options?: Opts) { return this.#pool("l2Pool2d", input, options, FLOATS); }
+  maxPool2d(input: MLOperand, options?: Opts) { return this.#pool("maxPool2d", input, options, ANY); }
 
   resample2d(input: MLOperand, options?: Opts) {
-    const where = this.at("resample2d", options); const o = readOptions(options, where);
-    this.own(input, where);
+    const where = this.#at("resample2d", options); const o = readOptions(options, where);
+    this.#own(input, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
     const mode = optEnum(o, "mode", ["nearest-neighbor", "linear"] as const, "nearest-neighbor", where);
     checkDataType(input, mode === "linear" ? FLOATS : ["float32", "float16", "int32", "uint32", "int8", "uint8", "int64", "uint64"], where);
@@ -754,13 +757,13 @@ export class MLGraphBuilder {
     const out = [...input.shape];
     axes.forEach((a, i) => { out[a] = sizes ? sizes[i] : Math.floor(input.shape[a] * (scales ? scales[i] : 1)); });
     if (out.some((d) => d === 0)) fail(where, "output-size", `output shape ${shapeToString(out)} has a zero dimension`);
-    return this.node("resample2d", { input }, { mode, axes, scales: scales ?? axes.map((a) => out[a] / input.shape[a]), sizes: axes.map((a) => out[a]) }, [{ dataType: input.dataType, shape: out }], options?.label)[0];
+    return this.#node("resample2d", { input }, { mode, axes, scales: scales ?? axes.map((a) => out[a] / input.shape[a]), sizes: axes.map((a) => out[a]) }, [{ dataType: input.dataType, shape: out }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- quantization
 
-  private quantCheck(op: string, input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, where: Where) {
-    this.own(input, where); this.own(scale, where, "scale"); this.own(zeroPoint, where, "zeroPoint");
+  #quantCheck(op: string, input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, where: Where) {
+    this.#own(input, where); this.#own(scale, where, "scale"); this.#own(zeroPoint, where, "zeroPoint");
     if (scale.rank !== input.rank || zeroPoint.rank !== input.rank) fail(where, "rank", `scale and zeroPoint must have the input's rank ${input.rank}`);
     if (!sameShape(scale.shape, zeroPoint.shape)) fail(where, "shape-mismatch", "scale and zeroPoint must have the same shape");
     scale.shape.forEach((d, i) => {
@@ -770,34 +773,34 @@ export class MLGraphBuilder {
   }
 
   dequantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
-    const where = this.at("dequantizeLinear", options);
-    this.quantCheck("dequantizeLinear", input, scale, zeroPoint, where);
+    const where = this.#at("dequantizeLinear", options);
+    this.#quantCheck("dequantizeLinear", input, scale, zeroPoint, where);
     checkDataType(input, ["int4", "uint4", "int8", "uint8", "int32", "uint32"], where);
     checkDataType(scale, FLOATS, where, "scale");
     if (zeroPoint.dataType !== input.dataType) fail(where, "data-type-mismatch", `zeroPoint is ${zeroPoint.dataType}, input is ${input.dataType}`);
-    return this.node("dequantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: scale.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("dequantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: scale.dataType, shape: input.shape }], options?.label)[0];
   }
 
   quantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
-    const where = this.at("quantizeLinear", options);
-    this.quantCheck("quantizeLinear", input, scale, zeroPoint, where);
+    const where = this.#at("quantizeLinear", options);
+    this.#quantCheck("quantizeLinear", input, scale, zeroPoint, where);
     checkDataType(input, FLOATS, where);
     if (scale.dataType !== input.dataType) fail(where, "data-type-mismatch", `scale is ${scale.dataType}, input is ${input.dataType}`);
     checkDataType(zeroPoint, ["int4", "uint4", "int8", "uint8", "int32", "uint32"], where, "zeroPoint");
-    return this.node("quantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: zeroPoint.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node("quantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: zeroPoint.dataType, shape: input.shape }], options?.label)[0];
   }
 
   // ---------------------------------------------------------------- recurrent networks
 
-  private rnnOperand(o: Record<string, unknown>, key: string, shape: number[], dt: MLOperandDataType, where: Where): MLOperand | undefined {
-    const x = this.optOperand(o, key, where);
+  #rnnOperand(o: Record<string, unknown>, key: string, shape: number[], dt: MLOperandDataType, where: Where): MLOperand | undefined {
+    const x = this.#optOperand(o, key, where);
     if (!x) return undefined;
     if (x.dataType !== dt) fail(where, "data-type-mismatch", `${key} is ${x.dataType}, input is ${dt}`);
     if (!sameShape(x.shape, shape)) fail(where, "shape-mismatch", `${key} shape ${shapeToString(x.shape)} must be ${shapeToString(shape)}`);
     return x;
   }
 
-  private activations(o: Record<string, unknown>, dflt: string[], where: Where): string[] {
+  #activations(o: Record<string, unknown>, dflt: string[], where: Where): string[] {
     const v = o.activations;
     if (v === undefined) return dflt;
     if (!Array.isArray(v) || v.length !== dflt.length || !v.every((a) => a === "relu" || a === "sigmoid" || a === "tanh")) {
@@ -806,7 +809,7 @@ export class MLGraphBuilder {
     return [...(v as string[])];
   }
 
-  private checkRnnCommon(where: Where, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, wShape: number[], rShape: number[]) {
+  #checkRnnCommon(where: Where, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, wShape: number[], rShape: number[]) {
     checkDataType(input, FLOATS, where);
     for (const [name, x, shape] of [["weight", weight, wShape], ["recurrentWeight", recurrentWeight, rShape]] as const) {
       if (x.dataType !== input.dataType) fail(where, "data-type-mismatch", `${name} is ${x.dataType}, input is ${input.dataType}`);
@@ -815,87 +818,87 @@ export class MLGraphBuilder {
   }
 
   /** Arguments and options shared by gru and lstm (`gates`: 3 or 4 gate blocks in the weights). */
-  private rnnSequenceArgs(op: string, gates: number, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options: Opts) {
-    const where = this.at(op, options); const o = readOptions(options, where);
-    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
+  #rnnSequenceArgs(op: string, gates: number, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options: Opts) {
+    const where = this.#at(op, options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight");
     const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);
     if (st === 0 || hs === 0) fail(where, "argument-value", "steps and hiddenSize must be greater than 0");
     if (input.rank !== 3 || input.shape[0] !== st) fail(where, "shape-mismatch", `input must be [steps=${st}, batchSize, inputSize], got ${shapeToString(input.shape)}`);
     const direction = optEnum(o, "direction", ["forward", "backward", "both"] as const, "forward", where);
     const nd = direction === "both" ? 2 : 1;
     const [, batch, inputSize] = input.shape;
-    this.checkRnnCommon(where, input, weight, recurrentWeight, [nd, gates * hs, inputSize], [nd, gates * hs, hs]);
+    this.#checkRnnCommon(where, input, weight, recurrentWeight, [nd, gates * hs, inputSize], [nd, gates * hs, hs]);
     return {
       where, o, st, hs, nd, batch, direction,
-      bias: this.rnnOperand(o, "bias", [nd, gates * hs], input.dataType, where),
-      recurrentBias: this.rnnOperand(o, "recurrentBias", [nd, gates * hs], input.dataType, where),
-      initialHiddenState: this.rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where),
+      bias: this.#rnnOperand(o, "bias", [nd, gates * hs], input.dataType, where),
+      recurrentBias: this.#rnnOperand(o, "recurrentBias", [nd, gates * hs], input.dataType, where),
+      initialHiddenState: this.#rnnOperand(o, "initialHiddenState", [nd, batch, hs], input.dataType, where),
       returnSequence: optBoolean(o, "returnSequence", false, where),
     };
   }
 
   gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
     const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
-      this.rnnSequenceArgs("gru", 3, input, weight, recurrentWeight, steps, hiddenSize, options);
+      this.#rnnSequenceArgs("gru", 3, input, weight, recurrentWeight, steps, hiddenSize, options);
     const resetAfter = optBoolean(o, "resetAfter", true, where);
     const layout = optEnum(o, "layout", ["zrn", "rzn"] as const, "zrn", where);
-    const activations = this.activations(o, ["sigmoid", "tanh"], where);
+    const activations = this.#activations(o, ["sigmoid", "tanh"], where);
     const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }];
     if (returnSequence) outs.push({ dataType: input.dataType, shape: [st, nd, batch, hs] });
-    return this.node("gru", { input, weight, recurrentWeight, bias, recurrentBias, initialHiddenState },
+    return this.#node("gru", { input, weight, recurrentWeight, bias, recurrentBias, initialHiddenState },
       { steps: st, hiddenSize: hs, resetAfter, returnSequence, direction, layout, activations }, outs, options?.label);
   }
 
   gruCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, hiddenSize: number, options?: Opts): MLOperand {
-    const where = this.at("gruCell", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight"); this.own(hiddenState, where, "hiddenState");
+    const where = this.#at("gruCell", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight"); this.#own(hiddenState, where, "hiddenState");
     const hs = uintScalar(hiddenSize, "hiddenSize", where);
     if (hs === 0) fail(where, "argument-value", "hiddenSize must be greater than 0");
     if (input.rank !== 2) fail(where, "rank", "input must be [batchSize, inputSize]");
     const [batch, inputSize] = input.shape;
-    this.checkRnnCommon(where, input, weight, recurrentWeight, [3 * hs, inputSize], [3 * hs, hs]);
+    this.#checkRnnCommon(where, input, weight, recurrentWeight, [3 * hs, inputSize], [3 * hs, hs]);
     if (hiddenState.dataType !== input.dataType || !sameShape(hiddenState.shape, [batch, hs])) fail(where, "shape-mismatch", `hiddenState must be ${input.dataType} [${batch}, ${hs}]`);
-    const bias = this.rnnOperand(o, "bias", [3 * hs], input.dataType, where);
-    const recurrentBias = this.rnnOperand(o, "recurrentBias", [3 * hs], input.dataType, where);
+    const bias = this.#rnnOperand(o, "bias", [3 * hs], input.dataType, where);
+    const recurrentBias = this.#rnnOperand(o, "recurrentBias", [3 * hs], input.dataType, where);
     const resetAfter = optBoolean(o, "resetAfter", true, where);
     const layout = optEnum(o, "layout", ["zrn", "rzn"] as const, "zrn", where);
-    const activations = this.activations(o, ["sigmoid", "tanh"], where);
-    return this.node("gruCell", { input, weight, recurrentWeight, hiddenState, bias, recurrentBias },
+    const activations = this.#activations(o, ["sigmoid", "tanh"], where);
+    return this.#node("gruCell", { input, weight, recurrentWeight, hiddenState, bias, recurrentBias },
       { hiddenSize: hs, resetAfter, layout, activations }, [{ dataType: input.dataType, shape: [batch, hs] }], options?.label)[0];
   }
 
   lstm(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
     const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
-      this.rnnSequenceArgs("lstm", 4, input, weight, recurrentWeight, steps, hiddenSize, options);
-    const peepholeWeight = this.rnnOperand(o, "peepholeWeight", [nd, 3 * hs], input.dataType, where);
-    const initialCellState = this.rnnOperand(o, "initialCellState", [nd, batch, hs], input.dataType, where);
+      this.#rnnSequenceArgs("lstm", 4, input, weight, recurrentWeight, steps, hiddenSize, options);
+    const peepholeWeight = this.#rnnOperand(o, "peepholeWeight", [nd, 3 * hs], input.dataType, where);
+    const initialCellState = this.#rnnOperand(o, "initialCellState", [nd, batch, hs], input.dataType, where);
     const layout = optEnum(o, "layout", ["iofg", "ifgo"] as const, "iofg", where);
-    const activations = this.activations(o, ["sigmoid", "tanh", "tanh"], where);
+    const activations = this.#activations(o, ["sigmoid", "tanh", "tanh"], where);
     const outs = [{ dataType: input.dataType, shape: [nd, batch, hs] }, { dataType: input.dataType, shape: [nd, batch, hs] }];
     if (returnSequence) outs.push({ dataType: input.dataType, shape: [st, nd, batch, hs] });
-    return this.node("lstm", { input, weight, recurrentWeight, bias, recurrentBias, peepholeWeight, initialHiddenState, initialCellState },
+    return this.#node("lstm", { input, weight, recurrentWeight, bias, recurrentBias, peepholeWeight, initialHiddenState, initialCellState },
       { steps: st, hiddenSize: hs, returnSequence, direction, layout, activations }, outs, options?.label);
   }
 
   lstmCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, cellState: MLOperand, hiddenSize: number, options?: Opts): MLOperand[] {
-    const where = this.at("lstmCell", options); const o = readOptions(options, where);
-    this.own(input, where); this.own(weight, where, "weight"); this.own(recurrentWeight, where, "recurrentWeight");
-    this.own(hiddenState, where, "hiddenState"); this.own(cellState, where, "cellState");
+    const where = this.#at("lstmCell", options); const o = readOptions(options, where);
+    this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight");
+    this.#own(hiddenState, where, "hiddenState"); this.#own(cellState, where, "cellState");
     const hs = uintScalar(hiddenSize, "hiddenSize", where);
     if (hs === 0) fail(where, "argument-value", "hiddenSize must be greater than 0");
     if (input.rank !== 2) fail(where, "rank", "input must be [batchSize, inputSize]");
     const [batch, inputSize] = input.shape;
-    this.checkRnnCommon(where, input, weight, recurrentWeight, [4 * hs, inputSize], [4 * hs, hs]);
+    this.#checkRnnCommon(where, input, weight, recurrentWeight, [4 * hs, inputSize], [4 * hs, hs]);
     for (const [name, x] of [["hiddenState", hiddenState], ["cellState", cellState]] as const) {
       if (x.dataType !== input.dataType || !sameShape(x.shape, [batch, hs])) fail(where, "shape-mismatch", `${name} must be ${input.dataType} [${batch}, ${hs}]`);
     }
-    const bias = this.rnnOperand(o, "bias", [4 * hs], input.dataType, where);
-    const recurrentBias = this.rnnOperand(o, "recurrentBias", [4 * hs], input.dataType, where);
-    const peepholeWeight = this.rnnOperand(o, "peepholeWeight", [3 * hs], input.dataType, where);
+    const bias = this.#rnnOperand(o, "bias", [4 * hs], input.dataType, where);
+    const recurrentBias = this.#rnnOperand(o, "recurrentBias", [4 * hs], input.dataType, where);
+    const peepholeWeight = this.#rnnOperand(o, "peepholeWeight", [3 * hs], input.dataType, where);
     const layout = optEnum(o, "layout", ["iofg", "ifgo"] as const, "iofg", where);
-    const activations = this.activations(o, ["sigmoid", "tanh", "tanh"], where);
+    const activations = this.#activations(o, ["sigmoid", "tanh", "tanh"], where);
     const out = { dataType: input.dataType, shape: [batch, hs] };
-    return this.node("lstmCell", { input, weight, recurrentWeight, hiddenState, cellState, bias, recurrentBias, peepholeWeight },
+    return this.#node("lstmCell", { input, weight, recurrentWeight, hiddenState, cellState, bias, recurrentBias, peepholeWeight },
       { hiddenSize: hs, layout, activations }, [out, out], options?.label);
   }
 }

@@ -21,7 +21,7 @@
 // offset 8; a file without the header is accepted too (offsets then start at 0).
 import { setFloat16 } from "@petamoriken/float16";
 import { GraphFormatError, GraphValidationError, PackageFormatError, UnsupportedError, WebNNCoreMLError, WeightsError, type ErrorDetails } from "./errors.js";
-import { MLGraphBuilder } from "./builder.js";
+import { builderOperatorNames, MLGraphBuilder } from "./builder.js";
 import { MLOperand, type MLGraph } from "./operand.js";
 import { fail, isPlainObject } from "./shape-rules.js";
 import {
@@ -496,7 +496,6 @@ const OP_SPECS: Record<string, OpSpec> = {
 };
 
 /** Builder methods that are not graph operators (or are internal helpers). */
-const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync", "own", "optOperand", "node", "at", "binary", "unary", "reduce", "argReduce", "pool", "quantCheck", "rnnOperand", "activations", "checkRnnCommon", "rnnSequenceArgs"]);
 
 /** Option keys consumed as method-level arguments (not passed on as options). */
 const CONSUMED_OPTIONS: Record<string, readonly string[]> = {
@@ -508,10 +507,6 @@ const CONSUMED_OPTIONS: Record<string, readonly string[]> = {
   slice: ["starts", "sizes", "ends", "axes", "steps"],
   split: ["splits"],
 };
-
-export function builderOperatorNames(): Set<string> {
-  return new Set(Object.getOwnPropertyNames(MLGraphBuilder.prototype).filter((k) => !NOT_OPERATORS.has(k)));
-}
 
 /** The spec for op, or undefined when it is not an MLGraphBuilder operator. "" (a webnn-graph alias `y = x;`) is identity. */
 function opSpec(op: string, methods: Set<string>): OpSpec | undefined {

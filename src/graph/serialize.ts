@@ -17,7 +17,9 @@
 // deserializeGraph rebuilds the graph through MLGraphBuilder, calling the builder method of each
 // node, so that the worker validates it exactly as the builder does on the main thread, and
 // checks that every rebuilt result has the data type and shape that was sent.
-import { MLGraphBuilder } from "./builder.js";
+import { builderOperatorNames, MLGraphBuilder } from "./builder.js";
+
+const OPERATORS = builderOperatorNames();
 import { GraphFormatError, WeightsError, type ErrorDetails } from "./errors.js";
 import { MLOperand, type GraphNode, type MLGraph } from "./operand.js";
 import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
@@ -167,8 +169,6 @@ export function serializedGraphByteLength(s: SerializedGraph): number {
 
 // ------------------------------------------------------------------------------------ deserialize
 
-/** Builder members that are not graph operators. */
-const NOT_OPERATORS = new Set(["constructor", "input", "constant", "build", "buildSync"]);
 
 /**
  * Positional (method-level) parameters of the builder's operators, in order: names of
@@ -242,7 +242,7 @@ function sameDescriptor(o: MLOperand, d: SerializedDescriptor): boolean {
 }
 
 function builderMethod(op: string): ((...args: unknown[]) => unknown) | undefined {
-  if (NOT_OPERATORS.has(op) || !Object.prototype.hasOwnProperty.call(MLGraphBuilder.prototype, op)) return undefined;
+  if (!OPERATORS.has(op)) return undefined;
   const m = (MLGraphBuilder.prototype as unknown as Record<string, unknown>)[op];
   return typeof m === "function" ? (m as (...args: unknown[]) => unknown) : undefined;
 }

@@ -71,6 +71,13 @@ function stringToNumber(s: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** An axis option: an integer in [0, rank). */
+export function optAxis(o: Record<string, unknown>, key: string, dflt: number, rank: number, where: Where): number {
+  const axis = optNumber(o, key, dflt, where);
+  if (!Number.isInteger(axis) || axis < 0 || axis >= rank) fail(where, "axis-range", `${key} ${axis} is out of range for rank ${rank}`);
+  return axis;
+}
+
 export function optBoolean(o: Record<string, unknown>, key: string, dflt: boolean, where: Where): boolean {
   const v = o[key];
   if (v === undefined) return dflt;

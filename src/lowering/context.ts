@@ -2,6 +2,7 @@
 // built, the MIL value of each WebNN operand, the target, and small emit helpers.
 import { UnsupportedError } from "../graph/errors.js";
 import type { GraphNode, MLOperand } from "../graph/operand.js";
+import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
 import { elementCountOf } from "../graph/types.js";
 import { MilFunctionBuilder, tensorType, type MilValue } from "../mil/builder.js";
 import type { MilDataType, MilTensorType } from "../mil/program.js";
@@ -117,7 +118,7 @@ export class LoweringContext {
 
   /** Element-wise binary MIL op with numpy broadcasting; output dtype defaults to x's. */
   binary(type: string, x: MilValue, y: MilValue, outDataType?: MilDataType): MilValue {
-    return this.op(type, { x, y }, tensorType(outDataType ?? x.type.dataType, broadcast(x.type.shape, y.type.shape)));
+    return this.op(type, { x, y }, tensorType(outDataType ?? x.type.dataType, broadcastShapes(x.type.shape, y.type.shape, { operator: type })));
   }
 
   unary(type: string, x: MilValue, extra: Record<string, MilValue> = {}): MilValue {
@@ -125,17 +126,3 @@ export class LoweringContext {
   }
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-export function broadcast(a: readonly number[], b: readonly number[]): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    out.push(da === 1 ? db : da);
-  }
-  return out;
-}

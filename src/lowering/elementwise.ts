@@ -388,4 +388,3 @@ export const elementwiseLowerings: LoweringTable = {
   where,
 };
 
-export { tensorType };

@@ -2,7 +2,8 @@
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { elementCountOf } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
-import { sameShape, type LoweringContext } from "./context.js";
+import { sameShape } from "../graph/shape-rules.js";
+import type { LoweringContext } from "./context.js";
 import type { LoweringTable } from "./table.js";
 import type { MilDataType } from "../mil/program.js";
 import { readAll } from "./tensor-data.js";

@@ -13,12 +13,6 @@ export function internalDataType(t: MLOperandDataType): MilDataType {
   return "int32";
 }
 
-/** Reads element i of a WebNN tensor's bytes as a number (int64/uint64 via BigInt). */
-export function readElement(bytes: Uint8Array, dataType: MLOperandDataType, i: number): number {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return readWith(dv, bytes, dataType, i);
-}
-
 function readWith(dv: DataView, bytes: Uint8Array, dataType: MLOperandDataType, i: number): number {
   switch (dataType) {
     case "float32": return dv.getFloat32(i * 4, true);

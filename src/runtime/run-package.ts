@@ -2,6 +2,7 @@
 // It reads the package bytes back (never the in-memory graph), converts the caller's WebNN
 // tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
 import type { MLOperandDataType } from "../graph/types.js";
+import { elementCount } from "../mil/program.js";
 import type { IOEntry } from "../lowering/lower-graph.js";
 import type { MLPackage } from "../packaging/package.js";
 import { readPackage, readPackageZip, type ReadPackage } from "../packaging/reader.js";
@@ -20,9 +21,6 @@ export interface WebNNTensor {
   data: WebNNData;
 }
 
-function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 function toBoundary(e: IOEntry, t: WebNNTensor): RuntimeTensor {
   if (t.dataType !== e.dataType) throw new RuntimeError(`input "${e.name}": expected ${e.dataType}, got ${t.dataType}`);

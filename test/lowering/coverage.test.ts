@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { builderOperatorNames } from "../../src/graph/json-reader.js";
+import { builderOperatorNames } from "../../src/graph/builder.js";
 import { LOWERINGS } from "../../src/lowering/index.js";
 
 const SPEC_OPERATORS = `abs add argMax argMin averagePool2d batchNormalization cast ceil clamp concat conv2d convTranspose2d cos

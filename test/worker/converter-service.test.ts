@@ -121,7 +121,8 @@ describe("converter service", () => {
     expect(last).toEqual({ stage: "done", done: 1, total: 1, fraction: 1 });
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls.length).toBeLessThanOrEqual(Math.floor(elapsed / 50) + 2);
-    for (let i = 1; i < calls.length - 1; i++) expect(calls[i].t - calls[i - 1].t).toBeGreaterThanOrEqual(45);
+    // The spacing of each call is checked with a fake clock below (ProgressThrottle); measured here
+    // in wall time it would depend on GC pauses between the throttle's clock read and the callback.
     for (let i = 1; i < calls.length; i++) expect(calls[i].p.fraction).toBeGreaterThanOrEqual(calls[i - 1].p.fraction);
   });
 

@@ -3,7 +3,7 @@
 import type { MilDataType } from "../../mil/program.js";
 import { RuntimeError } from "../errors.js";
 import { roundHalf } from "../fp16.js";
-import { allocData, numericView, type NumericData, type RuntimeTensor } from "../tensor.js";
+import { allocData, numericView, type NumericData } from "../tensor.js";
 import { defineKernel, mapElements, requireDtype, requireParamDtype, type Kernel } from "./common.js";
 import { castFloatToInt, erf, roundHalfEven, sign } from "./math.js";
 
