@@ -10,7 +10,7 @@ import exampleWeightsUrl from "../examples/small-cnn.weights?url";
 import {
   createConverter, type ConversionProgress, type ConversionSummary, type ConvertResult, type ConverterSource, type IOSummary,
 } from "../src/browser/index.js";
-import { WebNNCoreMLError } from "../src/graph/errors.js";
+import { WebNNCoreMLError } from "../src/errors.js";
 import type { TargetName } from "../src/lowering/target.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
 import { CoreMLBridge } from "../src/bridge/index.js";

@@ -5,7 +5,7 @@ export type { MLOperandDataType, MLOperandDescriptor } from "./graph/types.js";
 export {
   WebNNCoreMLError, GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
   errorFromJSON, type ErrorKind, type ErrorDetails,
-} from "./graph/errors.js";
+} from "./errors.js";
 export { readGraphJson, type GraphJsonSources } from "./graph/json-reader.js";
 export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
 export { serializeModel } from "./serialization/model-writer.js";

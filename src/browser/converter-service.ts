@@ -7,7 +7,7 @@
 // yields to the event loop between stages so that a cancel message gets in, and a cancelled job
 // drops every reference to its graph, package and buffers.
 import { convertGraphDetailed, type ConvertProgress } from "../convert.js";
-import { GraphFormatError } from "../graph/errors.js";
+import { GraphFormatError } from "../errors.js";
 import { readGraphJsonWithName } from "../graph/json-reader.js";
 import type { MLGraph } from "../graph/operand.js";
 import { deserializeGraph } from "../graph/serialize.js";

@@ -13,7 +13,7 @@
 // … and converted in the worker. Weights move to the worker by transfer: after convert(), the
 // buffers of the source (the graph's constants, or the files' ArrayBuffers) are detached here.
 import { proxy, releaseProxy, transfer, wrap, type Remote } from "comlink";
-import { WeightsError } from "../graph/errors.js";
+import { WeightsError } from "../errors.js";
 import type { MLGraph } from "../graph/operand.js";
 import { serializeGraph } from "../graph/serialize.js";
 import { installErrorTransferHandler } from "./comlink-setup.js";

@@ -1,6 +1,6 @@
 // What crosses the boundary between a page and the converter worker: sources, options, progress,
 // results and errors. Plain data only (structured clone); buffers move by transfer.
-import { errorFromJSON, WebNNCoreMLError, type ErrorDetails, type ErrorKind } from "../graph/errors.js";
+import { errorFromJSON, WebNNCoreMLError, type ErrorDetails, type ErrorKind } from "../errors.js";
 import type { SerializedGraph } from "../graph/serialize.js";
 import { serializedGraphTransferables } from "../graph/serialize.js";
 import type { TargetName } from "../lowering/target.js";

@@ -1,9 +1,15 @@
 // MLGraphBuilder: the WebNN spec's graph-building API (method names, argument order, option
 // names and defaults), with the spec's shape and dtype inference and validation.
-import { GraphValidationError } from "./errors.js";
-import { MLOperand, nodeInputOperands, type GraphNode, type MLGraph, type NamedOperand, type NodeInput } from "./operand.js";
+import { GraphValidationError } from "../errors.js";
+import type { OperatorAttributeMap } from "./attributes.js";
+import type { MLRecurrentNetworkActivation } from "./options.js";
+import { MLOperand, nodeInputOperands, type GraphNode, type GraphNodeOf, type MLGraph, type NamedOperand } from "./operand.js";
 import {
-  broadcastShapes, checkAxes, checkDataType, fail, optAxis, isPlainObject, optBoolean, optEnum, optNumber, optUintArray,
+  OPERATORS, type ArgReduceOperatorName, type BinaryOperatorName, type InputOperatorName, type OperatorInputs, type OperatorName,
+  type PoolOperatorName, type ReduceOperatorName,
+} from "./operators.js";
+import {
+  broadcastShapes, checkAxes, checkDataType, checkOptionNames, fail, optAxis, isPlainObject, optBoolean, optEnum, optNumber, optUintArray,
   readOptions, sameShape, uintArray, uintScalar, type Where,
 } from "./shape-rules.js";
 import { byteLengthOf, checkDescriptor, checkShape, elementCountOf, shapeToString, type MLOperandDataType, type MLOperandDescriptor } from "./types.js";
@@ -118,29 +124,32 @@ export class MLGraphBuilder {
     return this.#own(v, where, `option ${key}`);
   }
 
-  #node(op: string, inputs: Record<string, NodeInput>, attributes: Record<string, unknown>, outDescs: MLOperandDescriptor[], label?: unknown): MLOperand[] {
+  #node<K extends OperatorName>(op: K, inputs: OperatorInputs<K>, attributes: OperatorAttributeMap[K], outDescs: MLOperandDescriptor[], label?: unknown): MLOperand[] {
     if (this.built) fail({ operator: op }, "build-once", "the builder was already built");
     const id = this.nextId++;
     const outputs = outDescs.map((d) => {
       checkShape(d.shape, { operator: op });
       return new MLOperand({ desc: d, id: this.nextId++, kind: "output", name: typeof label === "string" ? label : undefined, builderId: this.builderId });
     });
-    const node: GraphNode = Object.freeze({
+    const node = Object.freeze({
       id, op, inputs: Object.freeze({ ...inputs }), attributes: Object.freeze({ ...attributes }), outputs: Object.freeze(outputs),
       label: typeof label === "string" ? label : undefined,
-    });
+    }) as GraphNodeOf<K> as unknown as GraphNode;
     for (const o of outputs) o.producer = node;
     return outputs;
   }
 
-  #at(operator: string, options?: Opts): Where {
-    const label = options && typeof options.label === "string" ? options.label : undefined;
-    return { operator, operand: label };
+  /** Where errors of this call point; also checks the option names against the signature table. */
+  #at(operator: OperatorName, options?: Opts): Where {
+    const label = isPlainObject(options) && typeof options.label === "string" ? options.label : undefined;
+    const where = { operator, operand: label };
+    checkOptionNames(options, OPERATORS[operator], where);
+    return where;
   }
 
   // ---------------------------------------------------------------- element-wise binary
 
-  #binary(op: string, a: MLOperand, b: MLOperand, options: Opts, outType?: MLOperandDataType, allowed: readonly string[] = ANY): MLOperand {
+  #binary(op: BinaryOperatorName, a: MLOperand, b: MLOperand, options: Opts, outType?: MLOperandDataType, allowed: readonly string[] = ANY): MLOperand {
     const where = this.#at(op, options);
     this.#own(a, where, "a"); this.#own(b, where, "b");
     readOptions(options, where);
@@ -170,11 +179,11 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- element-wise unary
 
-  #unary(op: string, input: MLOperand, options: Opts, allowed: readonly string[], attributes: Record<string, unknown> = {}, outType?: MLOperandDataType): MLOperand {
+  #unary<K extends InputOperatorName>(op: K, input: MLOperand, options: Opts, allowed: readonly string[], attributes?: OperatorAttributeMap[K], outType?: MLOperandDataType): MLOperand {
     const where = this.#at(op, options);
     this.#own(input, where);
     checkDataType(input, allowed, where);
-    return this.#node(op, { input }, attributes, [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
+    return this.#node(op, { input } as unknown as OperatorInputs<K>, attributes ?? ({} as OperatorAttributeMap[K]), [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
   }
 
   abs(input: MLOperand, options?: Opts) { return this.#unary("abs", input, options, SIGNED); }
@@ -248,7 +257,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- reductions
 
-  #reduce(op: string, input: MLOperand, options: Opts, allowed: readonly string[]): MLOperand {
+  #reduce(op: ReduceOperatorName, input: MLOperand, options: Opts, allowed: readonly string[]): MLOperand {
     const where = this.#at(op, options); const o = readOptions(options, where);
     this.#own(input, where);
     checkDataType(input, allowed, where);
@@ -554,7 +563,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- arg reductions, cumulative sum
 
-  #argReduce(op: string, input: MLOperand, axis: number, options: Opts) {
+  #argReduce(op: ArgReduceOperatorName, input: MLOperand, axis: number, options: Opts) {
     const where = this.#at(op, options); const o = readOptions(options, where);
     this.#own(input, where);
     const ax = uintScalar(axis, "axis", where);
@@ -696,7 +705,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- pooling, resampling
 
-  #pool(op: string, input: MLOperand, options: Opts, allowed: readonly string[]) {
+  #pool(op: PoolOperatorName, input: MLOperand, options: Opts, allowed: readonly string[]) {
     const where = this.#at(op, options); const o = readOptions(options, where);
     this.#own(input, where);
     checkDataType(input, allowed, where);
@@ -762,7 +771,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- quantization
 
-  #quantCheck(op: string, input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, where: Where) {
+  #quantCheck(op: "dequantizeLinear" | "quantizeLinear", input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, where: Where) {
     this.#own(input, where); this.#own(scale, where, "scale"); this.#own(zeroPoint, where, "zeroPoint");
     if (scale.rank !== input.rank || zeroPoint.rank !== input.rank) fail(where, "rank", `scale and zeroPoint must have the input's rank ${input.rank}`);
     if (!sameShape(scale.shape, zeroPoint.shape)) fail(where, "shape-mismatch", "scale and zeroPoint must have the same shape");
@@ -800,13 +809,13 @@ export class MLGraphBuilder {
     return x;
   }
 
-  #activations(o: Record<string, unknown>, dflt: string[], where: Where): string[] {
+  #activations(o: Record<string, unknown>, dflt: MLRecurrentNetworkActivation[], where: Where): MLRecurrentNetworkActivation[] {
     const v = o.activations;
     if (v === undefined) return dflt;
     if (!Array.isArray(v) || v.length !== dflt.length || !v.every((a) => a === "relu" || a === "sigmoid" || a === "tanh")) {
       fail(where, "option-value", `activations must be ${dflt.length} of relu, sigmoid, tanh`);
     }
-    return [...(v as string[])];
+    return [...(v as MLRecurrentNetworkActivation[])];
   }
 
   #checkRnnCommon(where: Where, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, wShape: number[], rShape: number[]) {
@@ -818,7 +827,7 @@ export class MLGraphBuilder {
   }
 
   /** Arguments and options shared by gru and lstm (`gates`: 3 or 4 gate blocks in the weights). */
-  #rnnSequenceArgs(op: string, gates: number, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options: Opts) {
+  #rnnSequenceArgs(op: "gru" | "lstm", gates: number, input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options: Opts) {
     const where = this.#at(op, options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight");
     const st = uintScalar(steps, "steps", where); const hs = uintScalar(hiddenSize, "hiddenSize", where);

@@ -20,7 +20,7 @@
 // with an 8-byte header ("WGWT", then uint32 little-endian version 1) and its first tensor is at
 // offset 8; a file without the header is accepted too (offsets then start at 0).
 import { setFloat16 } from "@petamoriken/float16";
-import { GraphFormatError, GraphValidationError, PackageFormatError, UnsupportedError, WebNNCoreMLError, WeightsError, type ErrorDetails } from "./errors.js";
+import { GraphFormatError, makeError, UnsupportedError, WebNNCoreMLError, WeightsError, type ErrorDetails, type ErrorRule } from "../errors.js";
 import { builderOperatorNames, MLGraphBuilder } from "./builder.js";
 import { MLOperand, type MLGraph } from "./operand.js";
 import { fail, isPlainObject } from "./shape-rules.js";
@@ -116,11 +116,11 @@ export function graphJsonNeedsWeights(doc: GraphJsonDocument): boolean {
 
 // ------------------------------------------------------------------------------------ parsing
 
-function formatError(message: string, rule: string, details: ErrorDetails = {}): never {
+function formatError(message: string, rule: ErrorRule, details: ErrorDetails = {}): never {
   throw new GraphFormatError(message, { ...details, rule });
 }
 
-function weightsError(message: string, rule: string, details: ErrorDetails = {}): never {
+function weightsError(message: string, rule: ErrorRule, details: ErrorDetails = {}): never {
   throw new WeightsError(message, { ...details, rule });
 }
 
@@ -717,10 +717,6 @@ class MinHeap {
   }
 }
 
-const ERROR_CLASSES = {
-  GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
-} as const;
-
 /** Runs fn; a typed error that names no operand is thrown again (same class and rule) naming the node. */
 function withNodeName<T>(node: GraphJsonNode, fn: () => T): T {
   try {
@@ -729,7 +725,7 @@ function withNodeName<T>(node: GraphJsonNode, fn: () => T): T {
     if (e instanceof WebNNCoreMLError && e.operand === undefined) {
       const prefix = e.operator ? `operator ${e.operator}: ` : "";
       const message = prefix && e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-      throw new ERROR_CLASSES[e.kind](message, { operator: e.operator ?? node.op, operand: node.id, rule: e.rule });
+      throw makeError(e.kind, message, { operator: e.operator ?? node.op, operand: node.id, rule: e.rule });
     }
     throw e;
   }

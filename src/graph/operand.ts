@@ -1,4 +1,6 @@
 // Operands, nodes and built graphs: the graph layer's data model.
+import type { OperatorAttributes } from "./attributes.js";
+import type { OperatorInputs, OperatorName } from "./operators.js";
 import type { MLOperandDataType, MLOperandDescriptor } from "./types.js";
 
 export type OperandKind = "input" | "constant" | "output";
@@ -49,16 +51,30 @@ export class MLOperand {
 
 export type NodeInput = MLOperand | readonly MLOperand[] | undefined;
 
-export interface GraphNode {
+/** A node of operator K: its operands by parameter name and its attributes, both typed by K. */
+export interface GraphNodeOf<K extends OperatorName> {
   readonly id: number;
   /** WebNN operator (builder method) name. */
-  readonly op: string;
+  readonly op: K;
   /** Operand arguments by parameter name (positional ones use the spec's parameter names). */
-  readonly inputs: Readonly<Record<string, NodeInput>>;
+  readonly inputs: OperatorInputs<K>;
   /** Non-operand arguments and options, with the spec's defaults filled in. */
-  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly attributes: OperatorAttributes<K>;
   readonly outputs: readonly MLOperand[];
   readonly label?: string;
+}
+
+/** A node of any of the operators K (a union, discriminated by `op`). */
+export type GraphNode<K extends OperatorName = OperatorName> = K extends OperatorName ? GraphNodeOf<K> : never;
+
+/** A node's operands by parameter name, for code that treats every operator alike. */
+export function nodeInputRecord(node: GraphNode): Readonly<Record<string, NodeInput>> {
+  return node.inputs as Readonly<Record<string, NodeInput>>;
+}
+
+/** A node's attributes by name, for code that treats every operator alike. */
+export function nodeAttributeRecord(node: GraphNode): Readonly<Record<string, unknown>> {
+  return node.attributes as Readonly<Record<string, unknown>>;
 }
 
 export interface NamedOperand {
@@ -76,8 +92,9 @@ export interface MLGraph {
 
 export function nodeInputOperands(node: GraphNode): MLOperand[] {
   const out: MLOperand[] = [];
-  for (const key of Object.keys(node.inputs)) {
-    const v = node.inputs[key];
+  const inputs = nodeInputRecord(node);
+  for (const key of Object.keys(inputs)) {
+    const v = inputs[key];
     if (v === undefined) continue;
     if (v instanceof MLOperand) out.push(v);
     else out.push(...v);

@@ -20,8 +20,8 @@
 import { builderOperatorNames, MLGraphBuilder } from "./builder.js";
 
 const OPERATORS = builderOperatorNames();
-import { GraphFormatError, WeightsError, type ErrorDetails } from "./errors.js";
-import { MLOperand, type GraphNode, type MLGraph } from "./operand.js";
+import { GraphFormatError, WeightsError, type ErrorDetails, type ErrorRule } from "../errors.js";
+import { MLOperand, nodeInputRecord, type GraphNode, type MLGraph } from "./operand.js";
 import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
 
 export const SERIALIZED_GRAPH_FORMAT = "webnn-coreml-graph";
@@ -68,7 +68,7 @@ export interface SerializedGraph {
   outputs: { name: string; id: number }[];
 }
 
-function formatError(message: string, rule: string, details: ErrorDetails = {}): never {
+function formatError(message: string, rule: ErrorRule, details: ErrorDetails = {}): never {
   throw new GraphFormatError(message, { ...details, rule });
 }
 
@@ -129,7 +129,7 @@ export function serializeGraph(graph: MLGraph): SerializedGraph {
   const nodes: SerializedNode[] = graph.nodes.map((node) => {
     const where = { operator: node.op, operand: node.label };
     const inputsOut: Record<string, SerializedNodeInput> = {};
-    for (const [key, v] of Object.entries(node.inputs)) {
+    for (const [key, v] of Object.entries(nodeInputRecord(node))) {
       if (v === undefined) inputsOut[key] = null;
       else if (v instanceof MLOperand) inputsOut[key] = idOf(v, where);
       else inputsOut[key] = v.map((o) => idOf(o, where));

@@ -1,6 +1,7 @@
 // Shape and option rules shared by the builder's operators (WebNN spec algorithms).
-import { GraphValidationError } from "./errors.js";
+import { GraphValidationError, type ErrorRule } from "../errors.js";
 import type { MLOperand } from "./operand.js";
+import type { OperatorSignature } from "./operators.js";
 import { shapeToString } from "./types.js";
 
 export interface Where {
@@ -8,7 +9,7 @@ export interface Where {
   operand?: string;
 }
 
-export function fail(where: Where, rule: string, message: string): never {
+export function fail(where: Where, rule: ErrorRule, message: string): never {
   throw new GraphValidationError(message, { operator: where.operator, operand: where.operand, rule });
 }
 
@@ -44,6 +45,16 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** Fails on an option name that the operator's options dictionary does not have (a typo is never ignored). */
+export function checkOptionNames(options: unknown, signature: OperatorSignature, where: Where): void {
+  if (!isPlainObject(options)) return;
+  for (const key of Object.keys(options)) {
+    if (key === "label" || signature.options.includes(key) || signature.operandOptions.includes(key)) continue;
+    const known = [...signature.options, ...signature.operandOptions, "label"].join(", ");
+    fail(where, "option-unknown", `unknown option "${key}" (${where.operator} takes ${known})`);
+  }
 }
 
 /** Reads an options dictionary: undefined → {}; anything but an object fails. */

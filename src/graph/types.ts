@@ -1,5 +1,5 @@
 // WebNN operand types and descriptors, as the W3C WebNN spec defines them.
-import { GraphValidationError } from "./errors.js";
+import { GraphValidationError } from "../errors.js";
 
 export type MLOperandDataType =
   | "float32" | "float16" | "int32" | "uint32" | "int64" | "uint64" | "int8" | "uint8" | "int4" | "uint4";

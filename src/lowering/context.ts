@@ -1,6 +1,6 @@
 // LoweringContext: what each per-operator lowering function gets — the MIL function being
 // built, the MIL value of each WebNN operand, the target, and small emit helpers.
-import { UnsupportedError } from "../graph/errors.js";
+import { UnsupportedError } from "../errors.js";
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
 import { elementCountOf } from "../graph/types.js";

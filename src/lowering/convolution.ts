@@ -6,7 +6,7 @@ import { elementCountOf } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import { milElementSize } from "../mil/program.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 import { internalDataType, toInternalBytes, transposeBytes } from "./tensor-data.js";
 
 const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -25,8 +25,8 @@ function permuted(ctx: LoweringContext, operand: MLOperand, perm: readonly numbe
 }
 
 /** Bias: a const parameter when constant; otherwise added after the convolution. */
-function splitBias(node: GraphNode): { constBias?: MLOperand; laterBias?: MLOperand } {
-  const bias = node.inputs.bias as MLOperand | undefined;
+function splitBias(node: GraphNode<"conv2d" | "convTranspose2d">): { constBias?: MLOperand; laterBias?: MLOperand } {
+  const bias = node.inputs.bias;
   if (!bias) return {};
   return bias.kind === "constant" ? { constBias: bias } : { laterBias: bias };
 }
@@ -42,12 +42,12 @@ interface ConvAttributes { padding: number[]; strides: number[]; dilations: numb
  * The part conv2d and convTranspose2d share: input to NCHW, filter permuted to MIL's layout,
  * the MIL op (with a constant bias as its parameter), a computed bias added after, back to NHWC.
  */
-function lowerConvolution(node: GraphNode, ctx: LoweringContext, milOp: "conv" | "conv_transpose", filterPerm: readonly number[], params: (nchwOut: number[]) => Record<string, MilValue>) {
-  const a = node.attributes as unknown as ConvAttributes;
+function lowerConvolution(node: GraphNode<"conv2d" | "convTranspose2d">, ctx: LoweringContext, milOp: "conv" | "conv_transpose", filterPerm: readonly number[], params: (nchwOut: number[]) => Record<string, MilValue>) {
+  const a = node.attributes;
   const nhwc = a.inputLayout === "nhwc";
-  let x = ctx.get(node.inputs.input as MLOperand);
+  let x = ctx.get(node.inputs.input);
   if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
-  let weight = permuted(ctx, node.inputs.filter as MLOperand, filterPerm);
+  let weight = permuted(ctx, node.inputs.filter, filterPerm);
   let dilations = a.dilations;
   if (milOp === "conv" && !weight.constValue && dilations.some((d) => d !== 1)) {
     // Core ML's conv takes no dilations with a computed weight: dilate the filter with zeros.
@@ -98,13 +98,13 @@ function dilateFilter(ctx: LoweringContext, w: MilValue, dilations: number[]): M
  * zeros), padded so that the result starts at the transposed convolution's padding and has the
  * requested output size; a computed bias is added after.
  */
-function convTransposeAsConv(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as unknown as ConvAttributes;
+function convTransposeAsConv(node: GraphNode<"convTranspose2d">, ctx: LoweringContext) {
+  const a = node.attributes;
   const nhwc = a.inputLayout === "nhwc";
-  let x = ctx.get(node.inputs.input as MLOperand);
+  let x = ctx.get(node.inputs.input);
   if (nhwc) x = ctx.transpose(x, NHWC_TO_NCHW);
   const layout = a.filterLayout;
-  let w = permuted(ctx, node.inputs.filter as MLOperand, { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!);
+  let w = permuted(ctx, node.inputs.filter, { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!);
   const [inC, outPerGroup, kh, kw] = w.type.shape;
   const g = a.groups;
   // [I, O/g, kh, kw] → [O, I/g, kh, kw], flipped in space
@@ -124,7 +124,7 @@ function convTransposeAsConv(node: GraphNode, ctx: LoweringContext) {
   const pad = [Math.max(before[0], 0), Math.max(after[0], 0), Math.max(before[1], 0), Math.max(after[1], 0)];
   const convH = uh + pad[0] + pad[1] - effH;
   const convW = uw + pad[2] + pad[3] - effW;
-  const bias = node.inputs.bias as MLOperand | undefined;
+  const bias = node.inputs.bias;
   let y = ctx.op("conv", {
     x: u, weight: w,
     bias: bias && bias.kind === "constant" ? ctx.get(bias) : undefined,
@@ -145,23 +145,23 @@ function convTransposeAsConv(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], y);
 }
 
-function conv2d(node: GraphNode, ctx: LoweringContext) {
-  const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
+function conv2d(node: GraphNode<"conv2d">, ctx: LoweringContext) {
+  const layout = node.attributes.filterLayout;
   const perm = { oihw: [0, 1, 2, 3], hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2] }[layout]!;
   lowerConvolution(node, ctx, "conv", perm, () => ({}));
 }
 
-function convTranspose2d(node: GraphNode, ctx: LoweringContext) {
-  const filter = node.inputs.filter as MLOperand;
+function convTranspose2d(node: GraphNode<"convTranspose2d">, ctx: LoweringContext) {
+  const filter = node.inputs.filter;
   if (filter.kind !== "constant" && ctx.target.ios < 17) {
     // conv_transpose needs a constant weight before iOS 17: express it as a conv.
     convTransposeAsConv(node, ctx);
     return;
   }
-  const layout = (node.attributes as unknown as ConvAttributes).filterLayout;
+  const layout = node.attributes.filterLayout;
   const perm = { iohw: [0, 1, 2, 3], hwoi: [3, 2, 0, 1], ohwi: [3, 0, 1, 2] }[layout]!;
   // The full output shape fixes the output size when outputPadding/outputSizes add rows.
   lowerConvolution(node, ctx, "conv_transpose", perm, (nchwOut) => ({ output_shape: ctx.ints(nchwOut, "output_shape") }));
 }
 
-export const convolutionLowerings: LoweringTable = { conv2d, convTranspose2d };
+export const convolutionLowerings = { conv2d, convTranspose2d } satisfies LoweringFamily;

@@ -1,13 +1,13 @@
 // Element-wise operators: binary arithmetic, comparisons, logical ops, unary math,
 // activations, clamp and cast.
 import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { BinaryOperatorName, InputOperatorName } from "../graph/operators.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 import { internalDataType } from "./tensor-data.js";
 
-const input = (node: GraphNode, key = "input") => node.inputs[key] as MLOperand;
 
 function isFloatValue(v: MilValue): boolean {
   return v.type.dataType === "fp32" || v.type.dataType === "fp16";
@@ -16,9 +16,9 @@ function isFloatValue(v: MilValue): boolean {
 // ---------------------------------------------------------------- binary
 
 function binaryLowering(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const a = ctx.get(input(node, "a"));
-    const b = ctx.get(input(node, "b"));
+  return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
+    const a = ctx.get(node.inputs.a);
+    const b = ctx.get(node.inputs.b);
     ctx.set(node.outputs[0], ctx.binary(milOp, a, b));
   };
 }
@@ -35,10 +35,10 @@ export function flipUnsigned(ctx: LoweringContext, operand: MLOperand, x: MilVal
 
 /** max/min, with uint32 compared in unsigned order. */
 function orderedBinaryLowering(milOp: "maximum" | "minimum") {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const A = input(node, "a");
+  return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
+    const A = node.inputs.a;
     const a = flipUnsigned(ctx, A, ctx.get(A));
-    const b = flipUnsigned(ctx, A, ctx.get(input(node, "b")));
+    const b = flipUnsigned(ctx, A, ctx.get(node.inputs.b));
     ctx.set(node.outputs[0], flipUnsigned(ctx, A, ctx.binary(milOp, a, b)));
   };
 }
@@ -49,10 +49,10 @@ function orderedBinaryLowering(milOp: "maximum" | "minimum") {
  * ≥ 2^31 cannot be divided in int32: UnsupportedError only when such values are possible
  * (non-constant, or constant with such values).
  */
-function div(node: GraphNode, ctx: LoweringContext) {
-  const A = input(node, "a");
+function div(node: GraphNode<"div">, ctx: LoweringContext) {
+  const A = node.inputs.a;
   const a = ctx.get(A);
-  const b = ctx.get(input(node, "b"));
+  const b = ctx.get(node.inputs.b);
   if (isFloatValue(a)) { ctx.set(node.outputs[0], ctx.binary("real_div", a, b)); return; }
   if (A.dataType === "uint32" || A.dataType === "uint64") {
     ctx.unsupported(node, `${A.dataType} division is not supported: Core ML divides integers as int32, so values of 2^31 and above would be wrong`);
@@ -67,10 +67,10 @@ function div(node: GraphNode, ctx: LoweringContext) {
 
 /** Comparisons produce bool in MIL; WebNN wants uint8 (kept as int32 inside the program). */
 function comparisonLowering(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const A = input(node, "a");
+  return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
+    const A = node.inputs.a;
     const a = flipUnsigned(ctx, A, ctx.get(A));
-    const b = flipUnsigned(ctx, A, ctx.get(input(node, "b")));
+    const b = flipUnsigned(ctx, A, ctx.get(node.inputs.b));
     ctx.set(node.outputs[0], ctx.cast(ctx.binary(milOp, a, b, "bool"), "int32"));
   };
 }
@@ -91,8 +91,8 @@ export function roundHalfEven(ctx: LoweringContext, x: MilValue): MilValue {
   return ctx.op("select", { cond: up, a: ctx.binary("add", f, ctx.scalar(dt, 1, "one")), b: f }, x.type);
 }
 
-function roundEven(node: GraphNode, ctx: LoweringContext) {
-  ctx.set(node.outputs[0], roundHalfEven(ctx, ctx.get(input(node))));
+function roundEven(node: GraphNode<"roundEven">, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], roundHalfEven(ctx, ctx.get(node.inputs.input)));
 }
 
 /** uint8 → bool: x != 0. */
@@ -101,15 +101,15 @@ function toBool(ctx: LoweringContext, x: MilValue): MilValue {
 }
 
 function logicalLowering(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const a = toBool(ctx, ctx.get(input(node, "a")));
-    const b = toBool(ctx, ctx.get(input(node, "b")));
+  return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
+    const a = toBool(ctx, ctx.get(node.inputs.a));
+    const b = toBool(ctx, ctx.get(node.inputs.b));
     ctx.set(node.outputs[0], ctx.cast(ctx.binary(milOp, a, b, "bool"), "int32"));
   };
 }
 
-function logicalNot(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function logicalNot(node: GraphNode<"logicalNot">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   const isZero = ctx.binary("equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
   ctx.set(node.outputs[0], ctx.cast(isZero, "int32"));
 }
@@ -117,50 +117,50 @@ function logicalNot(node: GraphNode, ctx: LoweringContext) {
 // ---------------------------------------------------------------- unary
 
 function unaryLowering(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    ctx.set(node.outputs[0], ctx.unary(milOp, ctx.get(input(node))));
+  return (node: GraphNode<InputOperatorName>, ctx: LoweringContext) => {
+    ctx.set(node.outputs[0], ctx.unary(milOp, ctx.get(node.inputs.input)));
   };
 }
 
-function neg(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function neg(node: GraphNode<"neg">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   ctx.set(node.outputs[0], ctx.binary("mul", x, ctx.scalar(x.type.dataType, -1, "minus_one")));
 }
 
-function abs(node: GraphNode, ctx: LoweringContext) {
-  ctx.set(node.outputs[0], ctx.unary("abs", ctx.get(input(node))));
+function abs(node: GraphNode<"abs">, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], ctx.unary("abs", ctx.get(node.inputs.input)));
 }
 
-function relu(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function relu(node: GraphNode<"relu">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   // MIL relu takes floats only; integer relu is max(x, 0).
   ctx.set(node.outputs[0], isFloatValue(x) ? ctx.unary("relu", x) : ctx.binary("maximum", x, ctx.scalar("int32", 0, "zero")));
 }
 
-function log(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function log(node: GraphNode<"log">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   // MIL log computes log(x + epsilon) with a default epsilon of 1e-45; WebNN wants log(x).
   ctx.set(node.outputs[0], ctx.unary("log", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }));
 }
 
-function reciprocal(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function reciprocal(node: GraphNode<"reciprocal">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   // 1 / x with real_div: MIL inverse computes 1 / (x + epsilon), and even with epsilon 0 the
   // addition turns -0 into +0 (WebNN: reciprocal(-0) = -Infinity).
   ctx.set(node.outputs[0], ctx.binary("real_div", ctx.scalar(x.type.dataType, 1, "one"), x));
 }
 
 /** sign: -1, 0 or 1; the spec's "0 otherwise" makes sign(NaN) = 0 (MIL sign keeps NaN). */
-function sign(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function sign(node: GraphNode<"sign">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   const s = ctx.unary("sign", x);
   if (!isFloatValue(x)) { ctx.set(node.outputs[0], s); return; }
   const isNumber = ctx.binary("equal", x, x, "bool");
   ctx.set(node.outputs[0], ctx.op("select", { cond: isNumber, a: s, b: ctx.scalar(x.type.dataType, 0, "zero") }, x.type));
 }
 
-function identity(node: GraphNode, ctx: LoweringContext) {
-  ctx.set(node.outputs[0], ctx.unary("identity", ctx.get(input(node))));
+function identity(node: GraphNode<"identity">, ctx: LoweringContext) {
+  ctx.set(node.outputs[0], ctx.unary("identity", ctx.get(node.inputs.input)));
 }
 
 // ---------------------------------------------------------------- activations with parameters
@@ -170,28 +170,28 @@ function param(ctx: LoweringContext, x: MilValue, v: number, hint: string): MilV
   return ctx.scalar(x.type.dataType, v, hint);
 }
 
-function elu(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  ctx.set(node.outputs[0], ctx.unary("elu", x, { alpha: param(ctx, x, node.attributes.alpha as number, "alpha") }));
+function elu(node: GraphNode<"elu">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  ctx.set(node.outputs[0], ctx.unary("elu", x, { alpha: param(ctx, x, node.attributes.alpha, "alpha") }));
 }
 
-function leakyRelu(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  ctx.set(node.outputs[0], ctx.unary("leaky_relu", x, { alpha: param(ctx, x, node.attributes.alpha as number, "alpha") }));
+function leakyRelu(node: GraphNode<"leakyRelu">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  ctx.set(node.outputs[0], ctx.unary("leaky_relu", x, { alpha: param(ctx, x, node.attributes.alpha, "alpha") }));
 }
 
-function hardSigmoid(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function hardSigmoid(node: GraphNode<"hardSigmoid">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   ctx.set(node.outputs[0], ctx.unary("sigmoid_hard", x, {
-    alpha: param(ctx, x, node.attributes.alpha as number, "alpha"),
-    beta: param(ctx, x, node.attributes.beta as number, "beta"),
+    alpha: param(ctx, x, node.attributes.alpha, "alpha"),
+    beta: param(ctx, x, node.attributes.beta, "beta"),
   }));
 }
 
-function hardSwish(node: GraphNode, ctx: LoweringContext) {
+function hardSwish(node: GraphNode<"hardSwish">, ctx: LoweringContext) {
   // WebNN: x * max(0, min(6, x + 3)) / 6. Computed as x * min(max(x + 3, 0), 6) / 6 so that
   // no constant needs rounding (1/6 is not exact in float16).
-  const x = ctx.get(input(node));
+  const x = ctx.get(node.inputs.input);
   const dt = x.type.dataType;
   const shifted = ctx.binary("add", x, ctx.scalar(dt, 3, "three"));
   const clipped = ctx.unary("clip", shifted, { alpha: ctx.scalar(dt, 0, "zero"), beta: ctx.scalar(dt, 6, "six") });
@@ -199,17 +199,17 @@ function hardSwish(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], ctx.binary("real_div", prod, ctx.scalar(dt, 6, "six")));
 }
 
-function linear(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function linear(node: GraphNode<"linear">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   ctx.set(node.outputs[0], ctx.unary("linear_activation", x, {
-    alpha: param(ctx, x, node.attributes.alpha as number, "alpha"),
-    beta: param(ctx, x, node.attributes.beta as number, "beta"),
+    alpha: param(ctx, x, node.attributes.alpha, "alpha"),
+    beta: param(ctx, x, node.attributes.beta, "beta"),
   }));
 }
 
-function softmax(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  ctx.set(node.outputs[0], ctx.unary("softmax", x, { axis: ctx.int(node.attributes.axis as number, "axis") }));
+function softmax(node: GraphNode<"softmax">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  ctx.set(node.outputs[0], ctx.unary("softmax", x, { axis: ctx.int(node.attributes.axis, "axis") }));
 }
 
 /**
@@ -218,11 +218,11 @@ function softmax(node: GraphNode, ctx: LoweringContext) {
  * uint32 values live as int32 bit patterns: adding -2^31 (wrapping) maps unsigned order onto
  * signed order, so the comparison is done there and mapped back.
  */
-function clamp(node: GraphNode, ctx: LoweringContext) {
-  const src = input(node);
+function clamp(node: GraphNode<"clamp">, ctx: LoweringContext) {
+  const src = node.inputs.input;
   const x = ctx.get(src);
-  let lo = node.attributes.minValue as number;
-  let hi = node.attributes.maxValue as number;
+  let lo = node.attributes.minValue;
+  let hi = node.attributes.maxValue;
   const dt = x.type.dataType;
   if (isFloatValue(x)) {
     if (Number.isFinite(lo) && Number.isFinite(hi) && lo < hi) {
@@ -256,9 +256,9 @@ function clamp(node: GraphNode, ctx: LoweringContext) {
  * (two's complement, as a C cast does) with a modulo, so that later operators see the value
  * the WebNN type holds. uint32 sources are reinterpreted (bit pattern) when widened to float.
  */
-function cast(node: GraphNode, ctx: LoweringContext) {
-  const src = input(node);
-  const to = node.attributes.type as MLOperandDataType;
+function cast(node: GraphNode<"cast">, ctx: LoweringContext) {
+  const src = node.inputs.input;
+  const to = node.attributes.type;
   const x = ctx.get(src);
   const target = internalDataType(to);
   let y: MilValue;
@@ -301,41 +301,41 @@ function wrapInteger(ctx: LoweringContext, x: MilValue, to: MLOperandDataType): 
 
 // ---------------------------------------------------------------- more element-wise
 
-function gelu(node: GraphNode, ctx: LoweringContext) {
+function gelu(node: GraphNode<"gelu">, ctx: LoweringContext) {
   // WebNN gelu is the exact form x * 0.5 * (1 + erf(x / sqrt(2))): MIL gelu mode EXACT.
-  const x = ctx.get(input(node));
+  const x = ctx.get(node.inputs.input);
   ctx.set(node.outputs[0], ctx.unary("gelu", x, { mode: ctx.str("EXACT", "mode") }));
 }
 
-function isNaN(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function isNaN(node: GraphNode<"isNaN">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   ctx.set(node.outputs[0], ctx.cast(ctx.binary("not_equal", x, x, "bool"), "int32"));
 }
 
-function isInfinite(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function isInfinite(node: GraphNode<"isInfinite">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   const inf = ctx.binary("equal", ctx.unary("abs", x), ctx.scalar(x.type.dataType, Infinity, "inf"), "bool");
   ctx.set(node.outputs[0], ctx.cast(inf, "int32"));
 }
 
 /** prelu: x where x >= 0, else slope * x (slope broadcasts). Works for floats and int32. */
-function prelu(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const slope = ctx.get(input(node, "slope"));
+function prelu(node: GraphNode<"prelu">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const slope = ctx.get(node.inputs.slope);
   const nonNegative = ctx.binary("greater_equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
   const scaled = ctx.binary("mul", x, slope);
   ctx.set(node.outputs[0], ctx.op("select", { cond: nonNegative, a: x, b: scaled }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
 /** where: condition (uint8) != 0 selects trueValue, else falseValue; all three broadcast. */
-function where(node: GraphNode, ctx: LoweringContext) {
-  const cond = toBool(ctx, ctx.get(input(node, "condition")));
-  const a = ctx.get(input(node, "trueValue"));
-  const b = ctx.get(input(node, "falseValue"));
+function where(node: GraphNode<"where">, ctx: LoweringContext) {
+  const cond = toBool(ctx, ctx.get(node.inputs.condition));
+  const a = ctx.get(node.inputs.trueValue);
+  const b = ctx.get(node.inputs.falseValue);
   ctx.set(node.outputs[0], ctx.op("select", { cond, a, b }, tensorType(a.type.dataType, node.outputs[0].shape)));
 }
 
-export const elementwiseLowerings: LoweringTable = {
+export const elementwiseLowerings = {
   add: binaryLowering("add"),
   sub: binaryLowering("sub"),
   mul: binaryLowering("mul"),
@@ -386,5 +386,5 @@ export const elementwiseLowerings: LoweringTable = {
   isInfinite,
   prelu,
   where,
-};
+} satisfies LoweringFamily;
 

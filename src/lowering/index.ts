@@ -1,31 +1,4 @@
-// The lowering table: one function per WebNN operator, keyed by operator name.
-import { convolutionLowerings } from "./convolution.js";
-import { linearAlgebraLowerings } from "./linear-algebra.js";
-import { poolingLowerings } from "./pooling.js";
-import { quantizationLowerings } from "./quantization.js";
-import { recurrentLowerings } from "./recurrent.js";
-import { elementwiseLowerings } from "./elementwise.js";
-import { normalizationLowerings } from "./normalization.js";
-import { indexReductionLowerings, reductionLowerings } from "./reduction.js";
-import { shapeLowerings } from "./shape.js";
-import type { LoweringTable } from "./table.js";
-
-export const LOWERINGS: LoweringTable = Object.freeze({
-  ...elementwiseLowerings,
-  ...reductionLowerings,
-  ...indexReductionLowerings,
-  ...shapeLowerings,
-  ...convolutionLowerings,
-  ...linearAlgebraLowerings,
-  ...poolingLowerings,
-  ...quantizationLowerings,
-  ...recurrentLowerings,
-  ...normalizationLowerings,
-});
-
-export function supportedOperators(): string[] {
-  return Object.keys(LOWERINGS).sort();
-}
-
+// The lowering layer: WebNN graph → MIL program. The table is in lowerings.ts.
+export { LOWERINGS, supportedOperators } from "./lowerings.js";
 export { lowerGraph, lowerGraphAsync, type LoweredModel, type IOEntry, type LowerOptions } from "./lower-graph.js";
 export { resolveTarget, TARGETS, DEFAULT_TARGET, type Target, type TargetName } from "./target.js";

@@ -1,12 +1,13 @@
 // lowerGraph: a built WebNN graph → a MIL program plus the model-boundary mapping
 // (WebNN names and dtypes ↔ Core ML feature names and dtypes).
-import { UnsupportedError } from "../graph/errors.js";
+import { UnsupportedError } from "../errors.js";
 import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
 import type { MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
-import { LOWERINGS } from "./index.js";
+import { LOWERINGS } from "./lowerings.js";
+import type { LoweringFunction } from "./table.js";
 import { resolveTarget, type Target, type TargetName } from "./target.js";
 import { internalDataType } from "./tensor-data.js";
 
@@ -140,7 +141,8 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
   const total = graph.nodes.length;
   for (let i = 0; i < total; i++) {
     const node = graph.nodes[i];
-    const lower = LOWERINGS[node.op];
+    // The table is typed per operator; dispatch on the node's own operator.
+    const lower = LOWERINGS[node.op] as LoweringFunction;
     if (!lower) throw new UnsupportedError(`operator ${node.op} has no Core ML lowering`, { operator: node.op, operand: node.label, rule: "unknown-operator" });
     for (const operand of [...nodeInputOperands(node), ...node.outputs]) {
       if (operand.shape.length > MAX_RANK) {

@@ -4,7 +4,7 @@
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import type { MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 
 const isConst = (o: MLOperand | undefined) => o === undefined || o.kind === "constant";
 
@@ -15,13 +15,13 @@ function alongAxis(ctx: LoweringContext, v: MilValue, rank: number, axis: number
   return ctx.reshape(v, shape);
 }
 
-function batchNormalization(node: GraphNode, ctx: LoweringContext) {
-  const input = node.inputs.input as MLOperand;
-  const mean = node.inputs.mean as MLOperand;
-  const variance = node.inputs.variance as MLOperand;
-  const scale = node.inputs.scale as MLOperand | undefined;
-  const bias = node.inputs.bias as MLOperand | undefined;
-  const { axis, epsilon } = node.attributes as { axis: number; epsilon: number };
+function batchNormalization(node: GraphNode<"batchNormalization">, ctx: LoweringContext) {
+  const input = node.inputs.input;
+  const mean = node.inputs.mean;
+  const variance = node.inputs.variance;
+  const scale = node.inputs.scale;
+  const bias = node.inputs.bias;
+  const { axis, epsilon } = node.attributes;
   const x = ctx.get(input);
   const dt = x.type.dataType;
   if (axis === 1 && input.rank >= 3 && input.rank <= 5 && [mean, variance, scale, bias].every(isConst)) {
@@ -42,11 +42,11 @@ function batchNormalization(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], y);
 }
 
-function instanceNormalization(node: GraphNode, ctx: LoweringContext) {
-  const input = node.inputs.input as MLOperand;
-  const scale = node.inputs.scale as MLOperand | undefined;
-  const bias = node.inputs.bias as MLOperand | undefined;
-  const { epsilon, layout } = node.attributes as { epsilon: number; layout: string };
+function instanceNormalization(node: GraphNode<"instanceNormalization">, ctx: LoweringContext) {
+  const input = node.inputs.input;
+  const scale = node.inputs.scale;
+  const bias = node.inputs.bias;
+  const { epsilon, layout } = node.attributes;
   let x = ctx.get(input);
   const dt = x.type.dataType;
   if (layout === "nhwc") x = ctx.transpose(x, [0, 3, 1, 2]);
@@ -69,11 +69,11 @@ function instanceNormalization(node: GraphNode, ctx: LoweringContext) {
  * layerNormalization → MIL layer_norm over `axes` without gamma/beta, then scale and bias
  * (whose dimensions follow the order of `axes`) permuted and reshaped to broadcast.
  */
-function layerNormalization(node: GraphNode, ctx: LoweringContext) {
-  const input = node.inputs.input as MLOperand;
-  const scale = node.inputs.scale as MLOperand | undefined;
-  const bias = node.inputs.bias as MLOperand | undefined;
-  const { axes, epsilon } = node.attributes as { axes: number[]; epsilon: number };
+function layerNormalization(node: GraphNode<"layerNormalization">, ctx: LoweringContext) {
+  const input = node.inputs.input;
+  const scale = node.inputs.scale;
+  const bias = node.inputs.bias;
+  const { axes, epsilon } = node.attributes;
   const x = ctx.get(input);
   const dt = x.type.dataType;
   let y: MilValue;
@@ -92,4 +92,4 @@ function layerNormalization(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], y);
 }
 
-export const normalizationLowerings: LoweringTable = { batchNormalization, instanceNormalization, layerNormalization };
+export const normalizationLowerings = { batchNormalization, instanceNormalization, layerNormalization } satisfies LoweringFamily;

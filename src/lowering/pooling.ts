@@ -1,9 +1,10 @@
 // Pooling and resampling: averagePool2d/l2Pool2d/maxPool2d → MIL avg_pool/l2_pool/max_pool,
 // resample2d → MIL resize_bilinear / resize_nearest_neighbor, in NCHW.
 import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { InputOperatorName, PoolOperatorName } from "../graph/operators.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 
 interface PoolAttributes {
   windowDimensions: number[];
@@ -18,9 +19,9 @@ interface PoolAttributes {
 const MAX_UNROLLED_WINDOW = 256;
 
 function pooling(milOp: "avg_pool" | "l2_pool" | "max_pool") {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const a = node.attributes as unknown as PoolAttributes;
-    const inputOperand = node.inputs.input as MLOperand;
+  return (node: GraphNode<PoolOperatorName>, ctx: LoweringContext) => {
+    const a = node.attributes;
+    const inputOperand = node.inputs.input;
     let x = ctx.get(inputOperand);
     const nhwc = a.layout === "nhwc";
     if (nhwc) x = ctx.transpose(x, [0, 3, 1, 2]);
@@ -126,9 +127,9 @@ function unrolledPool(ctx: LoweringContext, milOp: string, x: MilValue, a: PoolA
  * take the smaller index) has no MIL equivalent, so each axis is a gather with indices
  * computed at conversion time — exact, and for any dtype.
  */
-function resample2d(node: GraphNode, ctx: LoweringContext) {
-  const { mode, axes, sizes } = node.attributes as { mode: string; axes: number[]; sizes: number[] };
-  let x = ctx.get(node.inputs.input as MLOperand);
+function resample2d(node: GraphNode<"resample2d">, ctx: LoweringContext) {
+  const { mode, axes, sizes } = node.attributes;
+  let x = ctx.get(node.inputs.input);
   if (mode !== "linear") {
     axes.forEach((axis, k) => {
       const inSize = x.type.shape[axis];
@@ -154,13 +155,13 @@ function resample2d(node: GraphNode, ctx: LoweringContext) {
 }
 
 /** An unchanged resample still needs its own output value. */
-function sameShapeAsInput(ctx: LoweringContext, node: GraphNode, x: MilValue): MilValue {
-  return x === ctx.get(node.inputs.input as MLOperand) ? ctx.unary("identity", x) : x;
+function sameShapeAsInput(ctx: LoweringContext, node: GraphNode<InputOperatorName>, x: MilValue): MilValue {
+  return x === ctx.get(node.inputs.input) ? ctx.unary("identity", x) : x;
 }
 
-export const poolingLowerings: LoweringTable = {
+export const poolingLowerings = {
   averagePool2d: pooling("avg_pool"),
   l2Pool2d: pooling("l2_pool"),
   maxPool2d: pooling("max_pool"),
   resample2d,
-};
+} satisfies LoweringFamily;

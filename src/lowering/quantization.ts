@@ -4,7 +4,7 @@ import type { GraphNode, MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 import { roundHalfEven } from "./elementwise.js";
 import { elementCountOf } from "../graph/types.js";
 import type { MilDataType } from "../mil/program.js";
@@ -52,10 +52,10 @@ function narrowConstant(ctx: LoweringContext, o: MLOperand): MilValue {
  * their narrow type (int4/uint4 as Core ML's sub-byte blobs); otherwise the data is widened to
  * int32, the subtraction is exact in int32, then one rounding.
  */
-function dequantizeLinear(node: GraphNode, ctx: LoweringContext) {
-  const inputOperand = node.inputs.input as MLOperand;
-  const scaleOperand = node.inputs.scale as MLOperand;
-  const zpOperand = node.inputs.zeroPoint as MLOperand;
+function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringContext) {
+  const inputOperand = node.inputs.input;
+  const scaleOperand = node.inputs.scale;
+  const zpOperand = node.inputs.zeroPoint;
   const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType);
   if (ctx.target.ios >= 18 && narrow && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
     ctx.set(node.outputs[0], ctx.op("constexpr_blockwise_shift_scale", {
@@ -66,19 +66,19 @@ function dequantizeLinear(node: GraphNode, ctx: LoweringContext) {
     return;
   }
   const x = ctx.get(inputOperand);
-  const scale = ctx.get(node.inputs.scale as MLOperand);
-  const zp = expandBlocks(ctx, ctx.get(node.inputs.zeroPoint as MLOperand), x.type.shape);
+  const scale = ctx.get(node.inputs.scale);
+  const zp = expandBlocks(ctx, ctx.get(node.inputs.zeroPoint), x.type.shape);
   const centered = ctx.binary("sub", x, zp);
   const asFloat = ctx.cast(centered, scale.type.dataType);
   ctx.set(node.outputs[0], ctx.binary("mul", asFloat, expandBlocks(ctx, scale, x.type.shape)));
 }
 
 /** clamp(roundEven(input / scale) + zeroPoint, range of the output type). */
-function quantizeLinear(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(node.inputs.input as MLOperand);
-  const zpOperand = node.inputs.zeroPoint as MLOperand;
+function quantizeLinear(node: GraphNode<"quantizeLinear">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const zpOperand = node.inputs.zeroPoint;
   const dt = x.type.dataType;
-  const scale = expandBlocks(ctx, ctx.get(node.inputs.scale as MLOperand), x.type.shape);
+  const scale = expandBlocks(ctx, ctx.get(node.inputs.scale), x.type.shape);
   const zp = expandBlocks(ctx, ctx.get(zpOperand), x.type.shape);
   const rounded = roundHalfEven(ctx, ctx.binary("real_div", x, scale));
   const shifted = ctx.binary("add", rounded, ctx.cast(zp, dt));
@@ -87,4 +87,4 @@ function quantizeLinear(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], ctx.cast(clipped, "int32"));
 }
 
-export const quantizationLowerings: LoweringTable = { dequantizeLinear, quantizeLinear };
+export const quantizationLowerings = { dequantizeLinear, quantizeLinear } satisfies LoweringFamily;

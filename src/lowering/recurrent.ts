@@ -3,7 +3,7 @@
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 
 type Activation = "relu" | "sigmoid" | "tanh";
 
@@ -118,8 +118,8 @@ function lstmStep(ctx: LoweringContext, x: MilValue, h: MilValue, c: MilValue, p
 
 const opt = (ctx: LoweringContext, o: unknown) => (o ? ctx.get(o as MLOperand) : undefined);
 
-function gruCell(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { hiddenSize: number; resetAfter: boolean; layout: string; activations: Activation[] };
+function gruCell(node: GraphNode<"gruCell">, ctx: LoweringContext) {
+  const a = node.attributes;
   const i = node.inputs;
   const h = gruStep(ctx, ctx.get(i.input as MLOperand), ctx.get(i.hiddenState as MLOperand),
     { w: ctx.get(i.weight as MLOperand), r: ctx.get(i.recurrentWeight as MLOperand), b: opt(ctx, i.bias), rb: opt(ctx, i.recurrentBias) },
@@ -127,8 +127,8 @@ function gruCell(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], h);
 }
 
-function lstmCell(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { hiddenSize: number; layout: string; activations: Activation[] };
+function lstmCell(node: GraphNode<"lstmCell">, ctx: LoweringContext) {
+  const a = node.attributes;
   const i = node.inputs;
   const [h, c] = lstmStep(ctx, ctx.get(i.input as MLOperand), ctx.get(i.hiddenState as MLOperand), ctx.get(i.cellState as MLOperand),
     { w: ctx.get(i.weight as MLOperand), r: ctx.get(i.recurrentWeight as MLOperand), b: opt(ctx, i.bias), rb: opt(ctx, i.recurrentBias), p: opt(ctx, i.peepholeWeight) },
@@ -158,12 +158,12 @@ function stack(ctx: LoweringContext, values: MilValue[]): MilValue {
  * slot, the hidden states of all directions.
  */
 function recurrentSequence(
-  node: GraphNode, ctx: LoweringContext, numStates: number,
+  node: GraphNode<"gru" | "lstm">, ctx: LoweringContext, numStates: number,
   step: (x: MilValue, states: MilValue[], dir: number) => MilValue[],
   initial: (dir: number) => MilValue[],
 ) {
-  const a = node.attributes as { steps: number; direction: string; returnSequence: boolean };
-  const x = ctx.get(node.inputs.input as MLOperand);
+  const a = node.attributes;
+  const x = ctx.get(node.inputs.input);
   const nd = a.direction === "both" ? 2 : 1;
   const [, b] = x.type.shape;
   const finals: MilValue[][] = [];
@@ -190,8 +190,8 @@ function recurrentSequence(
   }
 }
 
-function gru(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { hiddenSize: number; resetAfter: boolean; layout: string; activations: Activation[] };
+function gru(node: GraphNode<"gru">, ctx: LoweringContext) {
+  const a = node.attributes;
   const i = node.inputs;
   const x = ctx.get(i.input as MLOperand);
   const [, batch] = x.type.shape;
@@ -207,8 +207,8 @@ function gru(node: GraphNode, ctx: LoweringContext) {
     (d) => [H0 ? direction(ctx, H0, d) : zeros(ctx, x.type.dataType, [batch, a.hiddenSize])]);
 }
 
-function lstm(node: GraphNode, ctx: LoweringContext) {
-  const a = node.attributes as { hiddenSize: number; layout: string; activations: Activation[] };
+function lstm(node: GraphNode<"lstm">, ctx: LoweringContext) {
+  const a = node.attributes;
   const i = node.inputs;
   const x = ctx.get(i.input as MLOperand);
   const [, batch] = x.type.shape;
@@ -226,4 +226,4 @@ function lstm(node: GraphNode, ctx: LoweringContext) {
     (d) => [H0 ? direction(ctx, H0, d) : zero(), C0 ? direction(ctx, C0, d) : zero()]);
 }
 
-export const recurrentLowerings: LoweringTable = { gru, gruCell, lstm, lstmCell };
+export const recurrentLowerings = { gru, gruCell, lstm, lstmCell } satisfies LoweringFamily;

@@ -1,8 +1,9 @@
 // Reductions: reduceSum, reduceMean, reduceMax, … → MIL reduce_* with axes and keep_dims.
-import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { GraphNode } from "../graph/operand.js";
+import type { ArgReduceOperatorName, ReduceOperatorName } from "../graph/operators.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 import { flipUnsigned } from "./elementwise.js";
 
 /** What a reduction computes when it reduces no axis (WebNN: the function of one element). */
@@ -22,24 +23,24 @@ const noAxis: Record<string, NoAxisForm> = {
 };
 
 function reduction(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const x = ctx.get(node.inputs.input as MLOperand);
-    const axes = node.attributes.axes as number[];
-    const keep = node.attributes.keepDimensions as boolean;
+  return (node: GraphNode<ReduceOperatorName>, ctx: LoweringContext) => {
+    const x = ctx.get(node.inputs.input);
+    const axes = node.attributes.axes;
+    const keep = node.attributes.keepDimensions;
     const out = node.outputs[0];
     if (axes.length === 0) {
       ctx.set(out, noAxis[milOp](ctx, x));
       return;
     }
     const ordered = milOp === "reduce_max" || milOp === "reduce_min";
-    const operand = node.inputs.input as MLOperand;
+    const operand = node.inputs.input;
     const src = ordered ? flipUnsigned(ctx, operand, x) : x;
     const y = ctx.op(milOp, { x: src, axes: ctx.ints(axes, "axes"), keep_dims: ctx.bool(keep, "keep_dims") }, tensorType(x.type.dataType, out.shape));
     ctx.set(out, ordered ? flipUnsigned(ctx, operand, y) : y);
   };
 }
 
-export const reductionLowerings: LoweringTable = {
+export const reductionLowerings = {
   reduceSum: reduction("reduce_sum"),
   reduceMean: reduction("reduce_mean"),
   reduceMax: reduction("reduce_max"),
@@ -50,29 +51,29 @@ export const reductionLowerings: LoweringTable = {
   reduceLogSum: reduction("reduce_log_sum"),
   reduceLogSumExp: reduction("reduce_log_sum_exp"),
   reduceSumSquare: reduction("reduce_sum_square"),
-};
+} satisfies LoweringFamily;
 
 function argReduction(milOp: string) {
-  return (node: GraphNode, ctx: LoweringContext) => {
-    const operand = node.inputs.input as MLOperand;
+  return (node: GraphNode<ArgReduceOperatorName>, ctx: LoweringContext) => {
+    const operand = node.inputs.input;
     const x = flipUnsigned(ctx, operand, ctx.get(operand));
-    const { axis, keepDimensions } = node.attributes as { axis: number; keepDimensions: boolean };
+    const { axis, keepDimensions } = node.attributes;
     ctx.set(node.outputs[0], ctx.op(milOp, {
       x, axis: ctx.int(axis, "axis"), keep_dims: ctx.bool(keepDimensions, "keep_dims"),
     }, tensorType("int32", node.outputs[0].shape)));
   };
 }
 
-function cumulativeSum(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(node.inputs.input as MLOperand);
-  const { axis, exclusive, reversed } = node.attributes as { axis: number; exclusive: boolean; reversed: boolean };
+function cumulativeSum(node: GraphNode<"cumulativeSum">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const { axis, exclusive, reversed } = node.attributes;
   ctx.set(node.outputs[0], ctx.op("cumsum", {
     x, axis: ctx.int(axis, "axis"), exclusive: ctx.bool(exclusive, "exclusive"), reverse: ctx.bool(reversed, "reverse"),
   }, x.type));
 }
 
-export const indexReductionLowerings: LoweringTable = {
+export const indexReductionLowerings = {
   argMax: argReduction("reduce_argmax"),
   argMin: argReduction("reduce_argmin"),
   cumulativeSum,
-};
+} satisfies LoweringFamily;

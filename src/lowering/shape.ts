@@ -4,21 +4,20 @@ import { elementCountOf } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import { sameShape } from "../graph/shape-rules.js";
 import type { LoweringContext } from "./context.js";
-import type { LoweringTable } from "./table.js";
+import type { LoweringFamily } from "./table.js";
 import type { MilDataType } from "../mil/program.js";
 import { readAll } from "./tensor-data.js";
 
-const input = (node: GraphNode, key = "input") => node.inputs[key] as MLOperand;
 
-function reshape(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function reshape(node: GraphNode<"reshape">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   const shape = node.outputs[0].shape;
   const y = ctx.reshape(x, shape);
   ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
 }
 
-function expand(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
+function expand(node: GraphNode<"expand">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
   const outShape = node.outputs[0].shape;
   if (sameShape(x.type.shape, outShape)) {
     ctx.set(node.outputs[0], ctx.unary("identity", x));
@@ -31,39 +30,39 @@ function expand(node: GraphNode, ctx: LoweringContext) {
   ctx.set(node.outputs[0], ctx.op("tile", { x: r, reps: ctx.ints(reps, "reps") }, tensorType(x.type.dataType, outShape)));
 }
 
-function transpose(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const perm = node.attributes.permutation as number[];
+function transpose(node: GraphNode<"transpose">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const perm = node.attributes.permutation;
   const y = ctx.transpose(x, perm);
   ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
 }
 
-function concat(node: GraphNode, ctx: LoweringContext) {
+function concat(node: GraphNode<"concat">, ctx: LoweringContext) {
   const values = (node.inputs.inputs as readonly MLOperand[]).map((o) => ctx.get(o));
   const out = node.outputs[0];
   ctx.set(out, ctx.op("concat", {
-    values, axis: ctx.int(node.attributes.axis as number, "axis"), interleave: ctx.bool(false, "interleave"),
+    values, axis: ctx.int(node.attributes.axis, "axis"), interleave: ctx.bool(false, "interleave"),
   }, tensorType(values[0].type.dataType, out.shape)));
 }
 
-function split(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const sizes = node.attributes.splits as number[];
+function split(node: GraphNode<"split">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const sizes = node.attributes.splits;
   if (sizes.length === 1) {
     ctx.set(node.outputs[0], ctx.unary("identity", x));
     return;
   }
   const outs = ctx.mil.op("split", {
-    x, split_sizes: ctx.ints(sizes, "split_sizes"), axis: ctx.int(node.attributes.axis as number, "axis"),
+    x, split_sizes: ctx.ints(sizes, "split_sizes"), axis: ctx.int(node.attributes.axis, "axis"),
   }, node.outputs.map((o) => tensorType(x.type.dataType, o.shape)));
   node.outputs.forEach((o, i) => ctx.set(o, outs[i]));
 }
 
-function slice(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const starts = node.attributes.starts as number[];
-  const sizes = node.attributes.sizes as number[];
-  const strides = node.attributes.strides as number[];
+function slice(node: GraphNode<"slice">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const starts = node.attributes.starts;
+  const sizes = node.attributes.sizes;
+  const strides = node.attributes.strides;
   const out = node.outputs[0];
   if (sameShape(out.shape, x.type.shape)) {
     ctx.set(out, ctx.unary("identity", x));
@@ -100,65 +99,65 @@ function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims
   return ctx.binary("maximum", ctx.binary("minimum", wrapped, last), ctx.int(0, "zero"));
 }
 
-function gather(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const axis = node.attributes.axis as number;
-  const indices = normalizedIndices(ctx, input(node, "indices"), x.type.shape[axis]);
+function gather(node: GraphNode<"gather">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const axis = node.attributes.axis;
+  const indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
   ctx.set(node.outputs[0], ctx.op("gather", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
-function gatherElements(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const axis = node.attributes.axis as number;
-  const indices = normalizedIndices(ctx, input(node, "indices"), x.type.shape[axis]);
+function gatherElements(node: GraphNode<"gatherElements">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const axis = node.attributes.axis;
+  const indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
   ctx.set(node.outputs[0], ctx.op("gather_along_axis", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
-function gatherND(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const ind = input(node, "indices");
+function gatherND(node: GraphNode<"gatherND">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const ind = node.inputs.indices;
   const k = ind.shape[ind.shape.length - 1];
   const indices = normalizedIndices(ctx, ind, x.type.shape.slice(0, k));
   ctx.set(node.outputs[0], ctx.op("gather_nd", { x, indices }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
-function scatterElements(node: GraphNode, ctx: LoweringContext) {
-  const data = ctx.get(input(node));
-  const axis = node.attributes.axis as number;
-  const indices = normalizedIndices(ctx, input(node, "indices"), data.type.shape[axis]);
-  const updates = ctx.get(input(node, "updates"));
+function scatterElements(node: GraphNode<"scatterElements">, ctx: LoweringContext) {
+  const data = ctx.get(node.inputs.input);
+  const axis = node.attributes.axis;
+  const indices = normalizedIndices(ctx, node.inputs.indices, data.type.shape[axis]);
+  const updates = ctx.get(node.inputs.updates);
   ctx.set(node.outputs[0], ctx.op("scatter_along_axis", {
     data, indices, updates, axis: ctx.int(axis, "axis"), mode: ctx.str("update", "mode"),
   }, data.type));
 }
 
-function scatterND(node: GraphNode, ctx: LoweringContext) {
-  const data = ctx.get(input(node));
-  const ind = input(node, "indices");
+function scatterND(node: GraphNode<"scatterND">, ctx: LoweringContext) {
+  const data = ctx.get(node.inputs.input);
+  const ind = node.inputs.indices;
   const k = ind.shape[ind.shape.length - 1];
   const indices = normalizedIndices(ctx, ind, data.type.shape.slice(0, k));
-  const updates = ctx.get(input(node, "updates"));
+  const updates = ctx.get(node.inputs.updates);
   ctx.set(node.outputs[0], ctx.op("scatter_nd", { data, indices, updates, mode: ctx.str("update", "mode") }, data.type));
 }
 
-function tile(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const reps = node.attributes.repetitions as number[];
+function tile(node: GraphNode<"tile">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const reps = node.attributes.repetitions;
   if (reps.every((r) => r === 1)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
   ctx.set(node.outputs[0], ctx.op("tile", { x, reps: ctx.ints(reps, "reps") }, tensorType(x.type.dataType, node.outputs[0].shape)));
 }
 
-function reverse(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const axes = node.attributes.axes as number[];
+function reverse(node: GraphNode<"reverse">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const axes = node.attributes.axes;
   if (axes.length === 0) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
   ctx.set(node.outputs[0], ctx.op("reverse", { x, axes: ctx.ints(axes, "axes") }, x.type));
 }
 
 /** triangular: a constant boolean mask over the last two dimensions selects x or 0. */
-function triangular(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const { upper, diagonal } = node.attributes as { upper: boolean; diagonal: number };
+function triangular(node: GraphNode<"triangular">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const { upper, diagonal } = node.attributes;
   const [h, w] = x.type.shape.slice(-2);
   const mask = new Array<number>(h * w);
   for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) mask[i * w + j] = (upper ? j - i >= diagonal : j - i <= diagonal) ? 1 : 0;
@@ -170,9 +169,9 @@ function triangular(node: GraphNode, ctx: LoweringContext) {
  * pad. Floats use MIL pad (constant on any dimension; reflect/replicate on the last two,
  * where Core ML supports them). Other cases are built from slices and concats, exactly.
  */
-function pad(node: GraphNode, ctx: LoweringContext) {
-  const x = ctx.get(input(node));
-  const { beginningPadding: begin, endingPadding: end, mode, value } = node.attributes as { beginningPadding: number[]; endingPadding: number[]; mode: string; value: number };
+function pad(node: GraphNode<"pad">, ctx: LoweringContext) {
+  const x = ctx.get(node.inputs.input);
+  const { beginningPadding: begin, endingPadding: end, mode, value } = node.attributes;
   const rank = x.type.shape.length;
   const padded = begin.map((b, i) => b > 0 || end[i] > 0);
   if (!padded.some(Boolean)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }
@@ -223,6 +222,6 @@ function fill(ctx: LoweringContext, dataType: MilDataType, shape: number[], valu
   return ctx.constant(dataType, shape, new Array(elementCountOf(shape)).fill(value), "pad_value");
 }
 
-export const shapeLowerings: LoweringTable = {
+export const shapeLowerings = {
   reshape, expand, transpose, concat, split, slice, gather, gatherElements, gatherND, scatterElements, scatterND, tile, reverse, triangular, pad,
-};
+} satisfies LoweringFamily;

@@ -1,5 +1,5 @@
 // Core ML deployment targets: specification version and MIL opset per iOS version.
-import { UnsupportedError } from "../graph/errors.js";
+import { UnsupportedError } from "../errors.js";
 
 export type TargetName = "ios15" | "ios16" | "ios17" | "ios18";
 

@@ -2,7 +2,7 @@
 // layout transposes of constant filters). Reads with DataView: a constant's bytes may sit at
 // any offset of its buffer.
 import { Float16Array, getFloat16 } from "@petamoriken/float16";
-import { UnsupportedError } from "../graph/errors.js";
+import { UnsupportedError } from "../errors.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import type { MilDataType } from "../mil/program.js";
 

@@ -21,7 +21,7 @@ import {
   type BeginUploadRequest, type BridgeInfo, type BridgeLimits, type BridgeTensor, type ComputeUnits, type ControlMessage,
   type ControlReply, type HostErrorCode, type LoadResponse, type TensorDescription, type UploadFileEntry, type WireDataType,
 } from "../bridge/protocol.js";
-import { PackageFormatError } from "../graph/errors.js";
+import { PackageFormatError } from "../errors.js";
 import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";

@@ -3,7 +3,7 @@ import { writeFile, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { convertGraph } from "../convert.js";
-import { WebNNCoreMLError } from "../graph/errors.js";
+import { WebNNCoreMLError } from "../errors.js";
 import type { TargetName } from "../lowering/target.js";
 import { milToText } from "../mil/text.js";
 import { loadGraphFile } from "./graph-files.js";

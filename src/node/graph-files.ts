@@ -2,7 +2,7 @@
 // its weights manifest and weights file.
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { GraphFormatError, WeightsError } from "../graph/errors.js";
+import { GraphFormatError, WeightsError } from "../errors.js";
 import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../graph/json-reader.js";
 import type { MLGraph } from "../graph/operand.js";
 

@@ -7,7 +7,7 @@ import { dirname, join, relative, sep } from "node:path";
 import type { Writable } from "node:stream";
 import zlib from "node:zlib";
 import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
-import { PackageFormatError } from "../graph/errors.js";
+import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/crc32.js";
 import { resolveLimits } from "../packaging/limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";

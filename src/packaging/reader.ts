@@ -1,6 +1,6 @@
 // The package reader: zip bytes or a file map → manifest, model, weights, validated; then the
 // parsed MIL program. The tests, `inspect` and the reference runtime all read packages here.
-import { PackageFormatError } from "../graph/errors.js";
+import { PackageFormatError, type ErrorRule } from "../errors.js";
 import { parseModel, type ParsedModel } from "../serialization/model-reader.js";
 import { readWeightBlobIndex, type WeightBlobSource } from "../serialization/weight-blob.js";
 import type { Manifest } from "./manifest.js";
@@ -20,7 +20,7 @@ export interface ReadPackage extends PackageContents {
   parsed: ParsedModel;
 }
 
-function fail(message: string, rule = "package"): never {
+function fail(message: string, rule: ErrorRule = "package"): never {
   throw new PackageFormatError(message, { rule });
 }
 

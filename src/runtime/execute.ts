@@ -2,7 +2,7 @@
 // on RuntimeTensors, checking every value against the types the program declares.
 
 import type { MilOperation, MilProgram, MilTensorType } from "../mil/program.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../errors.js";
 import { KernelArgs, kernels, type KernelContext, type KernelInputs } from "./kernels/index.js";
 import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToString, type RuntimeTensor } from "./tensor.js";
 

@@ -1,6 +1,6 @@
 // MIL reference runtime: a pure-TypeScript interpreter for MIL programs.
 
-export { RuntimeError } from "./errors.js";
+export { RuntimeError } from "../errors.js";
 export { executeProgram, iosVersionOfOpset, type ExecuteOptions } from "./execute.js";
 export { kernels, KernelArgs, type Kernel, type KernelContext, type KernelInputs } from "./kernels/index.js";
 export {

@@ -6,7 +6,7 @@ import { elementCount } from "../mil/program.js";
 import type { IOEntry } from "../lowering/lower-graph.js";
 import type { MLPackage } from "../packaging/package.js";
 import { readPackage, readPackageZip, type ReadPackage } from "../packaging/reader.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../errors.js";
 import { executeProgram } from "./execute.js";
 import { decodeHalfArray, halfBitsFromNumber } from "./fp16.js";
 import type { RuntimeTensor } from "./tensor.js";

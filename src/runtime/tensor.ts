@@ -2,7 +2,7 @@
 // row-major (C order) typed array.
 
 import { elementCount, type MilConstValue, type MilDataType } from "../mil/program.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../errors.js";
 import { halfBitsFromNumber, halfTable } from "./fp16.js";
 
 /**

@@ -1,6 +1,6 @@
 // parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
 // Used by the package reader, `inspect`, and the reference runtime.
-import { PackageFormatError } from "../graph/errors.js";
+import { PackageFormatError } from "../errors.js";
 import type { IOEntry, ModelDataType } from "../lowering/lower-graph.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";

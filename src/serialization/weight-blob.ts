@@ -4,7 +4,7 @@
 //
 // The file is kept as a list of parts — headers, references to the constants' own bytes, and
 // zero padding — and is never concatenated unless a caller asks (zero copy).
-import { PackageFormatError } from "../graph/errors.js";
+import { PackageFormatError } from "../errors.js";
 import type { MilDataType } from "../mil/program.js";
 
 export const BLOB_STORAGE_VERSION = 2;

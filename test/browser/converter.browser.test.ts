@@ -9,7 +9,7 @@ import weightsUrl from "../../examples/small-cnn.weights?url";
 import { createConverter, type ConversionProgress, type Converter, type GraphJsonSource } from "../../src/browser/index.js";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/graph/errors.js";
+import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/errors.js";
 import { readGraphJsonWithName } from "../../src/graph/json-reader.js";
 import type { MLGraph } from "../../src/graph/operand.js";
 import { readPackageZip } from "../../src/packaging/reader.js";

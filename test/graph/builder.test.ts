@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { GraphValidationError, WebNNCoreMLError } from "../../src/graph/errors.js";
+import { GraphValidationError, WebNNCoreMLError } from "../../src/errors.js";
 
 const f32 = (shape: number[]) => ({ dataType: "float32" as const, shape });
 

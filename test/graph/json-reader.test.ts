@@ -4,9 +4,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getFloat16 } from "@petamoriken/float16";
 import { describe, expect, it } from "vitest";
-import { GraphFormatError, GraphValidationError, UnsupportedError, WeightsError, WebNNCoreMLError } from "../../src/graph/errors.js";
+import { GraphFormatError, GraphValidationError, UnsupportedError, WeightsError, WebNNCoreMLError } from "../../src/errors.js";
 import { decodeBase64, parseGraphJsonDocument, readGraphJson, readGraphJsonWithName } from "../../src/graph/json-reader.js";
-import { MLOperand, type MLGraph, type GraphNode } from "../../src/graph/operand.js";
+import { MLOperand, nodeAttributeRecord, nodeInputRecord, type MLGraph, type GraphNode } from "../../src/graph/operand.js";
 import { companionPaths, graphFileStem, loadGraphFile } from "../../src/node/graph-files.js";
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples");
@@ -213,16 +213,16 @@ describe("webnn-graph JSON: operands and arguments", () => {
   it("takes operand options by name (conv2d bias)", () => {
     const g = readGraphJson(convDoc(node("y", "conv2d", ["x", "w"], { padding: [1, 1, 1, 1], bias: "b" })));
     const n = findNode(g, "conv2d");
-    expect((n.inputs.bias as MLOperand).name).toBe("b");
+    expect((nodeInputRecord(n).bias as MLOperand).name).toBe("b");
     expect(n.outputs[0].shape).toEqual([1, 4, 8, 8]);
   });
 
   it("takes operand options positionally (conv2d and convTranspose2d [input, filter, bias])", () => {
     const g = readGraphJson(convDoc(node("y", "conv2d", ["x", "w", "b"])));
-    expect((findNode(g, "conv2d").inputs.bias as MLOperand).name).toBe("b");
+    expect((nodeInputRecord(findNode(g, "conv2d")).bias as MLOperand).name).toBe("b");
     const t = readGraphJson(convDoc(node("y", "convTranspose2d", ["x", "w", "b"]), [3, 4, 3, 3]));
     const n = findNode(t, "convTranspose2d");
-    expect((n.inputs.bias as MLOperand).name).toBe("b");
+    expect((nodeInputRecord(n).bias as MLOperand).name).toBe("b");
     expect(n.outputs[0].shape).toEqual([1, 4, 10, 10]);
   });
 
@@ -249,16 +249,16 @@ describe("webnn-graph JSON: operands and arguments", () => {
     }));
     const byLabel = (l: string) => g.nodes.find((n) => n.label === l)!;
     for (const l of ["ln", "lnNamed"]) {
-      expect((byLabel(l).inputs.scale as MLOperand).name).toBe("s6");
-      expect((byLabel(l).inputs.bias as MLOperand).name).toBe("b6");
+      expect((nodeInputRecord(byLabel(l)).scale as MLOperand).name).toBe("s6");
+      expect((nodeInputRecord(byLabel(l)).bias as MLOperand).name).toBe("b6");
     }
-    expect((byLabel("inorm").inputs.scale as MLOperand).name).toBe("s3");
-    expect((byLabel("inorm").inputs.bias as MLOperand).name).toBe("b3");
+    expect((nodeInputRecord(byLabel("inorm")).scale as MLOperand).name).toBe("s3");
+    expect((nodeInputRecord(byLabel("inorm")).bias as MLOperand).name).toBe("b3");
     for (const l of ["bn", "bnNamed"]) {
       const n = byLabel(l);
-      expect([n.inputs.mean, n.inputs.variance, n.inputs.scale, n.inputs.bias].map((o) => (o as MLOperand).name)).toEqual(["m3", "v3", "s3", "b3"]);
+      expect(["mean", "variance", "scale", "bias"].map((k) => nodeInputRecord(n)[k]).map((o) => (o as MLOperand).name)).toEqual(["m3", "v3", "s3", "b3"]);
     }
-    expect(byLabel("bn").attributes.epsilon).toBe(1e-3);
+    expect(nodeAttributeRecord(byLabel("bn")).epsilon).toBe(1e-3);
   });
 
   it("maps method-level arguments from options", () => {
@@ -281,9 +281,9 @@ describe("webnn-graph JSON: operands and arguments", () => {
     expect(out.r.shape).toEqual([6, 4]);
     expect(out.e.shape).toEqual([2, 3, 5]);
     expect(out.c.shape).toEqual([2, 4, 4]);
-    expect(out.s.producer!.attributes.axis).toBe(2);
+    expect(nodeAttributeRecord(out.s.producer!).axis).toBe(2);
     expect(out.sl.shape).toEqual([2, 2, 2]);
-    expect(out.sl.producer!.attributes.starts).toEqual([0, 1, 2]);
+    expect(nodeAttributeRecord(out.sl.producer!).starts).toEqual([0, 1, 2]);
     expect(out.t.shape).toEqual([4, 2, 3]);
     expect([out.k1.dataType, out.k2.dataType, out.k3.dataType]).toEqual(["int32", "float16", "int64"]);
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildWptGraph, type WptFile } from "../../src/conformance/wpt-case.js";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { GraphFormatError, GraphValidationError, WebNNCoreMLError, WeightsError } from "../../src/graph/errors.js";
+import { GraphFormatError, GraphValidationError, WebNNCoreMLError, WeightsError } from "../../src/errors.js";
 import { MLOperand, type MLGraph } from "../../src/graph/operand.js";
 import { deserializeGraph, serializedGraphTransferables, serializeGraph, type SerializedGraph } from "../../src/graph/serialize.js";
 import { fileBytes, type MLPackage } from "../../src/packaging/package.js";

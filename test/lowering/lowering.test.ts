@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { UnsupportedError } from "../../src/graph/errors.js";
+import { UnsupportedError } from "../../src/errors.js";
 import { lowerGraph } from "../../src/lowering/lower-graph.js";
 import type { MilOperation } from "../../src/mil/program.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { PackageFormatError } from "../../src/graph/errors.js";
+import { PackageFormatError } from "../../src/errors.js";
 import { readPackagePath, writePackagePath } from "../../src/node/package-files.js";
 import { MODEL_FILE, WEIGHT_FILE, fileBytes, findFile } from "../../src/packaging/package.js";
 import { readPackage, readPackageZip } from "../../src/packaging/reader.js";

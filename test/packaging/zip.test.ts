@@ -10,7 +10,7 @@ import { Uint8ArrayWriter } from "@zip.js/zip.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { convertGraph, convertGraphToZip, type ConvertProgress } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { UnsupportedError } from "../../src/graph/errors.js";
+import { UnsupportedError } from "../../src/errors.js";
 import { nodeCrc32, writePackageDirectory, writePackageZipFile, writePackageZipToNodeStream } from "../../src/node/package-files.js";
 import { crc32Js } from "../../src/packaging/crc32.js";
 import { PLATFORM_LIMITS, PlatformLimitError } from "../../src/packaging/limits.js";

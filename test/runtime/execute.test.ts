@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MilOperation } from "../../src/mil/program.js";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/errors.js";
 import { executeProgram, iosVersionOfOpset } from "../../src/runtime/execute.js";
 import { kernels } from "../../src/runtime/kernels/index.js";
 import { expectClose, f32, i32, ints, program, rand, runOp, sb, si, str, vals } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/errors.js";
 import { f16, f32, i32, ints, run1, runOp, si, str, t, vals } from "./helpers.js";
 
 const iota = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { f16round } from "@petamoriken/float16";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/errors.js";
 import { expectClose, f16, f32, ints, run1, runOp, sb, sf, si, str, vals } from "./helpers.js";
 
 const x44 = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => i + 1));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { f16round } from "@petamoriken/float16";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/errors.js";
 import { bool, bools, f16, f32, i32, ints, run, run1, runOp, sb, sf, si, str, vals } from "./helpers.js";
 
 const iota = (n: number) => Array.from({ length: n }, (_, i) => i);

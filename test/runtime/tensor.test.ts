@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { f16round, getFloat16, setFloat16 } from "@petamoriken/float16";
 import { halfBitsFromNumber, numberFromHalfBits, roundHalf } from "../../src/runtime/fp16.js";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/errors.js";
 import { makeTensor, readNumber, readNumbers, tensorFromConst } from "../../src/runtime/tensor.js";
 import { rand } from "./helpers.js";
 

@@ -8,7 +8,7 @@ import { createConverterService, ProgressThrottle } from "../../src/browser/conv
 import { deserializeError, serializeError, sourceTransferables, type ConversionProgress, type ConvertSource } from "../../src/browser/protocol.js";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/graph/errors.js";
+import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/errors.js";
 import { serializeGraph } from "../../src/graph/serialize.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
 import { PlatformLimitError } from "../../src/packaging/limits.js";

@@ -1,7 +1,7 @@
 // Activations (coremltools defs/iOS15/activation.py, clip from elementwise_unary.py, iOS17 variants).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, type RuntimeTensor } from "../tensor.js";
 import {
   allocNumeric, CHUNK, defineKernel, mapElements, normalizeAxis, product, requireDtype, requireParamDtype,

@@ -2,7 +2,7 @@
 // axis helpers, numpy broadcasting, and storing float64 results into a dtype's storage.
 
 import type { MilDataType, MilOperation } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { halfBitsFromNumber, halfTable } from "../fp16.js";
 import {
   allocData, isFloatType, isIntType, numericView, shapeToString, type NumericData, type RuntimeTensor,

@@ -1,7 +1,7 @@
 // conv and conv_transpose for 1, 2 or 3 spatial dimensions (coremltools defs/iOS15/conv.py,
 // iOS17/conv.py). Products accumulate in float64; each output element is rounded once.
 
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, shapeToString, type RuntimeTensor } from "../tensor.js";
 import {
   allocNumeric, defineKernel, requireDtype, requireParamDtype, storeChunk, type Kernel, type KernelArgs,

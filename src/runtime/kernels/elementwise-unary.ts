@@ -1,7 +1,7 @@
 // Elementwise unary operations (coremltools defs/iOS15/elementwise_unary.py, iOS17 variants).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { roundHalf } from "../fp16.js";
 import { allocData, numericView, type NumericData } from "../tensor.js";
 import { defineKernel, mapElements, requireDtype, requireParamDtype, type Kernel } from "./common.js";

@@ -6,7 +6,7 @@
 // RuntimeError, so a converter that relies on undefined behaviour is caught.
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { allocData, numericView, shapeToString, stridesOf, type NumericData, type RuntimeTensor } from "../tensor.js";
 import {
   allocNumeric, defineKernel, normalizeAxis, product, requireDtype, storeChunk, type Kernel, type KernelContext,

@@ -2,7 +2,7 @@
 // Float products are accumulated in float64 and each output element is rounded once.
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, shapeToString, type NumericData, type RuntimeTensor } from "../tensor.js";
 import {
   allocNumeric, broadcastShapes, broadcastStrides, defineKernel, product, requireDtype, storeChunk, type Kernel,

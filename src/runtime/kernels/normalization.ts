@@ -3,7 +3,7 @@
 // each output element is rounded once.
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { roundHalf } from "../fp16.js";
 import { numericView, shapeToString, type RuntimeTensor } from "../tensor.js";
 import {

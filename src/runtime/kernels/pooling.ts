@@ -1,7 +1,7 @@
 // avg_pool, max_pool, l2_pool over 1-3 spatial dimensions (coremltools defs/iOS15/pool.py).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, shapeToString } from "../tensor.js";
 import { allocNumeric, defineKernel, requireDtype, storeChunk, type Kernel } from "./common.js";
 import { resolvePads } from "./convolution.js";

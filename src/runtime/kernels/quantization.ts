@@ -4,7 +4,7 @@
 // Values are computed in float64 and rounded once to the output dtype.
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, shapeToString, stridesOf, type NumericData, type RuntimeTensor } from "../tensor.js";
 import { allocNumeric, defineKernel, normalizeAxis, product, requireDtype, storeChunk, type Kernel, type KernelArgs } from "./common.js";
 import { roundHalfEven } from "./math.js";

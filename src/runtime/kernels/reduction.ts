@@ -1,7 +1,7 @@
 // Reductions (coremltools defs/iOS15/reduction.py, iOS17/reduction.py).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, stridesOf, type NumericData, type RuntimeTensor } from "../tensor.js";
 import {
   allocNumeric, coalesce, defineKernel, normalizeAxes, normalizeAxis, product, requireDtype, storeChunk, type Kernel,

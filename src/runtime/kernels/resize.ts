@@ -2,7 +2,7 @@
 // iOS16 upsample_bilinear with half_pixel_centers).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { numericView, shapeToString, type RuntimeTensor } from "../tensor.js";
 import { allocNumeric, defineKernel, product, requireDtype, storeChunk, type Kernel, type KernelArgs } from "./common.js";
 

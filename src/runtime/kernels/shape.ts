@@ -3,7 +3,7 @@
 // move as bit patterns and every dtype (bool, int8, ...) is supported.
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import {
   allocData, makeData, numericView, shapeToString, stridesOf, type NumericData, type RuntimeTensor, type TensorData,
 } from "../tensor.js";

@@ -1,7 +1,7 @@
 // topk, argsort and one_hot (coremltools defs/iOS15/tensor_operation.py, iOS16/iOS17 topk).
 
 import type { MilDataType } from "../../mil/program.js";
-import { RuntimeError } from "../errors.js";
+import { RuntimeError } from "../../errors.js";
 import { allocData, makeData, numericView, type NumericData, type RuntimeTensor } from "../tensor.js";
 import { defineKernel, normalizeAxis, product, requireDtype, type Kernel } from "./common.js";
 
