@@ -3,13 +3,14 @@
 import { readPackagePath } from "../src/node/package-files.js";
 import { now, peakRssMb, report, round, type Result } from "./common.js";
 import { HUGE_DIM, HUGE_LAYERS, hugePattern } from "./huge-pattern.js";
+import { programFunction } from "../src/mil/program.js";
 
 const file = process.argv[2];
 const r: Result = {};
 const t = now();
 const read = await readPackagePath(file);
 r["huge.readback_ms"] = round(now() - t, 0);
-const consts = read.parsed.program.main.operations.filter((o) => o.type === "const" && o.value?.bytes && o.value.bytes.byteLength === HUGE_DIM * HUGE_DIM * 2);
+const consts = programFunction(read.parsed.program).operations.filter((o) => o.type === "const" && o.value?.bytes && o.value.bytes.byteLength === HUGE_DIM * HUGE_DIM * 2);
 let ok = consts.length === HUGE_LAYERS && !!read.weightSource;
 consts.forEach((c, l) => {
   const bytes = c.value!.bytes!;

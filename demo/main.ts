@@ -11,7 +11,7 @@ import {
   createConverter, type ConversionProgress, type ConversionSummary, type ConvertResult, type ConverterSource, type IOSummary,
 } from "../src/browser/index.js";
 import { WebNNCoreMLError } from "../src/errors.js";
-import type { TargetName } from "../src/lowering/target.js";
+import type { TargetName } from "../src/mil/target.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
 import { CoreMLBridge } from "../src/bridge/index.js";
 import { CONFIG_GLOBAL } from "../src/bridge/protocol.js";

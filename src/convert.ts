@@ -1,7 +1,7 @@
 // convertGraph: the whole pipeline — lowering → serialization → packaging (→ zip).
 import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
-import type { TargetName } from "./lowering/target.js";
+import type { TargetName } from "./mil/target.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
 import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";

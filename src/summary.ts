@@ -3,9 +3,10 @@
 import type { MLGraph } from "./graph/operand.js";
 import type { MLOperandDataType } from "./graph/types.js";
 import type { LoweredModel, ModelDataType } from "./lowering/lower-graph.js";
-import type { TargetName } from "./lowering/target.js";
+import type { TargetName } from "./mil/target.js";
 import { milToText } from "./mil/text.js";
 import { packageSize, type MLPackage } from "./packaging/package.js";
+import { programFunction } from "./mil/program.js";
 
 export interface IOSummary {
   /** The WebNN name. */
@@ -63,7 +64,7 @@ export function summarizeConversion(graph: MLGraph, lowered: LoweredModel, pkg: 
     specificationVersion: lowered.target.specificationVersion,
     opset: lowered.target.opset,
     operators: countBy(graph.nodes, (n) => n.op),
-    milOperations: countBy(lowered.program.main.operations, (op) => (op.type === "const" ? undefined : op.type)),
+    milOperations: countBy(programFunction(lowered.program).operations, (op) => (op.type === "const" ? undefined : op.type)),
     constants: { count: graph.constants.length, bytes: graph.constants.reduce((n, c) => n + (c.data?.byteLength ?? 0), 0) },
     milConstants: pkg.stats.constants,
     blobConstants: pkg.stats.blobConstants,

@@ -3,7 +3,7 @@
 import { errorFromJSON, WebNNCoreMLError, type ErrorDetails, type ErrorKind } from "../errors.js";
 import type { SerializedGraph } from "../graph/serialize.js";
 import { serializedGraphTransferables } from "../graph/serialize.js";
-import type { TargetName } from "../lowering/target.js";
+import type { TargetName } from "../mil/target.js";
 import { PlatformLimitError } from "../packaging/limits.js";
 import type { ConversionSummary } from "../summary.js";
 

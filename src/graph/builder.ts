@@ -2,7 +2,9 @@
 // names and defaults), with the spec's shape and dtype inference and validation.
 import { GraphValidationError } from "../errors.js";
 import type { OperatorAttributeMap } from "./attributes.js";
-import type { MLRecurrentNetworkActivation } from "./options.js";
+import type {
+  MLArgMinMaxOptions, MLBatchNormalizationOptions, MLClampOptions, MLConv2dOptions, MLConvTranspose2dOptions, MLCumulativeSumOptions, MLEluOptions, MLGatherOptions, MLGemmOptions, MLGruCellOptions, MLGruOptions, MLHardSigmoidOptions, MLInstanceNormalizationOptions, MLLayerNormalizationOptions, MLLeakyReluOptions, MLLinearOptions, MLLstmCellOptions, MLLstmOptions, MLOperatorOptions, MLPadOptions, MLPool2dOptions, MLReduceOptions, MLResample2dOptions, MLReverseOptions, MLScatterOptions, MLSliceOptions, MLSplitOptions, MLTransposeOptions, MLTriangularOptions, MLRecurrentNetworkActivation,
+} from "./options.js";
 import { MLOperand, nodeInputOperands, type GraphNode, type GraphNodeOf, type MLGraph, type NamedOperand } from "./operand.js";
 import {
   OPERATORS, type ArgReduceOperatorName, type BinaryOperatorName, type InputOperatorName, type OperatorInputs, type OperatorName,
@@ -29,7 +31,8 @@ export function builderOperatorNames(): Set<string> {
   return new Set(Object.getOwnPropertyNames(MLGraphBuilder.prototype).filter((k) => !NOT_OPERATORS.has(k)));
 }
 
-type Opts = Record<string, unknown> | undefined;
+/** What the private helpers take: any of the option dictionaries. */
+type Opts = MLOperatorOptions | undefined;
 
 export class MLGraphBuilder {
   private readonly builderId = nextBuilderId++;
@@ -159,23 +162,23 @@ export class MLGraphBuilder {
     return this.#node(op, { a, b }, {}, [{ dataType: outType ?? a.dataType, shape }], options?.label)[0];
   }
 
-  add(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("add", a, b, options); }
-  sub(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("sub", a, b, options); }
-  mul(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("mul", a, b, options); }
-  div(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("div", a, b, options); }
-  max(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("max", a, b, options); }
-  min(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("min", a, b, options); }
-  pow(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("pow", a, b, options); }
+  add(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("add", a, b, options); }
+  sub(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("sub", a, b, options); }
+  mul(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("mul", a, b, options); }
+  div(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("div", a, b, options); }
+  max(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("max", a, b, options); }
+  min(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("min", a, b, options); }
+  pow(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("pow", a, b, options); }
 
-  equal(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("equal", a, b, options, "uint8"); }
-  notEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("notEqual", a, b, options, "uint8"); }
-  greater(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("greater", a, b, options, "uint8"); }
-  greaterOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("greaterOrEqual", a, b, options, "uint8"); }
-  lesser(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("lesser", a, b, options, "uint8"); }
-  lesserOrEqual(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("lesserOrEqual", a, b, options, "uint8"); }
-  logicalAnd(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalAnd", a, b, options, "uint8", ["uint8"]); }
-  logicalOr(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalOr", a, b, options, "uint8", ["uint8"]); }
-  logicalXor(a: MLOperand, b: MLOperand, options?: Opts) { return this.#binary("logicalXor", a, b, options, "uint8", ["uint8"]); }
+  equal(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("equal", a, b, options, "uint8"); }
+  notEqual(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("notEqual", a, b, options, "uint8"); }
+  greater(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("greater", a, b, options, "uint8"); }
+  greaterOrEqual(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("greaterOrEqual", a, b, options, "uint8"); }
+  lesser(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("lesser", a, b, options, "uint8"); }
+  lesserOrEqual(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("lesserOrEqual", a, b, options, "uint8"); }
+  logicalAnd(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("logicalAnd", a, b, options, "uint8", ["uint8"]); }
+  logicalOr(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("logicalOr", a, b, options, "uint8", ["uint8"]); }
+  logicalXor(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) { return this.#binary("logicalXor", a, b, options, "uint8", ["uint8"]); }
 
   // ---------------------------------------------------------------- element-wise unary
 
@@ -186,49 +189,49 @@ export class MLGraphBuilder {
     return this.#node(op, { input } as unknown as OperatorInputs<K>, attributes ?? ({} as OperatorAttributeMap[K]), [{ dataType: outType ?? input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  abs(input: MLOperand, options?: Opts) { return this.#unary("abs", input, options, SIGNED); }
-  ceil(input: MLOperand, options?: Opts) { return this.#unary("ceil", input, options, FLOATS); }
-  cos(input: MLOperand, options?: Opts) { return this.#unary("cos", input, options, FLOATS); }
-  erf(input: MLOperand, options?: Opts) { return this.#unary("erf", input, options, FLOATS); }
-  exp(input: MLOperand, options?: Opts) { return this.#unary("exp", input, options, FLOATS); }
-  floor(input: MLOperand, options?: Opts) { return this.#unary("floor", input, options, FLOATS); }
-  identity(input: MLOperand, options?: Opts) { return this.#unary("identity", input, options, ANY); }
-  log(input: MLOperand, options?: Opts) { return this.#unary("log", input, options, FLOATS); }
-  neg(input: MLOperand, options?: Opts) { return this.#unary("neg", input, options, SIGNED); }
-  reciprocal(input: MLOperand, options?: Opts) { return this.#unary("reciprocal", input, options, FLOATS); }
-  sin(input: MLOperand, options?: Opts) { return this.#unary("sin", input, options, FLOATS); }
-  sqrt(input: MLOperand, options?: Opts) { return this.#unary("sqrt", input, options, FLOATS); }
-  tan(input: MLOperand, options?: Opts) { return this.#unary("tan", input, options, FLOATS); }
-  logicalNot(input: MLOperand, options?: Opts) { return this.#unary("logicalNot", input, options, ["uint8"]); }
-  relu(input: MLOperand, options?: Opts) { return this.#unary("relu", input, options, SIGNED); }
-  sigmoid(input: MLOperand, options?: Opts) { return this.#unary("sigmoid", input, options, FLOATS); }
-  tanh(input: MLOperand, options?: Opts) { return this.#unary("tanh", input, options, FLOATS); }
-  hardSwish(input: MLOperand, options?: Opts) { return this.#unary("hardSwish", input, options, FLOATS); }
-  softsign(input: MLOperand, options?: Opts) { return this.#unary("softsign", input, options, FLOATS); }
-  softplus(input: MLOperand, options?: Opts) { return this.#unary("softplus", input, options, FLOATS); }
+  abs(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("abs", input, options, SIGNED); }
+  ceil(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("ceil", input, options, FLOATS); }
+  cos(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("cos", input, options, FLOATS); }
+  erf(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("erf", input, options, FLOATS); }
+  exp(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("exp", input, options, FLOATS); }
+  floor(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("floor", input, options, FLOATS); }
+  identity(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("identity", input, options, ANY); }
+  log(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("log", input, options, FLOATS); }
+  neg(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("neg", input, options, SIGNED); }
+  reciprocal(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("reciprocal", input, options, FLOATS); }
+  sin(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("sin", input, options, FLOATS); }
+  sqrt(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("sqrt", input, options, FLOATS); }
+  tan(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("tan", input, options, FLOATS); }
+  logicalNot(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("logicalNot", input, options, ["uint8"]); }
+  relu(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("relu", input, options, SIGNED); }
+  sigmoid(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("sigmoid", input, options, FLOATS); }
+  tanh(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("tanh", input, options, FLOATS); }
+  hardSwish(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("hardSwish", input, options, FLOATS); }
+  softsign(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("softsign", input, options, FLOATS); }
+  softplus(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("softplus", input, options, FLOATS); }
 
-  elu(input: MLOperand, options?: Opts) {
+  elu(input: MLOperand, options?: MLEluOptions) {
     const where = this.#at("elu", options); const o = readOptions(options, where);
     const alpha = optNumber(o, "alpha", 1, where);
     return this.#unary("elu", input, options, FLOATS, { alpha });
   }
 
-  leakyRelu(input: MLOperand, options?: Opts) {
+  leakyRelu(input: MLOperand, options?: MLLeakyReluOptions) {
     const where = this.#at("leakyRelu", options); const o = readOptions(options, where);
     return this.#unary("leakyRelu", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.01, where) });
   }
 
-  hardSigmoid(input: MLOperand, options?: Opts) {
+  hardSigmoid(input: MLOperand, options?: MLHardSigmoidOptions) {
     const where = this.#at("hardSigmoid", options); const o = readOptions(options, where);
     return this.#unary("hardSigmoid", input, options, FLOATS, { alpha: optNumber(o, "alpha", 0.2, where), beta: optNumber(o, "beta", 0.5, where) });
   }
 
-  linear(input: MLOperand, options?: Opts) {
+  linear(input: MLOperand, options?: MLLinearOptions) {
     const where = this.#at("linear", options); const o = readOptions(options, where);
     return this.#unary("linear", input, options, FLOATS, { alpha: optNumber(o, "alpha", 1, where), beta: optNumber(o, "beta", 0, where) });
   }
 
-  clamp(input: MLOperand, options?: Opts) {
+  clamp(input: MLOperand, options?: MLClampOptions) {
     const where = this.#at("clamp", options); const o = readOptions(options, where);
     // A NaN bound bounds nothing (WPT "minValue as NaN").
     let minValue = optNumber(o, "minValue", -Infinity, where);
@@ -239,14 +242,14 @@ export class MLGraphBuilder {
     return this.#unary("clamp", input, options, ANY, { minValue, maxValue });
   }
 
-  cast(input: MLOperand, type: MLOperandDataType, options?: Opts) {
+  cast(input: MLOperand, type: MLOperandDataType, options?: MLOperatorOptions) {
     const where = this.#at("cast", options);
     this.#own(input, where);
     if (typeof type !== "string" || !ANY.includes(type)) fail(where, "argument-type", `cast type ${JSON.stringify(type)} is not an MLOperandDataType`);
     return this.#node("cast", { input }, { type }, [{ dataType: type, shape: input.shape }], options?.label)[0];
   }
 
-  softmax(input: MLOperand, axis: number, options?: Opts) {
+  softmax(input: MLOperand, axis: number, options?: MLOperatorOptions) {
     const where = this.#at("softmax", options);
     this.#own(input, where);
     checkDataType(input, FLOATS, where);
@@ -270,20 +273,20 @@ export class MLGraphBuilder {
     return this.#node(op, { input }, { axes, keepDimensions }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  reduceL1(input: MLOperand, options?: Opts) { return this.#reduce("reduceL1", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceL2(input: MLOperand, options?: Opts) { return this.#reduce("reduceL2", input, options, FLOATS); }
-  reduceLogSum(input: MLOperand, options?: Opts) { return this.#reduce("reduceLogSum", input, options, FLOATS); }
-  reduceLogSumExp(input: MLOperand, options?: Opts) { return this.#reduce("reduceLogSumExp", input, options, FLOATS); }
-  reduceMax(input: MLOperand, options?: Opts) { return this.#reduce("reduceMax", input, options, ANY); }
-  reduceMean(input: MLOperand, options?: Opts) { return this.#reduce("reduceMean", input, options, FLOATS); }
-  reduceMin(input: MLOperand, options?: Opts) { return this.#reduce("reduceMin", input, options, ANY); }
-  reduceProduct(input: MLOperand, options?: Opts) { return this.#reduce("reduceProduct", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceSum(input: MLOperand, options?: Opts) { return this.#reduce("reduceSum", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
-  reduceSumSquare(input: MLOperand, options?: Opts) { return this.#reduce("reduceSumSquare", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceL1(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceL1", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceL2(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceL2", input, options, FLOATS); }
+  reduceLogSum(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceLogSum", input, options, FLOATS); }
+  reduceLogSumExp(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceLogSumExp", input, options, FLOATS); }
+  reduceMax(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceMax", input, options, ANY); }
+  reduceMean(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceMean", input, options, FLOATS); }
+  reduceMin(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceMin", input, options, ANY); }
+  reduceProduct(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceProduct", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceSum(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceSum", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
+  reduceSumSquare(input: MLOperand, options?: MLReduceOptions) { return this.#reduce("reduceSumSquare", input, options, ["float32", "float16", "int32", "uint32", "int64", "uint64"]); }
 
   // ---------------------------------------------------------------- shape and layout
 
-  reshape(input: MLOperand, newShape: number[], options?: Opts) {
+  reshape(input: MLOperand, newShape: number[], options?: MLOperatorOptions) {
     const where = this.#at("reshape", options);
     this.#own(input, where);
     const shape = uintArray(newShape, "newShape", where);
@@ -294,7 +297,7 @@ export class MLGraphBuilder {
     return this.#node("reshape", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  expand(input: MLOperand, newShape: number[], options?: Opts) {
+  expand(input: MLOperand, newShape: number[], options?: MLOperatorOptions) {
     const where = this.#at("expand", options);
     this.#own(input, where);
     const target = uintArray(newShape, "newShape", where);
@@ -303,7 +306,7 @@ export class MLGraphBuilder {
     return this.#node("expand", { input }, { newShape: shape }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  transpose(input: MLOperand, options?: Opts) {
+  transpose(input: MLOperand, options?: MLTransposeOptions) {
     const where = this.#at("transpose", options); const o = readOptions(options, where);
     this.#own(input, where);
     const permutation = optUintArray(o, "permutation", [...input.shape.keys()].reverse(), where, input.rank)!;
@@ -311,7 +314,7 @@ export class MLGraphBuilder {
     return this.#node("transpose", { input }, { permutation }, [{ dataType: input.dataType, shape: permutation.map((p) => input.shape[p]) }], options?.label)[0];
   }
 
-  concat(inputs: MLOperand[], axis: number, options?: Opts) {
+  concat(inputs: MLOperand[], axis: number, options?: MLOperatorOptions) {
     const where = this.#at("concat", options);
     if (!Array.isArray(inputs) || inputs.length === 0) fail(where, "argument-type", "inputs must be a non-empty array of operands");
     inputs.forEach((x, i) => this.#own(x, where, `inputs[${i}]`));
@@ -330,7 +333,7 @@ export class MLGraphBuilder {
     return this.#node("concat", { inputs: [...inputs] }, { axis: ax }, [{ dataType: first.dataType, shape }], options?.label)[0];
   }
 
-  split(input: MLOperand, splits: number | number[], options?: Opts): MLOperand[] {
+  split(input: MLOperand, splits: number | number[], options?: MLSplitOptions): MLOperand[] {
     const where = this.#at("split", options); const o = readOptions(options, where);
     this.#own(input, where);
     const axis = optAxis(o, "axis", 0, input.rank, where);
@@ -350,7 +353,7 @@ export class MLGraphBuilder {
     return this.#node("split", { input }, { splits: sizes, axis }, outs, options?.label);
   }
 
-  slice(input: MLOperand, starts: number[], sizes: number[], options?: Opts) {
+  slice(input: MLOperand, starts: number[], sizes: number[], options?: MLSliceOptions) {
     const where = this.#at("slice", options); const o = readOptions(options, where);
     this.#own(input, where);
     const st = uintArray(starts, "starts", where, input.rank);
@@ -366,7 +369,7 @@ export class MLGraphBuilder {
     return this.#node("slice", { input }, { starts: st, sizes: sz, strides }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  gather(input: MLOperand, indices: MLOperand, options?: Opts) {
+  gather(input: MLOperand, indices: MLOperand, options?: MLGatherOptions) {
     const where = this.#at("gather", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
@@ -377,7 +380,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- linear algebra
 
-  matmul(a: MLOperand, b: MLOperand, options?: Opts) {
+  matmul(a: MLOperand, b: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("matmul", options);
     this.#own(a, where, "a"); this.#own(b, where, "b");
     if (a.dataType !== b.dataType) fail(where, "data-type-mismatch", `a is ${a.dataType} but b is ${b.dataType}`);
@@ -392,7 +395,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- convolution
 
-  conv2d(input: MLOperand, filter: MLOperand, options?: Opts) {
+  conv2d(input: MLOperand, filter: MLOperand, options?: MLConv2dOptions) {
     const where = this.#at("conv2d", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
@@ -426,7 +429,7 @@ export class MLGraphBuilder {
     return this.#node("conv2d", { input, filter, bias }, { padding, strides, dilations, groups, inputLayout, filterLayout }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  convTranspose2d(input: MLOperand, filter: MLOperand, options?: Opts) {
+  convTranspose2d(input: MLOperand, filter: MLOperand, options?: MLConvTranspose2dOptions) {
     const where = this.#at("convTranspose2d", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
@@ -482,7 +485,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- normalization
 
-  batchNormalization(input: MLOperand, mean: MLOperand, variance: MLOperand, options?: Opts) {
+  batchNormalization(input: MLOperand, mean: MLOperand, variance: MLOperand, options?: MLBatchNormalizationOptions) {
     const where = this.#at("batchNormalization", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(mean, where, "mean"); this.#own(variance, where, "variance");
     checkDataType(input, FLOATS, where);
@@ -499,7 +502,7 @@ export class MLGraphBuilder {
     return this.#node("batchNormalization", { input, mean, variance, scale, bias }, { axis, epsilon }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  instanceNormalization(input: MLOperand, options?: Opts) {
+  instanceNormalization(input: MLOperand, options?: MLInstanceNormalizationOptions) {
     const where = this.#at("instanceNormalization", options); const o = readOptions(options, where);
     this.#own(input, where);
     checkDataType(input, FLOATS, where);
@@ -517,7 +520,7 @@ export class MLGraphBuilder {
     return this.#node("instanceNormalization", { input, scale, bias }, { epsilon, layout }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  layerNormalization(input: MLOperand, options?: Opts) {
+  layerNormalization(input: MLOperand, options?: MLLayerNormalizationOptions) {
     const where = this.#at("layerNormalization", options); const o = readOptions(options, where);
     this.#own(input, where);
     checkDataType(input, FLOATS, where);
@@ -537,13 +540,13 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- more element-wise
 
-  sign(input: MLOperand, options?: Opts) { return this.#unary("sign", input, options, SIGNED); }
-  roundEven(input: MLOperand, options?: Opts) { return this.#unary("roundEven", input, options, FLOATS); }
-  gelu(input: MLOperand, options?: Opts) { return this.#unary("gelu", input, options, FLOATS); }
-  isNaN(input: MLOperand, options?: Opts) { return this.#unary("isNaN", input, options, FLOATS, {}, "uint8"); }
-  isInfinite(input: MLOperand, options?: Opts) { return this.#unary("isInfinite", input, options, FLOATS, {}, "uint8"); }
+  sign(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("sign", input, options, SIGNED); }
+  roundEven(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("roundEven", input, options, FLOATS); }
+  gelu(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("gelu", input, options, FLOATS); }
+  isNaN(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("isNaN", input, options, FLOATS, {}, "uint8"); }
+  isInfinite(input: MLOperand, options?: MLOperatorOptions) { return this.#unary("isInfinite", input, options, FLOATS, {}, "uint8"); }
 
-  prelu(input: MLOperand, slope: MLOperand, options?: Opts) {
+  prelu(input: MLOperand, slope: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("prelu", options);
     this.#own(input, where); this.#own(slope, where, "slope");
     checkDataType(input, ["float32", "float16", "int32", "int64", "int8"], where);
@@ -552,7 +555,7 @@ export class MLGraphBuilder {
     return this.#node("prelu", { input, slope }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  where(condition: MLOperand, trueValue: MLOperand, falseValue: MLOperand, options?: Opts) {
+  where(condition: MLOperand, trueValue: MLOperand, falseValue: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("where", options);
     this.#own(condition, where, "condition"); this.#own(trueValue, where, "trueValue"); this.#own(falseValue, where, "falseValue");
     checkDataType(condition, ["uint8"], where, "condition");
@@ -574,10 +577,10 @@ export class MLGraphBuilder {
     return this.#node(op, { input }, { axis: ax, keepDimensions, outputDataType }, [{ dataType: outputDataType, shape }], options?.label)[0];
   }
 
-  argMax(input: MLOperand, axis: number, options?: Opts) { return this.#argReduce("argMax", input, axis, options); }
-  argMin(input: MLOperand, axis: number, options?: Opts) { return this.#argReduce("argMin", input, axis, options); }
+  argMax(input: MLOperand, axis: number, options?: MLArgMinMaxOptions) { return this.#argReduce("argMax", input, axis, options); }
+  argMin(input: MLOperand, axis: number, options?: MLArgMinMaxOptions) { return this.#argReduce("argMin", input, axis, options); }
 
-  cumulativeSum(input: MLOperand, axis: number, options?: Opts) {
+  cumulativeSum(input: MLOperand, axis: number, options?: MLCumulativeSumOptions) {
     const where = this.#at("cumulativeSum", options); const o = readOptions(options, where);
     this.#own(input, where);
     checkDataType(input, ["float32", "float16", "int32", "uint32", "int64", "uint64"], where);
@@ -590,7 +593,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- data movement
 
-  tile(input: MLOperand, repetitions: number[], options?: Opts) {
+  tile(input: MLOperand, repetitions: number[], options?: MLOperatorOptions) {
     const where = this.#at("tile", options);
     this.#own(input, where);
     const reps = uintArray(repetitions, "repetitions", where, input.rank);
@@ -598,7 +601,7 @@ export class MLGraphBuilder {
     return this.#node("tile", { input }, { repetitions: reps }, [{ dataType: input.dataType, shape: input.shape.map((d, i) => d * reps[i]) }], options?.label)[0];
   }
 
-  reverse(input: MLOperand, options?: Opts) {
+  reverse(input: MLOperand, options?: MLReverseOptions) {
     const where = this.#at("reverse", options); const o = readOptions(options, where);
     this.#own(input, where);
     const axes = optUintArray(o, "axes", [...input.shape.keys()], where)!;
@@ -606,7 +609,7 @@ export class MLGraphBuilder {
     return this.#node("reverse", { input }, { axes }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  triangular(input: MLOperand, options?: Opts) {
+  triangular(input: MLOperand, options?: MLTriangularOptions) {
     const where = this.#at("triangular", options); const o = readOptions(options, where);
     this.#own(input, where);
     if (input.rank < 2) fail(where, "rank", "input must be at least 2-D");
@@ -616,7 +619,7 @@ export class MLGraphBuilder {
     return this.#node("triangular", { input }, { upper, diagonal }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  pad(input: MLOperand, beginningPadding: number[], endingPadding: number[], options?: Opts) {
+  pad(input: MLOperand, beginningPadding: number[], endingPadding: number[], options?: MLPadOptions) {
     const where = this.#at("pad", options); const o = readOptions(options, where);
     this.#own(input, where);
     const begin = uintArray(beginningPadding, "beginningPadding", where, input.rank);
@@ -632,7 +635,7 @@ export class MLGraphBuilder {
     return this.#node("pad", { input }, { beginningPadding: begin, endingPadding: end, mode, value }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  gatherElements(input: MLOperand, indices: MLOperand, options?: Opts) {
+  gatherElements(input: MLOperand, indices: MLOperand, options?: MLGatherOptions) {
     const where = this.#at("gatherElements", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
@@ -643,7 +646,7 @@ export class MLGraphBuilder {
     return this.#node("gatherElements", { input, indices }, { axis }, [{ dataType: input.dataType, shape: indices.shape }], options?.label)[0];
   }
 
-  gatherND(input: MLOperand, indices: MLOperand, options?: Opts) {
+  gatherND(input: MLOperand, indices: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("gatherND", options);
     this.#own(input, where); this.#own(indices, where, "indices");
     checkDataType(indices, INDEX_TYPES, where, "indices");
@@ -654,7 +657,7 @@ export class MLGraphBuilder {
     return this.#node("gatherND", { input, indices }, {}, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  scatterElements(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
+  scatterElements(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: MLScatterOptions) {
     const where = this.#at("scatterElements", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(indices, where, "indices"); this.#own(updates, where, "updates");
     checkDataType(indices, INDEX_TYPES, where, "indices");
@@ -667,7 +670,7 @@ export class MLGraphBuilder {
     return this.#node("scatterElements", { input, indices, updates }, { axis }, [{ dataType: input.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  scatterND(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: Opts) {
+  scatterND(input: MLOperand, indices: MLOperand, updates: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("scatterND", options);
     this.#own(input, where); this.#own(indices, where, "indices"); this.#own(updates, where, "updates");
     checkDataType(indices, INDEX_TYPES, where, "indices");
@@ -681,7 +684,7 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- gemm
 
-  gemm(a: MLOperand, b: MLOperand, options?: Opts) {
+  gemm(a: MLOperand, b: MLOperand, options?: MLGemmOptions) {
     const where = this.#at("gemm", options); const o = readOptions(options, where);
     this.#own(a, where, "a"); this.#own(b, where, "b");
     checkDataType(a, FLOATS, where, "a");
@@ -744,11 +747,11 @@ export class MLGraphBuilder {
     return this.#node(op, { input }, { windowDimensions, padding, strides, dilations, layout, outputSizes: [oh, ow] }, [{ dataType: input.dataType, shape }], options?.label)[0];
   }
 
-  averagePool2d(input: MLOperand, options?: Opts) { return this.#pool("averagePool2d", input, options, FLOATS); }
-  l2Pool2d(input: MLOperand, options?: Opts) { return this.#pool("l2Pool2d", input, options, FLOATS); }
-  maxPool2d(input: MLOperand, options?: Opts) { return this.#pool("maxPool2d", input, options, ANY); }
+  averagePool2d(input: MLOperand, options?: MLPool2dOptions) { return this.#pool("averagePool2d", input, options, FLOATS); }
+  l2Pool2d(input: MLOperand, options?: MLPool2dOptions) { return this.#pool("l2Pool2d", input, options, FLOATS); }
+  maxPool2d(input: MLOperand, options?: MLPool2dOptions) { return this.#pool("maxPool2d", input, options, ANY); }
 
-  resample2d(input: MLOperand, options?: Opts) {
+  resample2d(input: MLOperand, options?: MLResample2dOptions) {
     const where = this.#at("resample2d", options); const o = readOptions(options, where);
     this.#own(input, where);
     if (input.rank !== 4) fail(where, "rank", "input must be 4-D");
@@ -781,7 +784,7 @@ export class MLGraphBuilder {
     void op;
   }
 
-  dequantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
+  dequantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("dequantizeLinear", options);
     this.#quantCheck("dequantizeLinear", input, scale, zeroPoint, where);
     checkDataType(input, ["int4", "uint4", "int8", "uint8", "int32", "uint32"], where);
@@ -790,7 +793,7 @@ export class MLGraphBuilder {
     return this.#node("dequantizeLinear", { input, scale, zeroPoint }, {}, [{ dataType: scale.dataType, shape: input.shape }], options?.label)[0];
   }
 
-  quantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: Opts) {
+  quantizeLinear(input: MLOperand, scale: MLOperand, zeroPoint: MLOperand, options?: MLOperatorOptions) {
     const where = this.#at("quantizeLinear", options);
     this.#quantCheck("quantizeLinear", input, scale, zeroPoint, where);
     checkDataType(input, FLOATS, where);
@@ -846,7 +849,7 @@ export class MLGraphBuilder {
     };
   }
 
-  gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
+  gru(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: MLGruOptions): MLOperand[] {
     const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
       this.#rnnSequenceArgs("gru", 3, input, weight, recurrentWeight, steps, hiddenSize, options);
     const resetAfter = optBoolean(o, "resetAfter", true, where);
@@ -858,7 +861,7 @@ export class MLGraphBuilder {
       { steps: st, hiddenSize: hs, resetAfter, returnSequence, direction, layout, activations }, outs, options?.label);
   }
 
-  gruCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, hiddenSize: number, options?: Opts): MLOperand {
+  gruCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, hiddenSize: number, options?: MLGruCellOptions): MLOperand {
     const where = this.#at("gruCell", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight"); this.#own(hiddenState, where, "hiddenState");
     const hs = uintScalar(hiddenSize, "hiddenSize", where);
@@ -876,7 +879,7 @@ export class MLGraphBuilder {
       { hiddenSize: hs, resetAfter, layout, activations }, [{ dataType: input.dataType, shape: [batch, hs] }], options?.label)[0];
   }
 
-  lstm(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: Opts): MLOperand[] {
+  lstm(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, steps: number, hiddenSize: number, options?: MLLstmOptions): MLOperand[] {
     const { where, o, st, hs, nd, batch, direction, bias, recurrentBias, initialHiddenState, returnSequence } =
       this.#rnnSequenceArgs("lstm", 4, input, weight, recurrentWeight, steps, hiddenSize, options);
     const peepholeWeight = this.#rnnOperand(o, "peepholeWeight", [nd, 3 * hs], input.dataType, where);
@@ -889,7 +892,7 @@ export class MLGraphBuilder {
       { steps: st, hiddenSize: hs, returnSequence, direction, layout, activations }, outs, options?.label);
   }
 
-  lstmCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, cellState: MLOperand, hiddenSize: number, options?: Opts): MLOperand[] {
+  lstmCell(input: MLOperand, weight: MLOperand, recurrentWeight: MLOperand, hiddenState: MLOperand, cellState: MLOperand, hiddenSize: number, options?: MLLstmCellOptions): MLOperand[] {
     const where = this.#at("lstmCell", options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(weight, where, "weight"); this.#own(recurrentWeight, where, "recurrentWeight");
     this.#own(hiddenState, where, "hiddenState"); this.#own(cellState, where, "cellState");

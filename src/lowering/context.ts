@@ -6,7 +6,7 @@ import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
 import { elementCountOf } from "../graph/types.js";
 import { MilFunctionBuilder, tensorType, type MilValue } from "../mil/builder.js";
 import type { MilDataType, MilTensorType } from "../mil/program.js";
-import type { Target } from "./target.js";
+import type { Target } from "../mil/target.js";
 import { float16Bytes, float32Bytes, int32Bytes, internalDataType, toInternalBytes } from "./tensor-data.js";
 
 export class LoweringContext {

@@ -4,11 +4,11 @@ import { UnsupportedError } from "../errors.js";
 import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
-import type { MilProgram } from "../mil/program.js";
+import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
 import { LOWERINGS } from "./lowerings.js";
 import type { LoweringFunction } from "./table.js";
-import { resolveTarget, type Target, type TargetName } from "./target.js";
+import { resolveTarget, type Target, type TargetName } from "../mil/target.js";
 import { internalDataType } from "./tensor-data.js";
 
 /** Core ML model-boundary array types. */
@@ -175,8 +175,6 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
     mil.rename(v.name, e.coremlName);
   });
 
-  const program: MilProgram = {
-    main: { inputs: mil.inputs, opset: target.opset, operations: mil.operations, outputs: outputEntries.map((e) => e.coremlName) },
-  };
+  const program: MilProgram = singleFunctionProgram({ inputs: mil.inputs, opset: target.opset, operations: mil.operations, outputs: outputEntries.map((e) => e.coremlName) });
   return { target, program, inputs: inputEntries, outputs: outputEntries, placeholderInput };
 }

@@ -55,9 +55,34 @@ export interface MilFunction {
   outputs: readonly string[];
 }
 
+/**
+ * A program: functions by name (in the order they were added) and the one Core ML runs when
+ * none is named. Most programs have one function, "main"; a multifunction package (spec 9)
+ * holds several that share weights.
+ */
 export interface MilProgram {
-  /** The "main" function. */
-  main: MilFunction;
+  readonly functions: ReadonlyMap<string, MilFunction>;
+  readonly defaultFunction: string;
+}
+
+/** The program of one function (named "main" unless told). */
+export function singleFunctionProgram(fn: MilFunction, name = "main"): MilProgram {
+  return { functions: new Map([[name, fn]]), defaultFunction: name };
+}
+
+/** The function called `name`, or the default one; throws when there is none by that name. */
+export function programFunction(program: MilProgram, name?: string): MilFunction {
+  const key = name ?? program.defaultFunction;
+  const fn = program.functions.get(key);
+  if (!fn) throw new RangeError(`the program has no function "${key}" (it has ${[...program.functions.keys()].map((k) => `"${k}"`).join(", ")})`);
+  return fn;
+}
+
+/** The program with `fn` in place of its default function. */
+export function withDefaultFunction(program: MilProgram, fn: MilFunction): MilProgram {
+  const functions = new Map(program.functions);
+  functions.set(program.defaultFunction, fn);
+  return { functions, defaultFunction: program.defaultFunction };
 }
 
 /** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */

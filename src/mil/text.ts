@@ -1,5 +1,5 @@
 // A readable text form of a MIL program (for `inspect`, the demo and test failure messages).
-import { elementCount, type MilConstValue, type MilProgram, type MilTensorType } from "./program.js";
+import { elementCount, type MilConstValue, type MilFunction, type MilProgram, type MilTensorType } from "./program.js";
 
 export function typeToText(t: MilTensorType): string {
   return `${t.dataType}[${t.shape.join(", ")}]`;
@@ -28,9 +28,13 @@ function valueToText(v: MilConstValue, maxElements = 8): string {
 
 /** Prints the program: one line per operation, `%name: type = op(param=%arg, …)`. */
 export function milToText(program: MilProgram, options: { blobOffsets?: Map<string, number> } = {}): string {
-  const fn = program.main;
+  const several = program.functions.size > 1;
+  return [...program.functions].map(([name, fn]) => functionToText(name, fn, several && name === program.defaultFunction, options)).join("\n");
+}
+
+function functionToText(name: string, fn: MilFunction, isDefault: boolean, options: { blobOffsets?: Map<string, number> }): string {
   const lines: string[] = [];
-  lines.push(`main[${fn.opset}](${fn.inputs.map((i) => `%${i.name}: ${typeToText(i.type)}`).join(", ")}) {`);
+  lines.push(`${isDefault ? "default " : ""}${name}[${fn.opset}](${fn.inputs.map((i) => `%${i.name}: ${typeToText(i.type)}`).join(", ")}) {`);
   for (const op of fn.operations) {
     const outs = op.outputs.map((o) => `%${o.name}: ${typeToText(o.type)}`).join(", ");
     if (op.type === "const" && op.value) {

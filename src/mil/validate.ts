@@ -3,7 +3,7 @@
 // target, every parameter is known, required ones are bound, `const` parameters are bound to
 // const ops, and dtypes are in each parameter's type domain (type variables agree).
 import { getFloat16 } from "@petamoriken/float16";
-import type { MilDataType, MilOperation, MilProgram, MilTensorType } from "./program.js";
+import type { MilDataType, MilFunction, MilOperation, MilProgram, MilTensorType } from "./program.js";
 import signaturesJson from "./signatures.json" with { type: "json" };
 
 interface ParamSignature { name: string; optional: boolean; kind: string; type: string; const: boolean }
@@ -24,15 +24,26 @@ export interface ValidationIssue {
   op: string;
   opType: string;
   message: string;
+  /** The function the operation is in (only for programs of several functions). */
+  function?: string;
 }
 
+/** Checks every function of the program; issues name the function when there are several. */
 export function validateProgram(program: MilProgram, ios: number): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [name, fn] of program.functions) {
+    for (const i of validateFunction(fn, ios)) issues.push(program.functions.size > 1 ? { ...i, function: name } : i);
+  }
+  return issues;
+}
+
+function validateFunction(fn: MilFunction, ios: number): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const types = new Map<string, MilTensorType>();
   const consts = new Set<string>();
   const constValues = new Map<string, readonly (number | string)[]>();
-  for (const i of program.main.inputs) types.set(i.name, i.type);
-  for (const op of program.main.operations) {
+  for (const i of fn.inputs) types.set(i.name, i.type);
+  for (const op of fn.operations) {
     const issue = (message: string) => issues.push({ op: op.name, opType: op.type, message });
     if (op.type === "const") {
       consts.add(op.outputs[0].name);
@@ -85,7 +96,7 @@ export function validateProgram(program: MilProgram, ios: number): ValidationIss
       if (o.type.shape.length > MAX_RANK) issue(`output ${o.name} has rank ${o.type.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`);
     }
   }
-  for (const out of program.main.outputs) {
+  for (const out of fn.outputs) {
     if (!types.has(out)) issues.push({ op: out, opType: "output", message: `function output ${out} is not defined` });
   }
   return issues;

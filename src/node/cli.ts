@@ -4,10 +4,11 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { convertGraph } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
-import type { TargetName } from "../lowering/target.js";
+import type { TargetName } from "../mil/target.js";
 import { milToText } from "../mil/text.js";
 import { loadGraphFile } from "./graph-files.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
+import { programFunction } from "../mil/program.js";
 
 const USAGE = `usage:
   webnn-coreml convert <graph.webnn.json> -o <Name.mlpackage | Name.mlpackage.zip>
@@ -38,12 +39,12 @@ async function inspect(args: string[]): Promise<void> {
   const pkg = await readPackagePath(positionals[0]);
   const p = pkg.parsed;
   const blobOffsets = new Map<string, number>();
-  for (const op of p.proto.mlProgram?.functions?.main?.blockSpecializations?.[p.program.main.opset]?.operations ?? []) {
+  for (const op of p.proto.mlProgram?.functions?.main?.blockSpecializations?.[programFunction(p.program).opset]?.operations ?? []) {
     const off = op.attributes?.val?.blobFileValue?.offset;
     const name = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
     if (off !== undefined && off !== null && name) blobOffsets.set(name, Number(off));
   }
-  console.log(`specificationVersion ${p.specificationVersion}, opset ${p.program.main.opset}`);
+  console.log(`specificationVersion ${p.specificationVersion}, opset ${programFunction(p.program).opset}`);
   for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
   for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
   console.log("");

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildWptGraph, compareOutput, graphTolerance, type WptFile } from "../conformance/wpt-case.js";
 import { convertGraph } from "../convert.js";
-import { resolveTarget, type TargetName } from "../lowering/target.js";
+import { resolveTarget, type TargetName } from "../mil/target.js";
 import { validateProgram } from "../mil/validate.js";
 import { readPackageZip } from "../packaging/reader.js";
 import { packageToZipBytes } from "../packaging/zip.js";

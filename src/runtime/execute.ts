@@ -1,7 +1,7 @@
 // The MIL reference runtime's execution engine: runs a MilProgram's main function op by op
 // on RuntimeTensors, checking every value against the types the program declares.
 
-import type { MilOperation, MilProgram, MilTensorType } from "../mil/program.js";
+import { programFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { RuntimeError } from "../errors.js";
 import { KernelArgs, kernels, type KernelContext, type KernelInputs } from "./kernels/index.js";
 import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToString, type RuntimeTensor } from "./tensor.js";
@@ -9,6 +9,8 @@ import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToStri
 export interface ExecuteOptions {
   /** Called after each operation (const ops included) with the tensors it produced. */
   onOperation?: (op: MilOperation, outputs: readonly RuntimeTensor[]) => void;
+  /** The function to run (default: the program's default function). */
+  function?: string;
 }
 
 /** iOS version of an opset name: "CoreML5" → 15, "CoreML6" → 16, "CoreML7" → 17, "CoreML8" → 18. */
@@ -32,7 +34,7 @@ function checkDeclared(op: MilOperation, index: number, t: RuntimeTensor, declar
 }
 
 /**
- * Executes `program.main` on `inputs` and returns its outputs by name.
+ * Executes a function of the program (the default one unless `options.function` names another) on `inputs` and returns its outputs by name.
  * Throws RuntimeError for a missing, extra or mistyped input, an unknown operation type or
  * parameter, an undefined value, an invalid argument, or a kernel result whose dtype/shape
  * differs from the operation's declared output type.
@@ -42,7 +44,10 @@ export function executeProgram(
   inputs: Record<string, RuntimeTensor>,
   options: ExecuteOptions = {},
 ): Record<string, RuntimeTensor> {
-  const fn = program.main;
+  if (options.function !== undefined && !program.functions.has(options.function)) {
+    throw new RuntimeError(`the program has no function "${options.function}" (it has ${[...program.functions.keys()].map((k) => `"${k}"`).join(", ")})`);
+  }
+  const fn = programFunction(program, options.function);
   const ctx: KernelContext = { iosVersion: iosVersionOfOpset(fn.opset) };
   const values = new Map<string, RuntimeTensor>();
   const inputData = new Set<unknown>();

@@ -2,7 +2,7 @@
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
 import type { IOEntry, ModelDataType } from "../lowering/lower-graph.js";
-import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
+import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packedSize, unpackNibbles } from "../mil/sub-byte.js";
@@ -85,23 +85,11 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
   return { type, bytes };
 }
 
-/** `weights`: weight.bin in one buffer, or as a WeightBlobSource when it is larger than a buffer can be. */
-export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | WeightBlobSource): ParsedModel {
-  let proto: CoreML.Specification.Model;
-  try {
-    proto = CoreML.Specification.Model.decode(modelBytes);
-  } catch (e) {
-    fail(`not a valid Core ML protobuf (${(e as Error).message})`);
-  }
-  const blobs = weights instanceof Uint8Array ? readWeightBlob(weights) : weights ? weights.records : new Map<number, BlobRecord>();
-  const prog = proto.mlProgram;
-  if (!prog) fail("not an ML Program (no mlProgram)");
-  const main = prog.functions?.main;
-  if (!main) fail('ML Program has no "main" function');
-  const opset = main.opset ?? "";
-  const block = main.blockSpecializations?.[opset];
-  if (!block) fail(`function main has no block for its opset "${opset}"`);
-
+/** One function of the program: its inputs, the block for its opset, and its operations. */
+function readFunction(fname: string, f: CoreML.Specification.MILSpec.IFunction, weights: Uint8Array | WeightBlobSource | undefined, blobs: Map<number, BlobRecord>): MilFunction {
+  const opset = f.opset ?? "";
+  const block = f.blockSpecializations?.[opset];
+  if (!block) fail(`function ${fname} has no block for its opset "${opset}"`);
   const operations: MilOperation[] = (block.operations ?? []).map((op, i) => {
     const nameAttr = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
     const name = nameAttr ?? op.outputs?.[0]?.name ?? `op${i}`;
@@ -118,16 +106,30 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     if (op.type === "const") result.value = constValue(op.attributes?.val, where, weights, blobs);
     return result;
   });
-
-  const program: MilProgram = {
-    main: {
-      inputs: (main.inputs ?? []).map((i) => ({ name: i.name ?? "", type: tensorTypeOf(i.type, `function input ${i.name}`) })),
-      opset,
-      operations,
-      outputs: [...(block.outputs ?? [])],
-    },
+  return {
+    inputs: (f.inputs ?? []).map((i) => ({ name: i.name ?? "", type: tensorTypeOf(i.type, `function input ${i.name}`) })),
+    opset,
+    operations,
+    outputs: [...(block.outputs ?? [])],
   };
+}
 
+/** `weights`: weight.bin in one buffer, or as a WeightBlobSource when it is larger than a buffer can be. */
+export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | WeightBlobSource): ParsedModel {
+  let proto: CoreML.Specification.Model;
+  try {
+    proto = CoreML.Specification.Model.decode(modelBytes);
+  } catch (e) {
+    fail(`not a valid Core ML protobuf (${(e as Error).message})`);
+  }
+  const blobs = weights instanceof Uint8Array ? readWeightBlob(weights) : weights ? weights.records : new Map<number, BlobRecord>();
+  const prog = proto.mlProgram;
+  if (!prog) fail("not an ML Program (no mlProgram)");
+  const names = Object.keys(prog.functions ?? {});
+  if (names.length === 0) fail("ML Program has no functions");
+  const functions = new Map<string, MilFunction>();
+  for (const name of names) functions.set(name, readFunction(name, prog.functions![name], weights, blobs));
+  const program: MilProgram = { functions, defaultFunction: functions.has("main") ? "main" : names[0] };
   const userDefined: Record<string, string> = { ...(proto.description?.metadata?.userDefined ?? {}) };
   let inputs: IOEntry[];
   let placeholderInput: string | undefined;

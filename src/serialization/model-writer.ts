@@ -116,7 +116,12 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   const weights = new WeightBlobWriter();
   let constants = 0;
   let blobConstants = 0;
-  const ops = program.main.operations;
+  const total = [...program.functions.values()].reduce((n, f) => n + f.operations.length, 0);
+  let done = 0;
+  const functions: Record<string, CoreML.Specification.MILSpec.Function.$Properties> = {};
+  for (const name of sortedKeys(Object.fromEntries(program.functions))) {
+  const fn = program.functions.get(name)!;
+  const ops = fn.operations;
   const operations: CoreML.Specification.MILSpec.Operation.$Properties[] = [];
   for (let i = 0; i < ops.length; i++) {
     const op: MilOperation = ops[i];
@@ -143,7 +148,14 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
       outputs: op.outputs.map((o) => ({ name: o.name, type: milTensorType(o.type) })),
       attributes,
     });
-    if (options.onProgress && (i % 256 === 255 || i === ops.length - 1)) options.onProgress(i + 1, ops.length);
+    done++;
+    if (options.onProgress && (done % 256 === 0 || done === total)) options.onProgress(done, total);
+  }
+  functions[name] = {
+    inputs: fn.inputs.map((i) => ({ name: i.name, type: milTensorType(i.type) })),
+    opset: fn.opset,
+    blockSpecializations: { [fn.opset]: { outputs: [...fn.outputs], operations } },
+  };
   }
 
   const io = {
@@ -159,7 +171,6 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
     [VERSION_METADATA_KEY, CONVERTER_VERSION],
     ...Object.entries(options.metadata ?? {}),
   ]);
-  const fn = program.main;
   const model: CoreML.Specification.Model.$Properties = {
     specificationVersion: target.specificationVersion,
     description: {
@@ -169,20 +180,14 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
     },
     mlProgram: {
       version: 1,
-      functions: {
-        main: {
-          inputs: fn.inputs.map((i) => ({ name: i.name, type: milTensorType(i.type) })),
-          opset: fn.opset,
-          blockSpecializations: { [fn.opset]: { outputs: [...fn.outputs], operations } },
-        },
-      },
+      functions,
     },
   };
   const bytes = Spec.Model.encode(model).finish();
   return {
     model: bytes,
     weights,
-    stats: { operations: ops.length - constants, constants, blobConstants, blobBytes: weights.byteLength },
+    stats: { operations: total - constants, constants, blobConstants, blobBytes: weights.byteLength },
   };
 }
 

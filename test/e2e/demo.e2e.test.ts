@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import type { PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
-import type { TargetName } from "../../src/lowering/target.js";
+import type { TargetName } from "../../src/mil/target.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";

@@ -1,4 +1,5 @@
 // convTranspose2d lowered as a conv (iOS 15, computed filter) against conv_transpose (iOS 17) on varied cases.
+import type { MLConvTranspose2dFilterOperandLayout } from "../../src/graph/options.js";
 import { describe, expect, it } from "vitest";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { convertGraph } from "../../src/convert.js";
@@ -25,7 +26,7 @@ describe("convTranspose2d with a computed filter before iOS 17", () => {
     const x = b.input("x", { dataType: "float32", shape: ishape });
     const w = constW ? b.constant({ dataType: "float32", shape: fshape }, new Float32Array(wv)) : b.input("w", { dataType: "float32", shape: fshape });
     const bias = t % 4 === 0 ? b.input("b", { dataType: "float32", shape: [opg * g] }) : b.constant({ dataType: "float32", shape: [opg * g] }, new Float32Array(bv));
-    const y = b.convTranspose2d(x, w, { strides: s, dilations: d, padding: p, outputPadding: op, groups: g, filterLayout: layout, inputLayout: nhwc ? "nhwc" : "nchw", bias });
+    const y = b.convTranspose2d(x, w, { strides: s, dilations: d, padding: p, outputPadding: op, groups: g, filterLayout: layout as MLConvTranspose2dFilterOperandLayout, inputLayout: nhwc ? "nhwc" : "nchw", bias });
     const pkg = await convertGraph(b.buildSync({ y }), { target });
     const issues = validateProgram(readPackage(pkg).parsed.program, target === "ios15" ? 15 : 17);
     expect(issues).toEqual([]);

@@ -6,6 +6,7 @@ import { fileBytes, findFile, WEIGHT_FILE } from "../../src/packaging/package.js
 import { runPackageContents, tensorFromNumbers } from "../../src/runtime/run-package.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { packNibbles, unpackNibbles } from "../../src/mil/sub-byte.js";
+import { programFunction } from "../../src/mil/program.js";
 
 function graph() {
   const b = new MLGraphBuilder();
@@ -35,7 +36,7 @@ describe("int4/uint4 constants", () => {
       const pkg = await convertGraph(g, { target });
       const read = readPackage(pkg);
       expect(validateProgram(read.parsed.program, Number(target.slice(3)))).toEqual([]);
-      const types = read.parsed.program.main.operations.map((o) => o.type);
+      const types = programFunction(read.parsed.program).operations.map((o) => o.type);
       if (target === "ios18") {
         expect(types).toContain("constexpr_blockwise_shift_scale");
         // the int4 data is a sub-byte blob: code 8, 13 packed bytes, 4 padding bits
@@ -62,7 +63,7 @@ describe("small int4 constants", () => {
     const z = b.constant({ dataType: "int4", shape: [1] }, new Uint8Array([0]));
     const pkg = await convertGraph(b.buildSync({ y: b.dequantizeLinear(q, s, z) }), { target: "ios18" });
     const read = readPackage(pkg);
-    const data = read.parsed.program.main.operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[0] === 3)!;
+    const data = programFunction(read.parsed.program).operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[0] === 3)!;
     expect(Array.from(data.value!.bytes!)).toEqual([1, 0xff, 7]);
     const raw = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations!.CoreML8.operations!
       .find((o) => o.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0] === data.name)!;

@@ -3,13 +3,14 @@ import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { UnsupportedError } from "../../src/errors.js";
 import { lowerGraph } from "../../src/lowering/lower-graph.js";
 import type { MilOperation } from "../../src/mil/program.js";
+import { programFunction } from "../../src/mil/program.js";
 
 const f32 = (shape: number[]) => ({ dataType: "float32" as const, shape });
 
 function ops(build: (b: MLGraphBuilder) => Record<string, ReturnType<MLGraphBuilder["add"]>>, target?: "ios15" | "ios16" | "ios17" | "ios18") {
   const b = new MLGraphBuilder();
   const lowered = lowerGraph(b.buildSync(build(b)), { target });
-  return { lowered, ops: lowered.program.main.operations.filter((o) => o.type !== "const"), all: lowered.program.main.operations };
+  return { lowered, ops: programFunction(lowered.program).operations.filter((o) => o.type !== "const"), all: programFunction(lowered.program).operations };
 }
 
 function constOf(all: readonly MilOperation[], name: string) {
@@ -23,7 +24,7 @@ describe("lowering emits MIL", () => {
     expect(o.map((x) => x.type)).toEqual(["add"]);
     expect(o[0].inputs).toEqual({ x: ["a"], y: ["b"] });
     expect(o[0].outputs[0]).toEqual({ name: "sum", type: { dataType: "fp32", shape: [2, 3] } });
-    expect(lowered.program.main.outputs).toEqual(["sum"]);
+    expect(programFunction(lowered.program).outputs).toEqual(["sum"]);
   });
 
   it("comparisons produce bool and are cast to int32 for WebNN's uint8", () => {
@@ -110,9 +111,9 @@ describe("lowering emits MIL", () => {
     const x = b.input("x", f32([2]));
     const r = b.relu(x);
     const lowered = lowerGraph(b.buildSync({ first: r, second: r }));
-    const o = lowered.program.main.operations.filter((op) => op.type !== "const");
+    const o = programFunction(lowered.program).operations.filter((op) => op.type !== "const");
     expect(o.map((op) => op.type)).toEqual(["relu", "identity"]);
-    expect(lowered.program.main.outputs).toEqual(["first", "second"]);
+    expect(programFunction(lowered.program).outputs).toEqual(["first", "second"]);
     expect(o[1].inputs.x).toEqual(["first"]);
   });
 
@@ -120,7 +121,7 @@ describe("lowering emits MIL", () => {
     const b = new MLGraphBuilder();
     const y = b.convTranspose2d(b.input("x", f32([1, 2, 3, 3])), b.input("w", f32([2, 2, 3, 3])));
     const g = b.buildSync({ y });
-    const types = (t: "ios16" | "ios17") => lowerGraph(g, { target: t }).program.main.operations.map((o) => o.type);
+    const types = (t: "ios16" | "ios17") => programFunction(lowerGraph(g, { target: t }).program).operations.map((o) => o.type);
     expect(types("ios17")).toContain("conv_transpose");
     expect(types("ios16")).not.toContain("conv_transpose");
     expect(types("ios16")).toContain("conv");
@@ -137,10 +138,10 @@ describe("name mapping", () => {
     const names = lowered.inputs.map((e) => [e.name, e.coremlName]);
     expect(names).toEqual([["my input:0", "my_input_0_1"], ["my_input_0", "my_input_0"], ["9lives", "_9lives"]]);
     expect(lowered.outputs.map((e) => e.coremlName)).toEqual(["out_put", "valid_name"]);
-    for (const op of lowered.program.main.operations) {
+    for (const op of programFunction(lowered.program).operations) {
       for (const o of op.outputs) expect(o.name).toMatch(/^[A-Za-z_][A-Za-z0-9_@]*$/);
     }
-    const all = lowered.program.main.operations.flatMap((o) => o.outputs.map((x) => x.name));
+    const all = programFunction(lowered.program).operations.flatMap((o) => o.outputs.map((x) => x.name));
     expect(new Set(all).size).toBe(all.length);
   });
 });
@@ -152,7 +153,7 @@ describe("graphs without inputs", () => {
     const lowered = lowerGraph(b.buildSync({ y: b.abs(c) }));
     expect(lowered.inputs).toEqual([]);
     expect(lowered.placeholderInput).toBe("placeholder");
-    expect(lowered.program.main.inputs).toEqual([{ name: "placeholder", type: { dataType: "fp32", shape: [1] } }]);
+    expect(programFunction(lowered.program).inputs).toEqual([{ name: "placeholder", type: { dataType: "fp32", shape: [1] } }]);
   });
 });
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { lowerGraph } from "../../src/lowering/lower-graph.js";
-import type { MilProgram } from "../../src/mil/program.js";
+import { singleFunctionProgram, type MilFunction, type MilProgram } from "../../src/mil/program.js";
 import { signatureFor, validateProgram } from "../../src/mil/validate.js";
 
 const t = (dataType: "fp32" | "fp16" | "int32" | "bool" | "string", shape: number[] = []) => ({ dataType, shape });
 const c = (name: string, type: ReturnType<typeof t>) => ({ type: "const", name, inputs: {}, outputs: [{ name, type }], value: { type, bytes: new Uint8Array(4) } });
 
-function program(ops: MilProgram["main"]["operations"], inputs = [{ name: "x", type: t("fp32", [2]) }]): MilProgram {
-  return { main: { inputs, opset: "CoreML7", operations: ops, outputs: [ops[ops.length - 1].outputs[0].name] } };
+function program(ops: MilFunction["operations"], inputs = [{ name: "x", type: t("fp32", [2]) }]): MilProgram {
+  return singleFunctionProgram({ inputs, opset: "CoreML7", operations: ops, outputs: [ops[ops.length - 1].outputs[0].name] });
 }
 
 describe("MIL validation against Core ML op signatures", () => {

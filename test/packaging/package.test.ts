@@ -9,6 +9,7 @@ import { readPackagePath, writePackagePath } from "../../src/node/package-files.
 import { MODEL_FILE, WEIGHT_FILE, fileBytes, findFile } from "../../src/packaging/package.js";
 import { readPackage, readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
+import { programFunction } from "../../src/mil/program.js";
 
 function smallGraph(seed = 1) {
   const b = new MLGraphBuilder();
@@ -87,7 +88,7 @@ describe("≥ 10 element rule, per target", () => {
       const ic = b.constant({ dataType: "int32", shape: [12] }, new Int32Array(12).fill(7));
       const pkg = await convertGraph(b.buildSync({ a: b.add(x, ten), c: b.add(b.slice(x, [0], [9]), nine), d: b.add(i, ic) }), { target });
       const read = readPackage(pkg);
-      const vals = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations![read.parsed.program.main.opset].operations!
+      const vals = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations![programFunction(read.parsed.program).opset].operations!
         .filter((o) => o.type === "const").map((o) => o.attributes!.val!);
       const isBlob = (n: number, dt: number) => vals.filter((v) => v.type?.tensorType?.dataType === dt && v.type?.tensorType?.dimensions?.[0]?.constant?.size === n).map((v) => !!v.blobFileValue);
       expect(isBlob(10, 11)).toEqual([true]);

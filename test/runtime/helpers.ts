@@ -1,6 +1,6 @@
 // Test helpers: build tiny MIL programs (const ops + one op under test) and run kernels.
 
-import type { MilDataType, MilOperation, MilProgram, MilTensorType } from "../../src/mil/program.js";
+import { singleFunctionProgram, type MilDataType, type MilOperation, type MilProgram, type MilTensorType } from "../../src/mil/program.js";
 import { executeProgram } from "../../src/runtime/execute.js";
 import { KernelArgs, kernels, type KernelInputs } from "../../src/runtime/kernels/index.js";
 import { makeStringTensor, makeTensor, readNumbers, type NumericData, type RuntimeTensor } from "../../src/runtime/tensor.js";
@@ -64,14 +64,12 @@ export interface ProgramSpec {
 
 /** Builds a program: declared inputs (types from the given tensors), const ops, then ops. */
 export function program(spec: ProgramSpec): MilProgram {
-  return {
-    main: {
-      inputs: Object.entries(spec.inputs ?? {}).map(([name, x]) => ({ name, type: { dataType: x.dataType, shape: [...x.shape] } })),
-      opset: spec.opset ?? "CoreML7",
-      operations: [...Object.entries(spec.consts ?? {}).map(([n, x]) => constOp(n, x)), ...spec.ops],
-      outputs: spec.outputs,
-    },
-  };
+  return singleFunctionProgram({
+    inputs: Object.entries(spec.inputs ?? {}).map(([name, x]) => ({ name, type: { dataType: x.dataType, shape: [...x.shape] } })),
+    opset: spec.opset ?? "CoreML7",
+    operations: [...Object.entries(spec.consts ?? {}).map(([n, x]) => constOp(n, x)), ...spec.ops],
+    outputs: spec.outputs,
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { readPackagePath, readPackageZipFile, writePackageZipFile } from "../../
 import { WEIGHT_FILE, findFile, type MLPackage } from "../../src/packaging/package.js";
 import { readPackage, readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes, packageToZipParts } from "../../src/packaging/zip.js";
+import { programFunction } from "../../src/mil/program.js";
 
 const ROWS = 2048;
 const COLS = 4096;
@@ -68,7 +69,7 @@ describe("64 MiB of float16 weights", () => {
 
   it("reads an in-memory package back without copying the weights", () => {
     const read = readPackage(pkg);
-    const consts = read.parsed.program.main.operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
+    const consts = programFunction(read.parsed.program).operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
     expect(consts).toHaveLength(LAYERS);
     consts.forEach((c, i) => expect(sameView(c.value!.bytes!, weights[i])).toBe(true));
   });
@@ -77,7 +78,7 @@ describe("64 MiB of float16 weights", () => {
     const bytes = await packageToZipBytes(pkg);
     const read = await readPackageZip(bytes);
     expect(read.weights!.byteLength).toBe(findFile(pkg, WEIGHT_FILE)!.size);
-    const consts = read.parsed.program.main.operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
+    const consts = programFunction(read.parsed.program).operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
     consts.forEach((c, i) => expect(equalBytes(c.value!.bytes!, weights[i])).toBe(true));
   });
 
@@ -122,7 +123,7 @@ describe("64 MiB of float16 weights", () => {
     const byBlob = await readPackageZipFile(file, { maxBufferBytes: 1024 * 1024 });
     expect(byBlob.weights).toBeUndefined();
     expect(byBlob.weightSource!.records.size).toBe(LAYERS);
-    const consts = byBlob.parsed.program.main.operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
+    const consts = programFunction(byBlob.parsed.program).operations.filter((o) => o.type === "const" && o.value!.bytes!.byteLength === ROWS * COLS * 2);
     consts.forEach((c, i) => expect(equalBytes(c.value!.bytes!, weights[i])).toBe(true));
 
     const unzip = spawnSync("unzip", ["-tqq", file], { encoding: "utf8" });

@@ -9,6 +9,7 @@ import { fileBytes, findFile, WEIGHT_FILE } from "../../src/packaging/package.js
 import { CoreML } from "../../src/serialization/proto/index.js";
 import { parseModel } from "../../src/serialization/model-reader.js";
 import { readWeightBlob } from "../../src/serialization/weight-blob.js";
+import { programFunction } from "../../src/mil/program.js";
 
 const GOLDEN = join(__dirname, "../../../shared/golden");
 const goldenFile = (pkg: string, path: string) => new Uint8Array(readFileSync(join(GOLDEN, `${pkg}.mlpackage`, path)));
@@ -27,7 +28,7 @@ describe("golden packages written by coremltools", () => {
       const model = goldenFile(pkg, "Data/com.apple.CoreML/model.mlmodel");
       const weights = goldenFile(pkg, "Data/com.apple.CoreML/weights/weight.bin");
       const parsed = parseModel(model, weights);
-      expect(parsed.program.main.operations.length).toBeGreaterThan(1);
+      expect(programFunction(parsed.program).operations.length).toBeGreaterThan(1);
       const blobs = readWeightBlob(weights);
       expect([...blobs.keys()]).toEqual([64]);
       expect(blobs.get(64)!.dataOffset).toBe(128);
@@ -37,7 +38,7 @@ describe("golden packages written by coremltools", () => {
   it("f16_add_leaky_relu_ios16: the same float16 constant gives the same weight.bin bytes", async () => {
     const golden = goldenFile("f16_add_leaky_relu_ios16", "Data/com.apple.CoreML/weights/weight.bin");
     const parsed = parseModel(goldenFile("f16_add_leaky_relu_ios16", "Data/com.apple.CoreML/model.mlmodel"), golden);
-    const c = parsed.program.main.operations.find((o) => o.type === "const" && o.value?.type.shape.length === 1)!;
+    const c = programFunction(parsed.program).operations.find((o) => o.type === "const" && o.value?.type.shape.length === 1)!;
     const b = new MLGraphBuilder();
     const x = b.input("x", { dataType: "float16", shape: [24] });
     const y = b.constant({ dataType: "float16", shape: [24] }, c.value!.bytes!.slice());
