@@ -1,10 +1,11 @@
-// convertGraph: the whole pipeline — lowering → serialization → packaging (→ zip).
+// convertGraph: the whole pipeline — lowering → passes → serialization → packaging (→ zip).
 import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
 import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";
+import { runPasses } from "./passes/index.js";
 import { serializeModel } from "./serialization/model-writer.js";
 
 export type ConvertStage = "lower" | "serialize" | "package" | "zip";
@@ -68,13 +69,15 @@ export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptio
   checkGraphLimits(graph, options.limits);
   // With a signal, lowering gives the event loop a turn now and then, so a cancel is seen.
   const lower = signal ? (g: MLGraph, o: LowerOptions) => lowerGraphAsync(g, { ...o, signal }) : (g: MLGraph, o: LowerOptions) => lowerGraph(g, o);
-  const lowered = await lower(graph, {
+  const raw = await lower(graph, {
     target: options.target,
     onNode: onProgress || signal ? (done, total) => {
       signal?.throwIfAborted();
       onProgress?.({ stage: "lower", done, total, operations: done });
     } : undefined,
   });
+  signal?.throwIfAborted();
+  const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target }) };
   signal?.throwIfAborted();
   const serialized = serializeModel(lowered, {
     shortDescription: options.description,

@@ -1,4 +1,5 @@
 // A readable text form of a MIL program (for `inspect`, the demo and test failure messages).
+import { getFloat16 } from "@petamoriken/float16";
 import { elementCount, type MilConstValue, type MilFunction, type MilProgram, type MilTensorType } from "./program.js";
 
 export function typeToText(t: MilTensorType): string {
@@ -18,7 +19,7 @@ function valueToText(v: MilConstValue, maxElements = 8): string {
       case "int8": shown.push(String(dv.getInt8(i))); break;
       case "uint8": case "uint4": shown.push(String(dv.getUint8(i))); break;
       case "int4": shown.push(String(dv.getInt8(i))); break;
-      case "fp16": shown.push(`0x${dv.getUint16(i * 2, true).toString(16).padStart(4, "0")}`); break;
+      case "fp16": shown.push(String(getFloat16(dv, i * 2, true))); break;
       default: shown.push("?");
     }
   }

@@ -1,0 +1,23 @@
+// The program passes between lowering and serialization, in the order they run. Each is a
+// function of a program (passes/<name>.ts) that a test can run alone; `validate` is last, so
+// no conversion writes a program that Core ML's signatures reject.
+import type { MilProgram } from "../mil/program.js";
+import { eliminateDeadCode } from "./eliminate-dead-code.js";
+import { nameConstants } from "./name-constants.js";
+import type { PassContext, ProgramPass } from "./pass.js";
+import { validate } from "./validate.js";
+
+export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([eliminateDeadCode, nameConstants, validate]);
+
+/** Runs `passes` (default: the whole pipeline) in order; `onPass` hears of each one as it finishes. */
+export function runPasses(program: MilProgram, context: PassContext, passes: readonly ProgramPass[] = PASS_PIPELINE,
+  onPass?: (pass: ProgramPass, index: number, total: number) => void): MilProgram {
+  let p = program;
+  passes.forEach((pass, i) => {
+    p = pass.run(p, context);
+    onPass?.(pass, i + 1, passes.length);
+  });
+  return p;
+}
+
+export { eliminateDeadCode, nameConstants, validate, type PassContext, type ProgramPass };
