@@ -5,7 +5,7 @@ import { buildWptGraph, type WptFile } from "../src/conformance/wpt-case.js";
 import { convertGraph } from "../src/convert.js";
 import { ROOT, median, now, peakRssMb, report, round, type Result } from "./common.js";
 
-const dir = join(ROOT, "../shared/wpt/conformance");
+const dir = join(ROOT, "test/fixtures/wpt/conformance");
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 const cases = files.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as WptFile).tests);
 

@@ -1,4 +1,4 @@
-// Regenerates src/mil/signatures.json from ../shared/docs/mil-ops.md (facts read from
+// Regenerates src/mil/signatures.json from scripts/data/mil-ops.md (facts read from
 // coremltools' op registry): per MIL op and iOS version, its parameters (optional, const,
 // type) and type-variable domains. The MIL validator checks emitted programs against it.
 // Usage: node scripts/gen-mil-signatures.mjs
@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const src = readFileSync(join(root, "../shared/docs/mil-ops.md"), "utf8");
+const src = readFileSync(join(root, "scripts/data/mil-ops.md"), "utf8");
 const ops = {};
 for (const line of src.split("\n")) {
   const m = /^\| `([a-z0-9_]+)` \| iOS(\d+) \| (.*?) \| (.*?) \|$/.exec(line.trim());

@@ -6,7 +6,7 @@ export {
   WebNNCoreMLError, GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
   errorFromJSON, type ErrorKind, type ErrorDetails,
 } from "./errors.js";
-export { readGraphJson, type GraphJsonSources } from "./graph/json-reader.js";
+export { readGraphJson, type GraphJsonSources } from "./frontends/webnn-json/index.js";
 export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
 export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";

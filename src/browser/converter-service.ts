@@ -8,7 +8,7 @@
 // drops every reference to its graph, package and buffers.
 import { convertGraphDetailed, type ConvertProgress } from "../convert.js";
 import { GraphFormatError } from "../errors.js";
-import { readGraphJsonWithName } from "../graph/json-reader.js";
+import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
 import type { MLGraph } from "../graph/operand.js";
 import { deserializeGraph } from "../graph/serialize.js";
 import { packageToZipBlob, packageToZipBytes } from "../packaging/zip.js";

@@ -1,6 +1,8 @@
-// WPT WebNN conformance cases (the JSON form in ../shared/wpt): build the case's graph with the
+// WPT WebNN conformance cases (the JSON form in test/fixtures/wpt): build the case's graph with the
 // builder exactly as WPT does, make its inputs, and compare outputs under WPT's tolerances.
+import { applyOperator, resolveOperandArguments } from "../graph/apply-operator.js";
 import { MLGraphBuilder } from "../graph/builder.js";
+import { isOperatorName, OPERATORS } from "../graph/operators.js";
 import { MLOperand, type MLGraph } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { halfBitsFromNumber as halfBits, numberFromHalfBits as halfToNumber } from "../runtime/fp16.js";
@@ -85,25 +87,30 @@ export function buildWptGraph(c: WptCase, builder = new MLGraphBuilder()): Built
       inputs[name] = tensor;
     }
   }
-  const resolve = (v: unknown): unknown => {
-    if (typeof v === "string" && operands.has(v)) return operands.get(v);
-    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && operands.has(x))) return v.map((x) => operands.get(x as string));
-    return v;
+  const resolve = (name: string, via: string): MLOperand => {
+    const o = operands.get(name);
+    if (!o) throw new Error(`case "${c.name}": ${via} names "${name}", which is not an input or an earlier result`);
+    return o;
   };
   for (const op of c.graph.operators) {
-    const args = op.arguments.map((a) => {
+    if (!isOperatorName(op.name)) throw new Error(`builder has no operator ${op.name}`);
+    const signature = OPERATORS[op.name];
+    // WPT lists the method's arguments in order, each as a one-key object; the last may be the options.
+    const args: Record<string, unknown> = {};
+    let options: Record<string, unknown> | undefined;
+    op.arguments.forEach((a, i) => {
       const [key, v] = Object.entries(a)[0];
-      if (key === "options" && v && typeof v === "object" && !Array.isArray(v)) {
-        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, optionValue(resolve(x))]));
+      if (key === "options" && i === signature.params.length && v && typeof v === "object" && !Array.isArray(v)) {
+        options = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, optionValue(x)]));
+      } else {
+        const param = signature.params[i];
+        if (!param) throw new Error(`case "${c.name}": ${op.name} takes ${signature.params.length} arguments before its options`);
+        args[param.name] = param.kind === "value" ? optionValue(v) : v;
       }
-      return resolve(v);
     });
-    const method = (builder as unknown as Record<string, (...a: unknown[]) => MLOperand | MLOperand[]>)[op.name];
-    if (typeof method !== "function") throw new Error(`builder has no operator ${op.name}`);
-    const result = method.apply(builder, args);
+    const results = applyOperator(builder, resolveOperandArguments(op.name, args, options, resolve));
     const names = Array.isArray(op.outputs) ? op.outputs : [op.outputs];
-    const outs = Array.isArray(result) ? result : [result];
-    names.forEach((n, i) => operands.set(n, outs[i]));
+    names.forEach((n, i) => operands.set(n, results[i]));
   }
   const outputs: Record<string, MLOperand> = {};
   for (const name of Object.keys(c.graph.expectedOutputs)) outputs[name] = operands.get(name)!;
@@ -118,7 +125,7 @@ export interface Tolerance {
 }
 
 
-/** WPT's tolerance for one operator node (see ../shared/wpt/README.md). */
+/** WPT's tolerance for one operator node (see test/fixtures/wpt/README.md). */
 export function nodeTolerance(op: string, node: { inputs: Record<string, unknown>; attributes: Record<string, unknown>; outputs: readonly MLOperand[] }): Tolerance {
   const out = node.outputs[0];
   const f16 = out.dataType === "float16";

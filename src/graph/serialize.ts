@@ -17,9 +17,9 @@
 // deserializeGraph rebuilds the graph through MLGraphBuilder, calling the builder method of each
 // node, so that the worker validates it exactly as the builder does on the main thread, and
 // checks that every rebuilt result has the data type and shape that was sent.
-import { builderOperatorNames, MLGraphBuilder } from "./builder.js";
-
-const OPERATORS = builderOperatorNames();
+import { applyOperator, type OperatorCall } from "./apply-operator.js";
+import { MLGraphBuilder } from "./builder.js";
+import { isOperatorName, OPERATORS, type OperatorName } from "./operators.js";
 import { GraphFormatError, WeightsError, type ErrorDetails, type ErrorRule } from "../errors.js";
 import { MLOperand, nodeInputRecord, type GraphNode, type MLGraph } from "./operand.js";
 import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
@@ -170,53 +170,6 @@ export function serializedGraphByteLength(s: SerializedGraph): number {
 // ------------------------------------------------------------------------------------ deserialize
 
 
-/**
- * Positional (method-level) parameters of the builder's operators, in order: names of
- * GraphNode.inputs (operands) or GraphNode.attributes. Everything else is passed as options.
- * Operators not listed take their operand inputs positionally, up to the method's arity less the
- * options parameter, followed by attributes in order (e.g. pad(input, beginningPadding, endingPadding, options)).
- */
-const POSITIONAL: Record<string, readonly string[]> = (() => {
-  const table: Record<string, readonly string[]> = {
-    cast: ["input", "type"],
-    softmax: ["input", "axis"],
-    reshape: ["input", "newShape"],
-    expand: ["input", "newShape"],
-    concat: ["inputs", "axis"],
-    split: ["input", "splits"],
-    slice: ["input", "starts", "sizes"],
-    gather: ["input", "indices"],
-    matmul: ["a", "b"],
-    conv2d: ["input", "filter"],
-    convTranspose2d: ["input", "filter"],
-    batchNormalization: ["input", "mean", "variance"],
-    instanceNormalization: ["input"],
-    layerNormalization: ["input"],
-    transpose: ["input"],
-    argMax: ["input", "axis"],
-    argMin: ["input", "axis"],
-    cumulativeSum: ["input", "axis"],
-    gemm: ["a", "b"],
-    prelu: ["input", "slope"],
-    where: ["condition", "trueValue", "falseValue"],
-    pad: ["input", "beginningPadding", "endingPadding"],
-    tile: ["input", "repetitions"],
-    gatherElements: ["input", "indices"],
-    gatherND: ["input", "indices"],
-    scatterElements: ["input", "indices", "updates"],
-    scatterND: ["input", "indices", "updates"],
-    dequantizeLinear: ["input", "scale", "zeroPoint"],
-    quantizeLinear: ["input", "scale", "zeroPoint"],
-    gru: ["input", "weight", "recurrentWeight", "steps", "hiddenSize"],
-    gruCell: ["input", "weight", "recurrentWeight", "hiddenState", "hiddenSize"],
-    lstm: ["input", "weight", "recurrentWeight", "steps", "hiddenSize"],
-    lstmCell: ["input", "weight", "recurrentWeight", "hiddenState", "cellState", "hiddenSize"],
-  };
-  for (const op of ["add", "sub", "mul", "div", "max", "min", "pow", "equal", "notEqual", "greater", "greaterOrEqual",
-    "lesser", "lesserOrEqual", "logicalAnd", "logicalOr", "logicalXor"]) table[op] = ["a", "b"];
-  return table;
-})();
-
 /** obj[key] = value, as an own property even for a key like "__proto__". */
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
@@ -241,44 +194,34 @@ function sameDescriptor(o: MLOperand, d: SerializedDescriptor): boolean {
   return o.dataType === d.dataType && o.shape.length === d.shape.length && o.shape.every((x, i) => x === d.shape[i]);
 }
 
-function builderMethod(op: string): ((...args: unknown[]) => unknown) | undefined {
-  if (!OPERATORS.has(op)) return undefined;
-  const m = (MLGraphBuilder.prototype as unknown as Record<string, unknown>)[op];
-  return typeof m === "function" ? (m as (...args: unknown[]) => unknown) : undefined;
-}
-
-/** The method arguments of one node: positional ones, then an options object. */
-function callArguments(node: SerializedNode, method: (...args: unknown[]) => unknown, operand: (v: SerializedNodeInput, key: string) => MLOperand | MLOperand[] | undefined): unknown[] {
-  const inputKeys = Object.keys(node.inputs);
-  const attrKeys = Object.keys(node.attributes);
-  let positional = POSITIONAL[node.op];
-  if (!positional) {
-    // Operands first (those given), then attributes, up to the method's arity less options.
-    const arity = Math.max(method.length - 1, 0);
-    const given = inputKeys.filter((k) => node.inputs[k] !== null);
-    positional = [...given, ...attrKeys].slice(0, arity);
-    if (given.length > arity) positional = given.slice(0, arity);
-  }
-  const args: unknown[] = [];
-  const used = new Set<string>();
-  for (const key of positional) {
-    used.add(key);
-    if (Object.prototype.hasOwnProperty.call(node.inputs, key)) args.push(operand(node.inputs[key], key));
-    else if (Object.prototype.hasOwnProperty.call(node.attributes, key)) args.push(node.attributes[key]);
-    else formatError(`node ${node.op} has no argument "${key}"`, "node-arguments", { operator: node.op, operand: node.label });
+/**
+ * The operator call of one node, from the signature table: its operand parameters and
+ * attributes named as positional parameters become arguments, everything else options.
+ */
+function nodeCall(op: OperatorName, node: SerializedNode, operand: (v: SerializedNodeInput, key: string) => MLOperand | MLOperand[] | undefined): OperatorCall {
+  const where = { operator: node.op, operand: node.label };
+  const positional = new Set<string>(OPERATORS[op].params.map((p) => p.name));
+  const args: Record<string, unknown> = {};
+  for (const p of OPERATORS[op].params) {
+    if (p.kind === "value") {
+      if (!Object.prototype.hasOwnProperty.call(node.attributes, p.name)) formatError(`node ${node.op} has no argument "${p.name}"`, "node-arguments", where);
+      args[p.name] = node.attributes[p.name];
+    } else {
+      if (!Object.prototype.hasOwnProperty.call(node.inputs, p.name)) formatError(`node ${node.op} has no operand "${p.name}"`, "node-arguments", where);
+      args[p.name] = operand(node.inputs[p.name], p.name);
+    }
   }
   const options: Record<string, unknown> = {};
-  for (const key of inputKeys) {
-    if (used.has(key) || node.inputs[key] === null) continue;
+  for (const key of Object.keys(node.inputs)) {
+    if (positional.has(key) || node.inputs[key] === null) continue;
     setOwn(options, key, operand(node.inputs[key], key));
   }
-  for (const key of attrKeys) {
-    if (used.has(key) || node.attributes[key] === undefined) continue;
+  for (const key of Object.keys(node.attributes)) {
+    if (positional.has(key) || node.attributes[key] === undefined) continue;
     setOwn(options, key, node.attributes[key]);
   }
   if (node.label !== undefined) options.label = node.label;
-  args.push(options);
-  return args;
+  return { op, args, options };
 }
 
 /**
@@ -341,16 +284,14 @@ export function deserializeGraph(s: SerializedGraph): MLGraph {
     if (!isPlainRecord(node.inputs) || !isPlainRecord(node.attributes) || !Array.isArray(node.outputs)) {
       formatError(`node ${k} (${node.op}) needs "inputs", "attributes" and "outputs"`, "format", where);
     }
-    const method = builderMethod(node.op);
-    if (!method) formatError(`node ${k} uses "${node.op}", which is not an MLGraphBuilder operator`, "unknown-operator", where);
+    const op = node.op;
+    if (!isOperatorName(op)) formatError(`node ${k} uses "${node.op}", which is not an MLGraphBuilder operator`, "unknown-operator", where);
     const operand = (v: SerializedNodeInput, key: string): MLOperand | MLOperand[] | undefined => {
       if (v === null || v === undefined) return undefined;
       if (Array.isArray(v)) return v.map((x, i) => ref(x, where, `input ${key}[${i}]`));
       return ref(v, where, `input ${key}`);
     };
-    const args = callArguments(node, method, operand);
-    const result = method.apply(builder, args);
-    const results = Array.isArray(result) ? result : [result];
+    const results = applyOperator(builder, nodeCall(op, node, operand));
     if (results.length !== node.outputs.length || !results.every((r) => r instanceof MLOperand && r.producer?.op === node.op)) {
       formatError(`node ${k} (${node.op}) rebuilt into ${results.length} results, but ${node.outputs.length} were sent`, "rebuild", where);
     }

@@ -36,7 +36,6 @@ function addBiasAfter(ctx: LoweringContext, y: MilValue, bias: MLOperand): MilVa
   return ctx.binary("add", y, b);
 }
 
-interface ConvAttributes { padding: number[]; strides: number[]; dilations: number[]; groups: number; inputLayout: string; filterLayout: string }
 
 /**
  * The part conv2d and convTranspose2d share: input to NCHW, filter permuted to MIL's layout,

@@ -1,5 +1,5 @@
 // matmul and gemm → MIL matmul (+ mul/add for gemm's alpha, beta and c).
-import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { GraphNode } from "../graph/operand.js";
 import { tensorType } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringFamily } from "./table.js";

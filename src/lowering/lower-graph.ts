@@ -4,6 +4,7 @@ import { UnsupportedError } from "../errors.js";
 import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
+import type { IOEntry, MilModel, ModelDataType } from "../mil/model.js";
 import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
 import { LOWERINGS } from "./lowerings.js";
@@ -11,32 +12,9 @@ import type { LoweringFunction } from "./table.js";
 import { resolveTarget, type Target, type TargetName } from "../mil/target.js";
 import { internalDataType } from "./tensor-data.js";
 
-/** Core ML model-boundary array types. */
-export type ModelDataType = "float32" | "float16" | "int32";
-
-/** One model input or output: the user's WebNN view and Core ML's view. */
-export interface IOEntry {
-  /** The WebNN name, as the user gave it. */
-  name: string;
-  /** The Core ML feature / MIL identifier (equal to `name` when that is a valid identifier). */
-  coremlName: string;
-  dataType: MLOperandDataType;
-  shape: number[];
-  coremlDataType: ModelDataType;
-  coremlShape: number[];
-}
-
-export interface LoweredModel {
-  target: Target;
-  program: MilProgram;
-  inputs: IOEntry[];
-  outputs: IOEntry[];
-  /**
-   * Core ML needs at least one model input; a graph with none (all constants) gets this unused
-   * float32 [1] input, which callers feed with zeros.
-   */
-  placeholderInput?: string;
-}
+/** What lowering produces: the program and the model boundary (defined with the MIL program). */
+export type LoweredModel = MilModel;
+export type { IOEntry, ModelDataType };
 
 export interface LowerOptions {
   target?: TargetName;

@@ -1,6 +1,6 @@
 // Pooling and resampling: averagePool2d/l2Pool2d/maxPool2d → MIL avg_pool/l2_pool/max_pool,
 // resample2d → MIL resize_bilinear / resize_nearest_neighbor, in NCHW.
-import type { GraphNode, MLOperand } from "../graph/operand.js";
+import type { GraphNode } from "../graph/operand.js";
 import type { InputOperatorName, PoolOperatorName } from "../graph/operators.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";

@@ -16,7 +16,7 @@ import { packageToZipBytes } from "../packaging/zip.js";
 import { runPackageContents, tensorsToJson } from "../runtime/run-package.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const DEFAULT_DIRS = [join(ROOT, "../shared/wpt/conformance"), join(ROOT, "test/conformance")];
+const DEFAULT_DIRS = [join(ROOT, "test/fixtures/wpt/conformance"), join(ROOT, "test/conformance")];
 const EXPECTED_FAILURES = join(ROOT, "conformance/expected-failures.json");
 const OPERATOR_NOTES = join(ROOT, "conformance/operator-notes.json");
 
@@ -142,8 +142,8 @@ export async function main(argv: string[]): Promise<number> {
       "",
       "Written by `npm run conformance` (part of `npm test`). Every case is built with the WebNN builder, converted",
       "to an `.mlpackage`, zipped, read back and executed by the MIL reference runtime (`src/runtime/`), then compared",
-      "with WPT's expected values under WPT's tolerances (`../shared/wpt/README.md`; tolerances are never widened).",
-      `Sources: the shared W3C WPT corpus (\`../shared/wpt/conformance\`) and this repository's \`test/conformance\`. Target: ${values.target}.`,
+      "with WPT's expected values under WPT's tolerances (`test/fixtures/wpt/README.md`; tolerances are never widened).",
+      `Sources: the W3C WPT corpus (\`test/fixtures/wpt/conformance\`) and this repository's \`test/conformance\`. Target: ${values.target}.`,
       "",
       docTable,
       "",

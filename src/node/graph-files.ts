@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
-import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../graph/json-reader.js";
+import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../frontends/webnn-json/index.js";
 import type { MLGraph } from "../graph/operand.js";
 
 export interface GraphFileOptions {

@@ -3,7 +3,7 @@
 // tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
 import type { MLOperandDataType } from "../graph/types.js";
 import { elementCount } from "../mil/program.js";
-import type { IOEntry } from "../lowering/lower-graph.js";
+import type { IOEntry } from "../mil/model.js";
 import type { MLPackage } from "../packaging/package.js";
 import { readPackage, readPackageZip, type ReadPackage } from "../packaging/reader.js";
 import { RuntimeError } from "../errors.js";

@@ -1,7 +1,7 @@
 // parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
-import type { IOEntry, ModelDataType } from "../lowering/lower-graph.js";
+import type { IOEntry, ModelDataType } from "../mil/model.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";

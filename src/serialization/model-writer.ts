@@ -1,6 +1,6 @@
 // serializeModel: a lowered model (MIL program + boundary mapping) → model.mlmodel protobuf
 // bytes and the weight blob. Large constants go to weight.bin; the rest are immediate values.
-import type { IOEntry, LoweredModel, ModelDataType } from "../lowering/lower-graph.js";
+import type { IOEntry, MilModel as LoweredModel, ModelDataType } from "../mil/model.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packNibbles } from "../mil/sub-byte.js";

@@ -10,7 +10,7 @@ import { createConverter, type ConversionProgress, type Converter, type GraphJso
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/errors.js";
-import { readGraphJsonWithName } from "../../src/graph/json-reader.js";
+import { readGraphJsonWithName } from "../../src/frontends/webnn-json/index.js";
 import type { MLGraph } from "../../src/graph/operand.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";

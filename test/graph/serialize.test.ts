@@ -173,9 +173,9 @@ describe("serializeGraph / deserializeGraph", () => {
   });
 
   it("round-trips every W3C WPT conformance graph (same structure, same package bytes)", async () => {
-    const dirs = [join(ROOT, "../shared/wpt/conformance"), join(ROOT, "test/conformance")].filter(existsSync);
+    const dirs = [join(ROOT, "test/fixtures/wpt/conformance"), join(ROOT, "test/conformance")].filter(existsSync);
     const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".json")).map((f) => join(d, f)));
-    expect(files.length, "WPT case files (../shared/wpt/conformance)").toBeGreaterThan(0);
+    expect(files.length, "WPT case files (test/fixtures/wpt/conformance)").toBeGreaterThan(0);
     let cases = 0;
     const ops = new Set<string>();
     for (const file of files) {

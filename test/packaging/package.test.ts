@@ -44,7 +44,7 @@ describe("Manifest.json", () => {
       author: "com.apple.CoreML", description: "CoreML Model Weights", name: "weights", path: "com.apple.CoreML/weights",
     });
     // key order inside entries matches the golden manifests
-    const golden = readFileSync(join(__dirname, "../../../shared/golden/f32_conv_ios17.mlpackage/Manifest.json"), "utf8");
+    const golden = readFileSync(join(__dirname, "../fixtures/golden/f32_conv_ios17.mlpackage/Manifest.json"), "utf8");
     // Same entries, same key order and formatting; entry order follows the identifiers (sorted).
     const entries = (t: string) => t.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "ID")
       .split(/\n        "ID": /).slice(1).map((e) => e.replace(/,?\n    \},?\n[\s\S]*$/, "").replace(/,$/, "")).sort();

@@ -1,4 +1,4 @@
-// Generates WebNN conformance cases (the WPT JSON case format, see ../shared/wpt/README.md) for
+// Generates WebNN conformance cases (the WPT JSON case format, see test/fixtures/wpt/README.md) for
 // operators the shared corpus lacks, with expected values from the independent float64 reference
 // in ./webnn-reference.ts. Run: npx tsx test/reference/generate-cases.ts
 //

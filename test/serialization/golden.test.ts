@@ -1,4 +1,4 @@
-// Byte-level checks against the packages Apple's coremltools wrote (../shared/golden).
+// Byte-level checks against the packages Apple's coremltools wrote (test/fixtures/golden).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { parseModel } from "../../src/serialization/model-reader.js";
 import { readWeightBlob } from "../../src/serialization/weight-blob.js";
 import { programFunction } from "../../src/mil/program.js";
 
-const GOLDEN = join(__dirname, "../../../shared/golden");
+const GOLDEN = join(__dirname, "../fixtures/golden");
 const goldenFile = (pkg: string, path: string) => new Uint8Array(readFileSync(join(GOLDEN, `${pkg}.mlpackage`, path)));
 
 describe("golden packages written by coremltools", () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { getFloat16 } from "@petamoriken/float16";
 import { describe, expect, it } from "vitest";
 import { GraphFormatError, GraphValidationError, UnsupportedError, WeightsError, WebNNCoreMLError } from "../../src/errors.js";
-import { decodeBase64, parseGraphJsonDocument, readGraphJson, readGraphJsonWithName } from "../../src/graph/json-reader.js";
+import { decodeBase64, parseGraphJsonDocument, readGraphJson, readGraphJsonWithName } from "../../src/frontends/webnn-json/index.js";
 import { MLOperand, nodeAttributeRecord, nodeInputRecord, type MLGraph, type GraphNode } from "../../src/graph/operand.js";
 import { companionPaths, graphFileStem, loadGraphFile } from "../../src/node/graph-files.js";
 

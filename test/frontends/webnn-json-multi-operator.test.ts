@@ -2,7 +2,7 @@
 // back → reference runtime, against the float64 spec reference (test/reference).
 import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
-import { readGraphJson } from "../../src/graph/json-reader.js";
+import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { runPackageContents, tensorFromNumbers } from "../../src/runtime/run-package.js";

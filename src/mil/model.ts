@@ -1,0 +1,34 @@
+// A MIL model: the program plus the model boundary — how each WebNN input and output crosses
+// into Core ML (feature name, array type and shape). Lowering makes one; passes rewrite its
+// program; serialization writes it; the package reader and the runtime read it back.
+import type { MLOperandDataType } from "../graph/types.js";
+import type { MilProgram } from "./program.js";
+import type { Target } from "./target.js";
+
+/** Core ML model-boundary array types. */
+export type ModelDataType = "float32" | "float16" | "int32";
+
+/** One model input or output: the user's WebNN view and Core ML's view. */
+export interface IOEntry {
+  /** The WebNN name, as the user gave it. */
+  name: string;
+  /** The Core ML feature / MIL identifier (equal to `name` when that is a valid identifier). */
+  coremlName: string;
+  dataType: MLOperandDataType;
+  shape: number[];
+  coremlDataType: ModelDataType;
+  coremlShape: number[];
+}
+
+export interface MilModel {
+  target: Target;
+  program: MilProgram;
+  inputs: IOEntry[];
+  outputs: IOEntry[];
+  /**
+   * Core ML needs at least one model input; a graph with none (all constants) gets this unused
+   * float32 [1] input, which callers feed with zeros.
+   */
+  placeholderInput?: string;
+}
+
