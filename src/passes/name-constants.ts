@@ -1,7 +1,7 @@
 // name-constants: gives the small constants that lowering made up (named `<hint>_c<n>` after
 // their first use) names that read well in the MIL text: by role when every use binds them to
 // the same parameter (`strides_1_1`), by value when several roles share one (`int32_1_1`).
-// Constants named by the user (graph constants, weights) keep their names.
+// Constants named by the user (graph constants) and weights (over 16 elements) keep their names.
 import { getFloat16 } from "@petamoriken/float16";
 import { toIdentifier } from "../mil/builder.js";
 import { elementCount, type MilConstValue, type MilFunction, type MilOperation, type MilProgram } from "../mil/program.js";
@@ -9,6 +9,8 @@ import type { ProgramPass } from "./pass.js";
 
 const GENERATED = /_c\d+$/;
 const MAX_NAMED_ELEMENTS = 8;
+/** Larger constants are weights: they keep the name lowering gave them. */
+const MAX_RENAMED_ELEMENTS = 16;
 
 /** The value as a name fragment: "1_1", "0p5", "m1", "true", or undefined when too long. */
 function valueTag(v: MilConstValue): string | undefined {
@@ -45,7 +47,9 @@ function renameInFunction(fn: MilFunction): MilFunction {
   const roles = new Map<string, Set<string>>();
   const generated = new Map<string, MilOperation>();
   for (const op of fn.operations) {
-    if (op.type === "const" && op.value && GENERATED.test(op.name) && op.outputs[0]?.name === op.name) generated.set(op.name, op);
+    if (op.type === "const" && op.value && GENERATED.test(op.name) && op.outputs[0]?.name === op.name && elementCount(op.value.type.shape) <= MAX_RENAMED_ELEMENTS) {
+      generated.set(op.name, op);
+    }
   }
   if (generated.size === 0) return fn;
   for (const op of fn.operations) {
@@ -58,13 +62,16 @@ function renameInFunction(fn: MilFunction): MilFunction {
   for (const op of fn.operations) if (!generated.has(op.name)) for (const o of op.outputs) taken.add(o.name);
   for (const o of fn.outputs) taken.add(o);
   const renamed = new Map<string, string>();
+  const next = new Map<string, number>(); // next suffix to try per base name
   for (const [name, op] of generated) {
     const tag = valueTag(op.value!);
     const used = [...(roles.get(name) ?? [])];
     if (tag === undefined && used.length !== 1) continue;
     const base = toIdentifier(used.length === 1 ? (tag === undefined ? used[0] : `${used[0]}_${tag}`) : `${op.value!.type.dataType}_${tag}`);
     let candidate = base;
-    for (let k = 2; taken.has(candidate); k++) candidate = `${base}_${k}`;
+    let k = next.get(base) ?? 2;
+    while (taken.has(candidate)) candidate = `${base}_${k++}`;
+    next.set(base, k);
     taken.add(candidate);
     renamed.set(name, candidate);
   }
