@@ -395,8 +395,9 @@ export class MLGraphBuilder {
 
   // ---------------------------------------------------------------- convolution
 
-  conv2d(input: MLOperand, filter: MLOperand, options?: MLConv2dOptions) {
-    const where = this.#at("conv2d", options); const o = readOptions(options, where);
+  /** What conv2d and convTranspose2d share: operand checks and the common options, with the input's N, C, H, W. */
+  #convolutionArgs<L extends string>(op: "conv2d" | "convTranspose2d", input: MLOperand, filter: MLOperand, options: Opts, filterLayouts: readonly L[]) {
+    const where = this.#at(op, options); const o = readOptions(options, where);
     this.#own(input, where); this.#own(filter, where, "filter");
     checkDataType(input, FLOATS, where);
     if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
@@ -406,11 +407,17 @@ export class MLGraphBuilder {
     const dilations = optUintArray(o, "dilations", [1, 1], where, 2)!;
     const groups = optNumber(o, "groups", 1, where);
     const inputLayout = optEnum(o, "inputLayout", ["nchw", "nhwc"] as const, "nchw", where);
-    const filterLayout = optEnum(o, "filterLayout", ["oihw", "hwio", "ohwi", "ihwo"] as const, "oihw", where);
+    const filterLayout = optEnum(o, "filterLayout", filterLayouts, filterLayouts[0], where);
     const bias = this.#optOperand(o, "bias", where);
     if (strides.some((s) => s === 0) || dilations.some((d) => d === 0)) fail(where, "option-value", "strides and dilations must be greater than 0");
     if (!Number.isInteger(groups) || groups < 1) fail(where, "option-value", "groups must be a positive integer");
     const [n, c, h, w] = inputLayout === "nchw" ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
+    return { where, o, padding, strides, dilations, groups, inputLayout, filterLayout, bias, n, c, h, w };
+  }
+
+  conv2d(input: MLOperand, filter: MLOperand, options?: MLConv2dOptions) {
+    const { where, padding, strides, dilations, groups, inputLayout, filterLayout, bias, n, c, h, w } =
+      this.#convolutionArgs("conv2d", input, filter, options, ["oihw", "hwio", "ohwi", "ihwo"] as const);
     const f = filter.shape;
     const [fo, fi, fh, fw] =
       filterLayout === "oihw" ? [f[0], f[1], f[2], f[3]]
@@ -430,23 +437,10 @@ export class MLGraphBuilder {
   }
 
   convTranspose2d(input: MLOperand, filter: MLOperand, options?: MLConvTranspose2dOptions) {
-    const where = this.#at("convTranspose2d", options); const o = readOptions(options, where);
-    this.#own(input, where); this.#own(filter, where, "filter");
-    checkDataType(input, FLOATS, where);
-    if (filter.dataType !== input.dataType) fail(where, "data-type-mismatch", `filter is ${filter.dataType}, input is ${input.dataType}`);
-    if (input.rank !== 4 || filter.rank !== 4) fail(where, "rank", "input and filter must be 4-D");
-    const padding = optUintArray(o, "padding", [0, 0, 0, 0], where, 4)!;
-    const strides = optUintArray(o, "strides", [1, 1], where, 2)!;
-    const dilations = optUintArray(o, "dilations", [1, 1], where, 2)!;
+    const { where, o, padding, strides, dilations, groups, inputLayout, filterLayout, bias, n, c, h, w } =
+      this.#convolutionArgs("convTranspose2d", input, filter, options, ["iohw", "hwoi", "ohwi"] as const);
     const outputPadding = optUintArray(o, "outputPadding", [0, 0], where, 2)!;
     const outputSizes = optUintArray(o, "outputSizes", undefined, where, 2);
-    const groups = optNumber(o, "groups", 1, where);
-    const inputLayout = optEnum(o, "inputLayout", ["nchw", "nhwc"] as const, "nchw", where);
-    const filterLayout = optEnum(o, "filterLayout", ["iohw", "hwoi", "ohwi"] as const, "iohw", where);
-    const bias = this.#optOperand(o, "bias", where);
-    if (strides.some((s) => s === 0) || dilations.some((d) => d === 0)) fail(where, "option-value", "strides and dilations must be greater than 0");
-    if (!Number.isInteger(groups) || groups < 1) fail(where, "option-value", "groups must be a positive integer");
-    const [n, c, h, w] = inputLayout === "nchw" ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
     const f = filter.shape;
     const [fi, fog, fh, fw] =
       filterLayout === "iohw" ? [f[0], f[1], f[2], f[3]]
