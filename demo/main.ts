@@ -44,7 +44,10 @@ const ui = {
 
 type State = "idle" | "converting" | "done" | "error" | "cancelled";
 
-const converter = createConverter();
+// The worker from source (Vite bundles it); a page using the installed package gets the built one by default.
+const converter = createConverter({
+  worker: () => new Worker(new URL("../worker/convert-worker.ts", import.meta.url), { type: "module", name: "webnn-coreml-converter" }),
+});
 
 /** How to (re)make the current source: files are read again, examples rebuilt, on a new target. */
 type SourceFactory = {

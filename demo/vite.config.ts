@@ -26,7 +26,7 @@ export default defineConfig({
   },
   preview: { headers },
   worker: { format: "es" },
-  optimizeDeps: { include: ["@petamoriken/float16", "@zip.js/zip.js", "protobufjs/minimal.js", "comlink"] },
+  optimizeDeps: { include: ["@petamoriken/float16", "@zip.js/zip.js/lib/zip-native.js", "protobufjs/minimal.js", "comlink"] },
   build: {
     outDir: fileURLToPath(new URL("../dist-demo", import.meta.url)),
     emptyOutDir: true,

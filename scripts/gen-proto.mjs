@@ -16,7 +16,7 @@ const dts = join(outDir, "coreml.d.ts");
 
 execFileSync(bin("pbjs"), [
   "-t", "static-module", "-w", "es6", "--es6", "--force-number",
-  "--no-verify", "--no-delimited", "--no-typeurl", "--no-beautify",
+  "--no-verify", "--no-convert", "--no-delimited", "--no-typeurl", "--no-beautify",
   "-p", join(root, "protos"),
   "-o", js,
   join(root, "protos/Model.proto"), join(root, "protos/MIL.proto"),

@@ -12,9 +12,10 @@ export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";
 export { createPackage, fileBytes, findFile, packageSize, type MLPackage, type PackageFile } from "./packaging/package.js";
 export {
-  packageToZipBytes, packageToZipBlob, packageToZipParts, packageToZipStream, writePackageZip, readZipEntries,
-  type ZipArchive, type ZipOptions, type ZipTarget,
+  packageToZipBytes, packageToZipBlob, packageToZipParts, packageToZipStream, writePackageZip,
+  type ZipArchive, type ZipChunkWriter, type ZipOptions, type ZipTarget,
 } from "./packaging/zip.js";
+export { readZipEntries } from "./packaging/zip-reader.js";
 export { crc32, crc32Js, setCrc32, type Crc32Function } from "./packaging/crc32.js";
 export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
 export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";

@@ -63,7 +63,7 @@ export interface Converter {
 }
 
 export interface CreateConverterOptions {
-  /** Use this worker (or make one) instead of the bundled worker/convert-worker.ts. */
+  /** Use this worker (or make one) instead of the one shipped in the package (dist/worker/convert-worker.js). */
   worker?: Worker | (() => Worker);
   /**
    * After a cancel, how long (ms) the worker may take to stop the job before it is terminated (a
@@ -73,8 +73,16 @@ export interface CreateConverterOptions {
   cancelGraceMs?: number;
 }
 
-function defaultWorker(): Worker {
-  return new Worker(new URL("../../worker/convert-worker.ts", import.meta.url), { type: "module", name: "webnn-coreml-converter" });
+/**
+ * The worker shipped in the package: dist/worker/convert-worker.js, one self-contained ES module
+ * (no imports, no eval, no WebAssembly). Written as `new Worker(new URL(…, import.meta.url))` so
+ * that Vite and webpack 5 bundle or serve it, and a page without a bundler loads it from beside
+ * this module. In this repository's source tree the worker is worker/convert-worker.ts: the demo
+ * and the tests pass it as `worker`.
+ */
+function defaultWorker(): { worker: Worker; url: string } {
+  const url = new URL("../worker/convert-worker.js", import.meta.url);
+  return { worker: new Worker(url, { type: "module", name: "webnn-coreml-converter" }), url: url.href };
 }
 
 function isMLGraph(s: unknown): s is MLGraph {
@@ -112,13 +120,19 @@ export function createConverter(options: CreateConverterOptions = {}): Converter
   function start(): { worker: Worker; remote: Remote<ConverterWorkerApi> } {
     if (closed) throw new DOMException("The converter is closed.", "InvalidStateError");
     if (!worker || !remote) {
-      const w = typeof options.worker === "function" ? options.worker() : options.worker ?? defaultWorker();
+      const given = typeof options.worker === "function" ? options.worker() : options.worker;
+      const made = given ? undefined : defaultWorker();
+      const w = given ?? made!.worker;
       worker = w;
       remote = wrap<ConverterWorkerApi>(w);
       // A worker that fails to load (or throws outside a call) would leave calls waiting forever.
       w.addEventListener("error", (e: ErrorEvent) => {
         e.preventDefault?.();
-        stopWorker(w, new Error(`the converter worker failed${e.message ? `: ${e.message}` : " to load"}`));
+        const what = made ? `the converter worker (${made.url})` : "the converter worker given as `worker`";
+        const hint = made
+          ? "; if your bundler does not copy it, serve node_modules/webnn-coreml/dist/worker/convert-worker.js and pass createConverter({ worker: () => new Worker(url, { type: \"module\" }) })"
+          : "";
+        stopWorker(w, new Error(e.message ? `${what} failed: ${e.message}` : `${what} failed to load${hint}`));
       });
       w.addEventListener("messageerror", () => stopWorker(w, new Error("the converter worker sent a message that could not be read")));
     }

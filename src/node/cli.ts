@@ -1,50 +1,117 @@
-// webnn-coreml command line: convert, inspect, run.
-import { writeFile, readFile } from "node:fs/promises";
+// webnn-coreml command line: convert, inspect, run. Every failure is one line on stderr naming
+// the error's kind and rule (a stack trace only with --debug); exit code 1 for a failure, 2 for
+// a usage error.
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { convertGraph } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
+import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import { milToText } from "../mil/text.js";
 import { loadGraphFile } from "./graph-files.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
-import { programFunction } from "../mil/program.js";
+import { progressReporter } from "./progress.js";
+import { CLI_VERSION } from "./version.js";
 
-const USAGE = `usage:
-  webnn-coreml convert <graph.webnn.json> -o <Name.mlpackage | Name.mlpackage.zip>
-                       [--target ios15|ios16|ios17|ios18] [--weights FILE] [--manifest FILE]
-  webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip>
-  webnn-coreml run <Name.mlpackage | Name.mlpackage.zip> --inputs in.json [--out out.json]`;
+const HELP: Record<string, string> = {
+  main: `webnn-coreml ${CLI_VERSION}: WebNN graphs → Core ML ML Program packages (.mlpackage)
+
+usage: webnn-coreml <command> [options]
+
+commands:
+  convert   convert a webnn-graph JSON file to a Core ML package
+  inspect   print a package's inputs, outputs, MIL program and weights
+  run       run a package with the MIL reference runtime
+
+options: --help (also after a command), --version, --debug (stack traces), --quiet
+Run 'webnn-coreml <command> --help' for a command's options.`,
+  convert: `usage: webnn-coreml convert <graph.webnn.json> -o <Name.mlpackage | Name.mlpackage.zip> [options]
+
+Reads webnn-graph JSON (versions 1 and 2) with its weights (<stem>.manifest.json and
+<stem>.weights beside the graph, or --manifest/--weights) and writes a Core ML package:
+a directory for .mlpackage, a zip for .mlpackage.zip.
+
+options:
+  -o, --out PATH          the package to write (required)
+  --target T              ios15 | ios16 | ios17 (default) | ios18
+  --weights FILE          the .weights file (default: beside the graph)
+  --manifest FILE         the weights manifest (default: beside the graph)
+  -q, --quiet             no progress on stderr
+  --debug                 print stack traces`,
+  inspect: `usage: webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip>
+
+Prints the model's inputs and outputs (WebNN and Core ML views), the MIL program as text and
+the weight blobs.`,
+  run: `usage: webnn-coreml run <Name.mlpackage | Name.mlpackage.zip> --inputs in.json [--out out.json]
+
+Runs the package with the MIL reference runtime (Core ML's semantics, in JavaScript).
+
+--inputs is a JSON object with one entry per model input:
+  { "x": { "dataType": "float32", "shape": [1, 4], "data": [1, 2, 3, 4] } }
+data is a flat list in row-major order, or one number that fills the shape; "NaN",
+"Infinity" and "-Infinity" are accepted, and int64/uint64 values may be strings of digits.
+Outputs are written in the same form (to --out, or to stdout).
+
+options:
+  --inputs FILE           the inputs (required)
+  --out FILE              where to write the outputs (default: stdout)`,
+};
+
+class UsageError extends Error {}
+
+type Flags = { quiet: boolean; debug: boolean };
+
+function parse(args: string[], options: ParseArgsConfig["options"]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" }, quiet: { type: "boolean", short: "q" }, debug: { type: "boolean" } } });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 function packageNameFromOutput(out: string): string {
   return basename(out).replace(/\.zip$/i, "").replace(/\.mlpackage$/i, "") || "Model";
 }
 
-async function convert(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
-    options: { out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" } },
+async function convert(args: string[], flags: Flags): Promise<void> {
+  const { values, positionals } = parse(args, {
+    out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
   });
-  if (positionals.length !== 1 || !values.out) throw new UsageError("convert needs one graph file and -o <output>");
-  const { graph } = await loadGraphFile(positionals[0], { weights: values.weights, manifest: values.manifest });
-  const pkg = await convertGraph(graph, { target: values.target as TargetName | undefined, name: packageNameFromOutput(values.out) });
-  const kind = await writePackagePath(pkg, values.out);
-  const s = pkg.stats;
-  console.log(`wrote ${values.out} (${kind}): ${s.operations} operations, ${s.constants} constants (${s.blobConstants} in weight.bin), ${s.blobBytes} blob bytes`);
+  if (values.help) { console.log(HELP.convert); return; }
+  if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
+  const target = values.target as string | undefined;
+  if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
+  const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
+  const { graph } = await loadGraphFile(positionals[0], { weights: values.weights as string | undefined, manifest: values.manifest as string | undefined });
+  try {
+    const out = values.out;
+    const pkg = await convertGraph(graph, { target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p) });
+    const kind = await writePackagePath(pkg, out, { onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
+    progress.done();
+    const s = pkg.stats;
+    console.log(`wrote ${out} (${kind}): ${s.operations} operations, ${s.constants} constants (${s.blobConstants} in weight.bin), ${s.blobBytes} blob bytes`);
+  } finally {
+    progress.done();
+  }
 }
 
 async function inspect(args: string[]): Promise<void> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { values, positionals } = parse(args, {});
+  if (values.help) { console.log(HELP.inspect); return; }
   if (positionals.length !== 1) throw new UsageError("inspect needs one package");
   const pkg = await readPackagePath(positionals[0]);
   const p = pkg.parsed;
+  const main = programFunction(p.program);
   const blobOffsets = new Map<string, number>();
-  for (const op of p.proto.mlProgram?.functions?.main?.blockSpecializations?.[programFunction(p.program).opset]?.operations ?? []) {
-    const off = op.attributes?.val?.blobFileValue?.offset;
-    const name = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
-    if (off !== undefined && off !== null && name) blobOffsets.set(name, Number(off));
+  for (const fn of Object.values(p.proto.mlProgram?.functions ?? {})) {
+    for (const op of fn.blockSpecializations?.[fn.opset ?? ""]?.operations ?? []) {
+      const off = op.attributes?.val?.blobFileValue?.offset;
+      const name = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
+      if (off !== undefined && off !== null && name) blobOffsets.set(name, Number(off));
+    }
   }
-  console.log(`specificationVersion ${p.specificationVersion}, opset ${programFunction(p.program).opset}`);
+  console.log(`specificationVersion ${p.specificationVersion}, opset ${main.opset}`);
   for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
   for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
   console.log("");
@@ -59,39 +126,67 @@ async function inspect(args: string[]): Promise<void> {
   }
 }
 
+/** The inputs file: at most this many bytes (a JSON text of tensors; larger inputs belong in code). */
+const MAX_INPUTS_FILE_BYTES = 1 << 30;
+
 async function run(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true, options: { inputs: { type: "string" }, out: { type: "string" } },
-  });
-  if (positionals.length !== 1 || !values.inputs) throw new UsageError("run needs one package and --inputs in.json");
+  const { values, positionals } = parse(args, { inputs: { type: "string" }, out: { type: "string" } });
+  if (values.help) { console.log(HELP.run); return; }
+  if (positionals.length !== 1 || typeof values.inputs !== "string") throw new UsageError("run needs one package and --inputs in.json");
   const { runPackageContents, tensorsFromJson, tensorsToJson } = await import("../runtime/run-package.js");
   const pkg = await readPackagePath(positionals[0]);
-  const inputs = tensorsFromJson(JSON.parse(await readFile(values.inputs, "utf8")));
+  const inputsPath = values.inputs;
+  const info = await stat(inputsPath);
+  if (!info.isFile()) throw new CliError(`--inputs ${inputsPath} is not a file`);
+  if (info.size > MAX_INPUTS_FILE_BYTES) throw new CliError(`--inputs ${inputsPath} has ${info.size} bytes, over the limit of ${MAX_INPUTS_FILE_BYTES}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(inputsPath, "utf8"));
+  } catch (e) {
+    throw new CliError(`--inputs ${inputsPath} is not valid JSON (${(e as Error).message})`);
+  }
+  const inputs = tensorsFromJson(json, pkg.parsed.inputs);
   const outputs = runPackageContents(pkg, inputs);
   const text = JSON.stringify(tensorsToJson(outputs), null, 2) + "\n";
-  if (values.out) await writeFile(values.out, text);
+  if (typeof values.out === "string") await writeFile(values.out, text);
   else process.stdout.write(text);
 }
 
-class UsageError extends Error {}
+/** A failure the CLI itself reports (a file that is not what it should be). */
+class CliError extends Error {}
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    if (command === "convert") await convert(rest);
-    else if (command === "inspect") await inspect(rest);
-    else if (command === "run") await run(rest);
-    else if (command === "--help" || command === "-h" || command === "help") { console.log(USAGE); return 0; }
-    else throw new UsageError(command ? `unknown command ${command}` : "no command given");
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) { console.error(`${e.message}\n${USAGE}`); return 2; }
-    if (e instanceof WebNNCoreMLError) { console.error(`${e.name}: ${e.message}${e.rule ? ` [${e.rule}]` : ""}`); return 1; }
-    if ((e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || (e as { code?: string }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      console.error(`${(e as Error).message}\n${USAGE}`); return 2;
-    }
-    if ((e as { code?: string }).code === "ENOENT") { console.error(`error: ${(e as Error).message}`); return 1; }
-    throw e;
-  }
+/** One line for any failure: kind, rule and message of typed errors; the message of others. */
+export function describeFailure(e: unknown): string {
+  if (e instanceof WebNNCoreMLError) return `${e.kind}${e.rule ? ` [${e.rule}]` : ""}: ${e.message}`;
+  if (e instanceof CliError) return `error: ${e.message}`;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return `error: ${(e as Error).message}`;
+  return `error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
 }
 
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const quiet = argv.includes("--quiet") || argv.includes("-q");
+  const args = argv.filter((a) => a !== "--debug" && a !== "--quiet" && a !== "-q");
+  const [command, ...rest] = args;
+  try {
+    if (command === "--version" || command === "-v" || command === "version") { console.log(CLI_VERSION); return 0; }
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      console.log(rest[0] && HELP[rest[0]] ? HELP[rest[0]] : HELP.main);
+      return 0;
+    }
+    if (command === "convert") await convert(rest, { quiet, debug });
+    else if (command === "inspect") await inspect(rest);
+    else if (command === "run") await run(rest);
+    else throw new UsageError(`unknown command "${command}"`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`usage error: ${e.message}\nRun 'webnn-coreml ${command && HELP[command] ? `${command} ` : ""}--help' for usage.`);
+      return 2;
+    }
+    console.error(describeFailure(e));
+    if (debug && e instanceof Error && e.stack) console.error(e.stack);
+    return 1;
+  }
+}

@@ -1,9 +1,9 @@
-// webnn-coreml/node: the Node-only parts — graph files, package files and zips on disk, the CLI,
-// and the stand-in host of the WKWebView bridge protocol.
+// webnn-coreml/node: the Node-only parts — graph files, package files and zips on disk, the CLI.
+
 export { loadGraphFile, graphFileStem, companionPaths, type GraphFileOptions } from "./graph-files.js";
 export {
   writePackageDirectory, writePackageZipFile, writePackageZipToNodeStream, writePackagePath,
   readPackagePath, readPackageZipFile, listZipFile, type WriteOptions,
 } from "./package-files.js";
 export { main as runCli } from "./cli.js";
-export { startBridgeHost, type BridgeHost, type BridgeHostOptions } from "./bridge-host.js";
+// The bridge protocol's stand-in host (src/node/bridge-host.ts) is for this repository's tests and is not part of the package.

@@ -6,7 +6,7 @@ import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from "node:
 import { dirname, join, relative, sep } from "node:path";
 import type { Writable } from "node:stream";
 import zlib from "node:zlib";
-import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js";
+import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js/lib/zip-native.js";
 import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/crc32.js";
 import { resolveLimits } from "../packaging/limits.js";

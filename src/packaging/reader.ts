@@ -5,7 +5,7 @@ import { parseModel, type ParsedModel } from "../serialization/model-reader.js";
 import { readWeightBlobIndex, type WeightBlobSource } from "../serialization/weight-blob.js";
 import type { Manifest } from "./manifest.js";
 import { MANIFEST_FILE, MODEL_FILE, WEIGHT_FILE, fileBytes, type MLPackage } from "./package.js";
-import { readZipEntries } from "./zip.js";
+import { readZipEntries } from "./zip-reader.js";
 
 export interface PackageContents {
   manifest: Manifest;

@@ -15,8 +15,6 @@
 // a time with no way to pass a known one (1.0 s); neither reaches 3× jszip (~1.5 s). STORE entries
 // with known CRCs are a small, fully specified format (APPNOTE 4.3, 4.4, 4.5.3), tested against
 // zip.js's reader, Info-ZIP's `unzip -t` and our own reader. Reading still uses zip.js.
-import { BlobReader, Uint8ArrayReader, Uint8ArrayWriter, ZipReader, type Writer } from "@zip.js/zip.js";
-import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, type Crc32Function } from "./crc32.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 import type { MLPackage, PackageFile } from "./package.js";
@@ -76,8 +74,18 @@ export interface ZipArchive {
   centralPart: number;
 }
 
-/** Where a zip goes: a WritableStream or a zip.js Writer (Uint8ArrayWriter, BlobWriter, …). */
-export type ZipTarget = WritableStream<Uint8Array> | Writer<unknown>;
+/**
+ * Something that takes the zip's bytes in order, as zip.js's Writers (Uint8ArrayWriter,
+ * BlobWriter, …) do: `init(size)` once if it has one, then `writeUint8Array` per chunk.
+ */
+export interface ZipChunkWriter {
+  init?(size?: number): Promise<void> | void;
+  initialized?: boolean;
+  writeUint8Array(chunk: Uint8Array): Promise<unknown> | unknown;
+}
+
+/** Where a zip goes: a WritableStream or a chunk writer (e.g. a zip.js Writer). */
+export type ZipTarget = WritableStream<Uint8Array> | ZipChunkWriter;
 
 // ------------------------------------------------------------------ pacing, cancellation
 
@@ -366,8 +374,7 @@ async function writeToStream(archive: ZipArchive, stream: WritableStream<Uint8Ar
   }
 }
 
-async function writeToWriter(archive: ZipArchive, writer: Writer<unknown>, pacer: Pacer): Promise<void> {
-  const w = writer as unknown as { init?: (size?: number) => Promise<void> | void; initialized?: boolean; writeUint8Array(a: Uint8Array): Promise<void> | void };
+async function writeToWriter(archive: ZipArchive, w: ZipChunkWriter, pacer: Pacer): Promise<void> {
   if (w.init && !w.initialized) await w.init(archive.size);
   for (const chunk of archiveChunks(archive.parts)) {
     await w.writeUint8Array(chunk);
@@ -466,25 +473,4 @@ export function packageToZipStream(pkg: MLPackage, options: ZipOptions = {}): Re
       chunks = undefined;
     },
   }, { highWaterMark: 0 });
-}
-
-// ------------------------------------------------------------------ reading
-
-/** Reads every file entry of a zip; paths as stored. */
-export async function readZipEntries(data: Uint8Array | Blob): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
-  try {
-    const source = data instanceof Uint8Array ? new Uint8ArrayReader(data) : new BlobReader(data);
-    const reader = new ZipReader(source, { useWebWorkers: false });
-    const entries = await reader.getEntries();
-    for (const e of entries) {
-      if (e.directory || !e.getData) continue;
-      out.set(e.filename, await e.getData(new Uint8ArrayWriter()));
-    }
-    await reader.close();
-  } catch (e) {
-    if (e instanceof PackageFormatError) throw e;
-    throw new PackageFormatError(`not a readable zip archive (${(e as Error).message})`, { rule: "zip" });
-  }
-  return out;
 }

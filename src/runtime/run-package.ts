@@ -175,12 +175,48 @@ export function tensorValues(t: WebNNTensor): number[] {
   return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-export function tensorsFromJson(json: Record<string, JsonTensor>): Record<string, WebNNTensor> {
+const JSON_DATA_TYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8"];
+
+/**
+ * Reads tensors from their JSON form (`{ name: { dataType, shape, data } }`, data a flat list in
+ * row-major order or one value that fills the shape; "NaN", "Infinity", "-Infinity" and, for
+ * int64/uint64, strings of digits are accepted). With `expected` (a model's inputs), names,
+ * data types and shapes are checked against it before any tensor is allocated.
+ */
+export function tensorsFromJson(json: unknown, expected?: readonly { name: string; dataType: MLOperandDataType; shape: readonly number[] }[]): Record<string, WebNNTensor> {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new RuntimeError("inputs must be a JSON object mapping input names to {dataType, shape, data}");
+  const entries = Object.entries(json as Record<string, unknown>);
+  if (expected) {
+    const names = new Set(entries.map(([n]) => n));
+    const missing = expected.filter((e) => !names.has(e.name)).map((e) => `"${e.name}" (${e.dataType} [${e.shape.join(", ")}])`);
+    if (missing.length) throw new RuntimeError(`missing input${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+    const known = new Set(expected.map((e) => e.name));
+    const extra = entries.map(([n]) => n).filter((n) => !known.has(n));
+    if (extra.length) throw new RuntimeError(`the model has no input${extra.length > 1 ? "s" : ""} ${extra.map((n) => `"${n}"`).join(", ")} (it has ${expected.map((e) => `"${e.name}"`).join(", ")})`);
+  }
   const out: Record<string, WebNNTensor> = {};
-  for (const [name, t] of Object.entries(json)) {
-    const raw = Array.isArray(t.data) ? t.data : [t.data];
-    const isBig = t.dataType === "int64" || t.dataType === "uint64";
-    out[name] = tensorFromNumbers(t.dataType, t.shape, raw.map((v) => (isBig && typeof v === "string" && /^-?\d+$/.test(v) ? BigInt(v) as unknown as number : fromJsonNumber(v))));
+  for (const [name, t] of entries) {
+    const bad = (m: string): never => { throw new RuntimeError(`input "${name}": ${m}`); };
+    if (typeof t !== "object" || t === null || Array.isArray(t)) bad("must be an object {dataType, shape, data}");
+    const { dataType, shape, data } = t as { dataType?: unknown; shape?: unknown; data?: unknown };
+    if (typeof dataType !== "string" || !JSON_DATA_TYPES.includes(dataType)) bad(`dataType must be one of ${JSON_DATA_TYPES.join(", ")}, got ${JSON.stringify(dataType)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) bad("shape must be an array of non-negative integers");
+    const want = expected?.find((e) => e.name === name);
+    if (want && (want.dataType !== dataType || want.shape.length !== (shape as number[]).length || want.shape.some((d, i) => d !== (shape as number[])[i]))) {
+      bad(`is ${dataType} [${(shape as number[]).join(", ")}], but the model takes ${want.dataType} [${want.shape.join(", ")}]`);
+    }
+    const n = elementCount(shape as number[]);
+    if (!Number.isSafeInteger(n) || n > 2 ** 28) bad(`shape [${(shape as number[]).join(", ")}] has too many elements`);
+    if (data === null || data === undefined) bad("has no data");
+    const raw = Array.isArray(data) ? data : [data];
+    if (raw.length !== 1 && raw.length !== n) bad(`${raw.length} values for shape [${(shape as number[]).join(", ")}] (${n} elements)`);
+    const isBig = dataType === "int64" || dataType === "uint64";
+    const values = raw.map((v, i) => {
+      if (typeof v !== "number" && typeof v !== "string") bad(`data[${i}] is ${v === null ? "null" : typeof v}, not a number`);
+      if (isBig && typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v) as unknown as number;
+      return fromJsonNumber(v as JsonNumber);
+    });
+    out[name] = tensorFromNumbers(dataType as MLOperandDataType, shape as number[], values);
   }
   return out;
 }

@@ -17,8 +17,12 @@ import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { runPackage, tensorFromNumbers } from "../../src/runtime/run-package.js";
 
 const converters: Converter[] = [];
+// The package's default worker is the built bundle (dist/worker/convert-worker.js, checked by the
+// consumer test); here the worker comes from source.
+const sourceWorker = () => new Worker(new URL("../../worker/convert-worker.ts", import.meta.url), { type: "module" });
+
 function converter(options?: Parameters<typeof createConverter>[0]): Converter {
-  const c = createConverter(options);
+  const c = createConverter({ worker: sourceWorker, ...options });
   converters.push(c);
   return c;
 }

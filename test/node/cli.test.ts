@@ -58,4 +58,51 @@ describe("webnn-coreml CLI", () => {
     expect(err.join("\n")).toMatch(/GraphFormatError/);
     expect(existsSync(join(dir, "B.mlpackage"))).toBe(false);
   });
+
+  it("--version, --help for the tool and for every command", async () => {
+    expect(await main(["--version"])).toBe(0);
+    expect(out.join("")).toMatch(/^\d+\.\d+\.\d+/);
+    for (const cmd of ["convert", "inspect", "run"]) {
+      out = [];
+      expect(await main([cmd, "--help"])).toBe(0);
+      expect(out.join("\n")).toContain(`usage: webnn-coreml ${cmd}`);
+    }
+    out = [];
+    expect(await main(["--help"])).toBe(0);
+    expect(out.join("\n")).toMatch(/commands:[\s\S]*convert[\s\S]*inspect[\s\S]*run/);
+    expect(await main(["convert", "--frobnicate"])).toBe(2);
+    expect(err.join("\n")).toMatch(/usage error: .*frobnicate[\s\S]*webnn-coreml convert --help/);
+  });
+
+  it("run: bad inputs are one line naming the input and the rule, checked against the model first, no stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    const pkg = join(dir, "S.mlpackage.zip");
+    await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", pkg, "--quiet"]);
+    const cases: [unknown, RegExp][] = [
+      [{ image: { dataType: "float32", shape: [1, 3, 32, 32], data: [0] } }, /RuntimeError \[runtime\]: input "image": is float32 \[1, 3, 32, 32\], but the model takes float16/],
+      [{ image: { dataType: "float16", shape: [30000, 30000], data: [0] } }, /but the model takes float16 \[1, 3, 32, 32\]/],
+      [{}, /missing input "image"/],
+      [{ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [0] }, extra: { dataType: "float16", shape: [1], data: [0] } }, /no input "extra"/],
+      [{ image: { dataType: "float16", shape: [1, 3, 32, 32], data: null } }, /input "image": has no data/],
+      [{ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [null, 1] } }, /2 values for shape/],
+      [[1, 2], /inputs must be a JSON object/],
+    ];
+    for (const [json, re] of cases) {
+      err = [];
+      writeFileSync(join(dir, "in.json"), JSON.stringify(json));
+      expect(await main(["run", pkg, "--inputs", join(dir, "in.json")])).toBe(1);
+      expect(err.join("\n")).toMatch(re);
+      expect(err.join("\n")).not.toMatch(/\n\s+at /);
+    }
+    err = [];
+    writeFileSync(join(dir, "in.json"), "{ not json");
+    expect(await main(["run", pkg, "--inputs", join(dir, "in.json")])).toBe(1);
+    expect(err.join("\n")).toMatch(/^error: --inputs .* is not valid JSON/);
+    err = [];
+    expect(await main(["run", pkg, "--inputs", dir])).toBe(1);
+    expect(err.join("\n")).toMatch(/is not a file/);
+    err = [];
+    expect(await main(["run", pkg, "--inputs", dir, "--debug"])).toBe(1);
+    expect(err.join("\n")).toMatch(/\n\s+at /);
+  });
 });

@@ -16,7 +16,8 @@ import { crc32Js } from "../../src/packaging/crc32.js";
 import { PLATFORM_LIMITS, PlatformLimitError } from "../../src/packaging/limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, fileBytes, findFile } from "../../src/packaging/package.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
-import { packageToZipBlob, packageToZipBytes, packageToZipParts, packageToZipStream, readZipEntries, writePackageZip } from "../../src/packaging/zip.js";
+import { packageToZipBlob, packageToZipBytes, packageToZipParts, packageToZipStream, writePackageZip } from "../../src/packaging/zip.js";
+import { readZipEntries } from "../../src/packaging/zip-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "webnn-coreml-zip-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -26,9 +26,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.ArrayFeatureType.$Properties): CoreML.Specification.ArrayFeatureType;
             static encode(m: CoreML.Specification.ArrayFeatureType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.ArrayFeatureType & CoreML.Specification.ArrayFeatureType.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.ArrayFeatureType;
-            static toObject(m: CoreML.Specification.ArrayFeatureType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace ArrayFeatureType {
@@ -52,9 +49,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.FeatureType.$Properties): CoreML.Specification.FeatureType;
             static encode(m: CoreML.Specification.FeatureType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.FeatureType & CoreML.Specification.FeatureType.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.FeatureType;
-            static toObject(m: CoreML.Specification.FeatureType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace FeatureType {
@@ -84,9 +78,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.FeatureDescription.$Properties): CoreML.Specification.FeatureDescription;
             static encode(m: CoreML.Specification.FeatureDescription.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.FeatureDescription & CoreML.Specification.FeatureDescription.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.FeatureDescription;
-            static toObject(m: CoreML.Specification.FeatureDescription, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace FeatureDescription {
@@ -119,9 +110,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.Metadata.$Properties): CoreML.Specification.Metadata;
             static encode(m: CoreML.Specification.Metadata.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.Metadata & CoreML.Specification.Metadata.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.Metadata;
-            static toObject(m: CoreML.Specification.Metadata, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace Metadata {
@@ -149,9 +137,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.ModelDescription.$Properties): CoreML.Specification.ModelDescription;
             static encode(m: CoreML.Specification.ModelDescription.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.ModelDescription & CoreML.Specification.ModelDescription.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.ModelDescription;
-            static toObject(m: CoreML.Specification.ModelDescription, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace ModelDescription {
@@ -183,9 +168,6 @@ export namespace CoreML {
             static create(properties?: CoreML.Specification.Model.$Properties): CoreML.Specification.Model;
             static encode(m: CoreML.Specification.Model.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
             static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.Model & CoreML.Specification.Model.$Shape;
-            static fromObject(d: { [k: string]: any }): CoreML.Specification.Model;
-            static toObject(m: CoreML.Specification.Model, o?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
         }
 
         namespace Model {
@@ -222,9 +204,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Program.$Properties): CoreML.Specification.MILSpec.Program;
                 static encode(m: CoreML.Specification.MILSpec.Program.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Program & CoreML.Specification.MILSpec.Program.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Program;
-                static toObject(m: CoreML.Specification.MILSpec.Program, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Program {
@@ -258,9 +237,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Function.$Properties): CoreML.Specification.MILSpec.Function;
                 static encode(m: CoreML.Specification.MILSpec.Function.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Function & CoreML.Specification.MILSpec.Function.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Function;
-                static toObject(m: CoreML.Specification.MILSpec.Function, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Function {
@@ -294,9 +270,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Block.$Properties): CoreML.Specification.MILSpec.Block;
                 static encode(m: CoreML.Specification.MILSpec.Block.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Block & CoreML.Specification.MILSpec.Block.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Block;
-                static toObject(m: CoreML.Specification.MILSpec.Block, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Block {
@@ -327,9 +300,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Argument.$Properties): CoreML.Specification.MILSpec.Argument;
                 static encode(m: CoreML.Specification.MILSpec.Argument.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Argument & CoreML.Specification.MILSpec.Argument.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Argument;
-                static toObject(m: CoreML.Specification.MILSpec.Argument, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Argument {
@@ -355,9 +325,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.Argument.Binding.$Properties): CoreML.Specification.MILSpec.Argument.Binding;
                     static encode(m: CoreML.Specification.MILSpec.Argument.Binding.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Argument.Binding & CoreML.Specification.MILSpec.Argument.Binding.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Argument.Binding;
-                    static toObject(m: CoreML.Specification.MILSpec.Argument.Binding, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace Binding {
@@ -392,9 +359,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Operation.$Properties): CoreML.Specification.MILSpec.Operation;
                 static encode(m: CoreML.Specification.MILSpec.Operation.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Operation & CoreML.Specification.MILSpec.Operation.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Operation;
-                static toObject(m: CoreML.Specification.MILSpec.Operation, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Operation {
@@ -428,9 +392,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.NamedValueType.$Properties): CoreML.Specification.MILSpec.NamedValueType;
                 static encode(m: CoreML.Specification.MILSpec.NamedValueType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.NamedValueType & CoreML.Specification.MILSpec.NamedValueType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.NamedValueType;
-                static toObject(m: CoreML.Specification.MILSpec.NamedValueType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace NamedValueType {
@@ -461,9 +422,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.ValueType.$Properties): CoreML.Specification.MILSpec.ValueType;
                 static encode(m: CoreML.Specification.MILSpec.ValueType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.ValueType & CoreML.Specification.MILSpec.ValueType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.ValueType;
-                static toObject(m: CoreML.Specification.MILSpec.ValueType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace ValueType {
@@ -520,9 +478,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.TensorType.$Properties): CoreML.Specification.MILSpec.TensorType;
                 static encode(m: CoreML.Specification.MILSpec.TensorType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorType & CoreML.Specification.MILSpec.TensorType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorType;
-                static toObject(m: CoreML.Specification.MILSpec.TensorType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace TensorType {
@@ -553,9 +508,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.TupleType.$Properties): CoreML.Specification.MILSpec.TupleType;
                 static encode(m: CoreML.Specification.MILSpec.TupleType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TupleType & CoreML.Specification.MILSpec.TupleType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TupleType;
-                static toObject(m: CoreML.Specification.MILSpec.TupleType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace TupleType {
@@ -581,9 +533,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.ListType.$Properties): CoreML.Specification.MILSpec.ListType;
                 static encode(m: CoreML.Specification.MILSpec.ListType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.ListType & CoreML.Specification.MILSpec.ListType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.ListType;
-                static toObject(m: CoreML.Specification.MILSpec.ListType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace ListType {
@@ -611,9 +560,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.DictionaryType.$Properties): CoreML.Specification.MILSpec.DictionaryType;
                 static encode(m: CoreML.Specification.MILSpec.DictionaryType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.DictionaryType & CoreML.Specification.MILSpec.DictionaryType.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.DictionaryType;
-                static toObject(m: CoreML.Specification.MILSpec.DictionaryType, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace DictionaryType {
@@ -642,9 +588,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Dimension.$Properties): CoreML.Specification.MILSpec.Dimension;
                 static encode(m: CoreML.Specification.MILSpec.Dimension.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Dimension & CoreML.Specification.MILSpec.Dimension.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Dimension;
-                static toObject(m: CoreML.Specification.MILSpec.Dimension, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Dimension {
@@ -673,9 +616,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.Dimension.ConstantDimension.$Properties): CoreML.Specification.MILSpec.Dimension.ConstantDimension;
                     static encode(m: CoreML.Specification.MILSpec.Dimension.ConstantDimension.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Dimension.ConstantDimension & CoreML.Specification.MILSpec.Dimension.ConstantDimension.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Dimension.ConstantDimension;
-                    static toObject(m: CoreML.Specification.MILSpec.Dimension.ConstantDimension, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace ConstantDimension {
@@ -697,9 +637,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.Dimension.UnknownDimension.$Properties): CoreML.Specification.MILSpec.Dimension.UnknownDimension;
                     static encode(m: CoreML.Specification.MILSpec.Dimension.UnknownDimension.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Dimension.UnknownDimension & CoreML.Specification.MILSpec.Dimension.UnknownDimension.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Dimension.UnknownDimension;
-                    static toObject(m: CoreML.Specification.MILSpec.Dimension.UnknownDimension, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace UnknownDimension {
@@ -726,9 +663,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.Value.$Properties): CoreML.Specification.MILSpec.Value;
                 static encode(m: CoreML.Specification.MILSpec.Value.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Value & CoreML.Specification.MILSpec.Value.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Value;
-                static toObject(m: CoreML.Specification.MILSpec.Value, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace Value {
@@ -765,9 +699,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.Value.ImmediateValue.$Properties): CoreML.Specification.MILSpec.Value.ImmediateValue;
                     static encode(m: CoreML.Specification.MILSpec.Value.ImmediateValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Value.ImmediateValue & CoreML.Specification.MILSpec.Value.ImmediateValue.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Value.ImmediateValue;
-                    static toObject(m: CoreML.Specification.MILSpec.Value.ImmediateValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace ImmediateValue {
@@ -802,9 +733,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.Value.BlobFileValue.$Properties): CoreML.Specification.MILSpec.Value.BlobFileValue;
                     static encode(m: CoreML.Specification.MILSpec.Value.BlobFileValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.Value.BlobFileValue & CoreML.Specification.MILSpec.Value.BlobFileValue.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.Value.BlobFileValue;
-                    static toObject(m: CoreML.Specification.MILSpec.Value.BlobFileValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace BlobFileValue {
@@ -835,9 +763,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.TensorValue.$Properties): CoreML.Specification.MILSpec.TensorValue;
                 static encode(m: CoreML.Specification.MILSpec.TensorValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue & CoreML.Specification.MILSpec.TensorValue.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue;
-                static toObject(m: CoreML.Specification.MILSpec.TensorValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace TensorValue {
@@ -876,9 +801,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedFloats.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedFloats;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedFloats.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedFloats & CoreML.Specification.MILSpec.TensorValue.RepeatedFloats.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedFloats;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedFloats, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedFloats {
@@ -900,9 +822,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles & CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedDoubles, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedDoubles {
@@ -924,9 +843,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedInts.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedInts;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedInts.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedInts & CoreML.Specification.MILSpec.TensorValue.RepeatedInts.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedInts;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedInts, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedInts {
@@ -948,9 +864,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts & CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedLongInts, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedLongInts {
@@ -972,9 +885,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedBools.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedBools;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedBools.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedBools & CoreML.Specification.MILSpec.TensorValue.RepeatedBools.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedBools;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedBools, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedBools {
@@ -996,9 +906,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedStrings.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedStrings;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedStrings.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedStrings & CoreML.Specification.MILSpec.TensorValue.RepeatedStrings.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedStrings;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedStrings, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedStrings {
@@ -1020,9 +927,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.TensorValue.RepeatedBytes.$Properties): CoreML.Specification.MILSpec.TensorValue.RepeatedBytes;
                     static encode(m: CoreML.Specification.MILSpec.TensorValue.RepeatedBytes.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TensorValue.RepeatedBytes & CoreML.Specification.MILSpec.TensorValue.RepeatedBytes.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TensorValue.RepeatedBytes;
-                    static toObject(m: CoreML.Specification.MILSpec.TensorValue.RepeatedBytes, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace RepeatedBytes {
@@ -1045,9 +949,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.TupleValue.$Properties): CoreML.Specification.MILSpec.TupleValue;
                 static encode(m: CoreML.Specification.MILSpec.TupleValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.TupleValue & CoreML.Specification.MILSpec.TupleValue.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.TupleValue;
-                static toObject(m: CoreML.Specification.MILSpec.TupleValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace TupleValue {
@@ -1072,9 +973,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.ListValue.$Properties): CoreML.Specification.MILSpec.ListValue;
                 static encode(m: CoreML.Specification.MILSpec.ListValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.ListValue & CoreML.Specification.MILSpec.ListValue.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.ListValue;
-                static toObject(m: CoreML.Specification.MILSpec.ListValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace ListValue {
@@ -1099,9 +997,6 @@ export namespace CoreML {
                 static create(properties?: CoreML.Specification.MILSpec.DictionaryValue.$Properties): CoreML.Specification.MILSpec.DictionaryValue;
                 static encode(m: CoreML.Specification.MILSpec.DictionaryValue.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                 static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.DictionaryValue & CoreML.Specification.MILSpec.DictionaryValue.$Shape;
-                static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.DictionaryValue;
-                static toObject(m: CoreML.Specification.MILSpec.DictionaryValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
             }
 
             namespace DictionaryValue {
@@ -1126,9 +1021,6 @@ export namespace CoreML {
                     static create(properties?: CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair.$Properties): CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair;
                     static encode(m: CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
                     static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair & CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair.$Shape;
-                    static fromObject(d: { [k: string]: any }): CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair;
-                    static toObject(m: CoreML.Specification.MILSpec.DictionaryValue.KeyValuePair, o?: $protobuf.IConversionOptions): { [k: string]: any };
-                    toJSON(): { [k: string]: any };
                 }
 
                 namespace KeyValuePair {
