@@ -2,11 +2,13 @@
 export { MLGraphBuilder } from "./graph/builder.js";
 export { MLOperand, type MLGraph, type GraphNode, type NamedOperand } from "./graph/operand.js";
 export type { MLOperandDataType, MLOperandDescriptor } from "./graph/types.js";
+export type * from "./graph/options.js";
+export { OPERATORS, OPERATOR_NAMES, type OperatorName, type OperatorSignature } from "./graph/operators.js";
 export {
   WebNNCoreMLError, GraphValidationError, UnsupportedError, GraphFormatError, WeightsError, PackageFormatError,
-  errorFromJSON, type ErrorKind, type ErrorDetails,
+  RuntimeError, ERROR_RULES, errorFromJSON, type ErrorKind, type ErrorDetails, type ErrorRule,
 } from "./errors.js";
-export { readGraphJson, type GraphJsonSources } from "./frontends/webnn-json/index.js";
+export { readGraphJson, readGraphJsonWithName, type GraphJsonSources } from "./frontends/webnn-json/index.js";
 export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
 export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";

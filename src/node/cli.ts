@@ -137,8 +137,8 @@ async function run(args: string[]): Promise<void> {
   const pkg = await readPackagePath(positionals[0]);
   const inputsPath = values.inputs;
   const info = await stat(inputsPath);
-  if (!info.isFile()) throw new CliError(`--inputs ${inputsPath} is not a file`);
-  if (info.size > MAX_INPUTS_FILE_BYTES) throw new CliError(`--inputs ${inputsPath} has ${info.size} bytes, over the limit of ${MAX_INPUTS_FILE_BYTES}`);
+  if (info.isDirectory()) throw new CliError(`--inputs ${inputsPath} is a directory, not a JSON file`);
+  if (info.isFile() && info.size > MAX_INPUTS_FILE_BYTES) throw new CliError(`--inputs ${inputsPath} has ${info.size} bytes, over the limit of ${MAX_INPUTS_FILE_BYTES}`);
   let json: unknown;
   try {
     json = JSON.parse(await readFile(inputsPath, "utf8"));

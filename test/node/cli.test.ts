@@ -100,7 +100,7 @@ describe("webnn-coreml CLI", () => {
     expect(err.join("\n")).toMatch(/^error: --inputs .* is not valid JSON/);
     err = [];
     expect(await main(["run", pkg, "--inputs", dir])).toBe(1);
-    expect(err.join("\n")).toMatch(/is not a file/);
+    expect(err.join("\n")).toMatch(/is a directory/);
     err = [];
     expect(await main(["run", pkg, "--inputs", dir, "--debug"])).toBe(1);
     expect(err.join("\n")).toMatch(/\n\s+at /);
