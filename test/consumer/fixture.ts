@@ -1,6 +1,6 @@
 // Fresh consumer projects for the packed tarball, and a Chromium page that records problems.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -54,23 +54,14 @@ export async function closeBrowser(): Promise<void> {
   browser = undefined;
 }
 
-/** The page script every browser project runs: build a graph, convert it in the worker, check the package. */
-export const PAGE_SCRIPT = `
-const result = document.getElementById("result");
-try {
-  const b = new MLGraphBuilder();
-  const x = b.input("x", { dataType: "float32", shape: [1, 4] });
-  const w = b.constant({ dataType: "float32", shape: [4, 2] }, new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]));
-  const graph = await b.build({ y: b.relu(b.matmul(x, w)) });
-  const converter = createConverter();
-  const r = await converter.convert(graph, { target: "ios17", name: "Consumer" });
-  const zip = new Uint8Array(await converter.toZipBlob(r).arrayBuffer());
-  result.textContent = "ok " + zip.byteLength + " " + (zip[0] === 0x50 && zip[1] === 0x4b ? "zip" : "not-zip") + " " + r.summary.inputs.map((i) => i.name).join(",");
-  converter.close();
-} catch (e) {
-  result.textContent = "error " + (e && e.message);
-  console.error(e);
+/** The code samples of README.md, by the kind their `<!-- sample: KIND -->` marker names, in order. */
+export function readmeSamples(kind: string): string[] {
+  const text = readFileSync(join(ROOT, "README.md"), "utf8");
+  const out: string[] = [];
+  const re = /<!-- sample: ([\w-]+) -->\s*\n\s*```\w*\n([\s\S]*?)\n\s*```/g;
+  for (const m of text.matchAll(re)) if (m[1] === kind) out.push(m[2].split("\n").map((l) => l.replace(/^  /, "")).join("\n"));
+  if (out.length === 0) throw new Error(`README.md has no sample marked ${kind}`);
+  return out;
 }
-`;
 
 export const CSP = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; connect-src 'self'";

@@ -9,7 +9,10 @@ import { createServer, type Server } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeBrowser, CSP, openPage, packAndInstall, PAGE_SCRIPT, ROOT } from "./fixture.js";
+import { closeBrowser, CSP, openPage, packAndInstall, readmeSamples, ROOT } from "./fixture.js";
+
+/** README's browser sample is what every browser page runs. */
+const PAGE_SCRIPT = readmeSamples("browser")[0];
 
 let app: string;
 let tarball: string;
@@ -23,10 +26,13 @@ afterAll(async () => { await closeBrowser(); });
 
 async function expectPageConverts(url: string): Promise<void> {
   const { page, problems } = await openPage(url);
-  await page.waitForFunction(() => /^(ok|error)/.test(document.getElementById("result")?.textContent ?? ""), undefined, { timeout: 60_000 });
-  const text = await page.textContent("#result");
-  expect(text).toMatch(/^ok \d+ zip x$/);
+  await page.waitForSelector("#download", { timeout: 60_000 }).catch(() => undefined);
   expect(problems).toEqual([]);
+  expect(await page.textContent("#download")).toMatch(/^Model\.mlpackage\.zip: \d+ lines of MIL$/);
+  // The page's CSP (connect-src 'self') does not let it fetch its own blob: URL; the link is checked.
+  const link = await page.evaluate(() => { const a = document.getElementById("download") as HTMLAnchorElement; return { href: a.href, download: a.download }; });
+  expect(link.href).toMatch(/^blob:/);
+  expect(link.download).toBe("Model.mlpackage.zip");
   await page.context().close();
 }
 
@@ -54,6 +60,34 @@ describe("the installed CLI", () => {
     try { run("npx", ["webnn-coreml", "convert", "missing.json", "-o", "x.mlpackage"]); } catch (e) { failure = e as typeof failure; }
     expect(failure.status).toBe(1);
     expect(String(failure.stderr).trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("README's samples", () => {
+  it("the command-line sample runs as written, on the built-in example named model.webnn.json", () => {
+    const dir = join(app, "readme-cli");
+    mkdirSync(dir, { recursive: true });
+    for (const ext of ["webnn.json", "weights", "manifest.json"]) {
+      writeFileSync(join(dir, `model.${ext}`), readFileSync(join(app, `node_modules/webnn-coreml/examples/small-cnn.${ext}`)));
+    }
+    writeFileSync(join(dir, "inputs.json"), JSON.stringify({ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [0.5] } }));
+    for (const line of readmeSamples("shell")[0].split("\n")) {
+      const command = line.replace(/#.*$/, "").trim();
+      if (!command) continue;
+      const [cmd, ...args] = command.split(/\s+/);
+      run(cmd, args, { cwd: dir });
+    }
+    expect(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")).probabilities.shape).toEqual([1, 10]);
+  });
+
+  it("the Node sample runs as written and prints what its comment says", () => {
+    const dir = join(app, "readme-node");
+    mkdirSync(dir, { recursive: true });
+    const sample = readmeSamples("node")[0];
+    writeFileSync(join(dir, "sample.mjs"), sample);
+    const printed = run("node", ["sample.mjs"], { cwd: dir }).trim();
+    expect(printed).toBe(/\/\/ (.+)$/.exec(sample.trim().split("\n").pop()!)![1].trim());
+    expect(readFileSync(join(dir, "Model.mlpackage.zip")).subarray(0, 2).toString("latin1")).toBe("PK");
   });
 });
 
@@ -113,8 +147,8 @@ describe("browser consumers", () => {
   function writeVitePage(dir: string) {
     mkdirSync(join(dir, "public"), { recursive: true });
     writeFileSync(join(dir, "public/favicon.ico"), new Uint8Array(0)); // the browser asks for one
-    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>consumer</title><p id="result"></p><script type="module" src="./main.js"></script>`);
-    writeFileSync(join(dir, "main.js"), `import { MLGraphBuilder } from "webnn-coreml";\nimport { createConverter } from "webnn-coreml/browser";\n${PAGE_SCRIPT}`);
+    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>consumer</title><script type="module" src="./main.js"></script>`);
+    writeFileSync(join(dir, "main.js"), PAGE_SCRIPT);
     // A page that only builds graphs: what it ships is measured.
     writeFileSync(join(dir, "builder.html"), `<!doctype html><meta charset="utf-8"><title>builder</title><script type="module" src="./builder.js"></script>`);
     writeFileSync(join(dir, "builder.js"), `import { MLGraphBuilder } from "webnn-coreml";\nconst b = new MLGraphBuilder();\nconst x = b.input("x", { dataType: "float32", shape: [2] });\nb.build({ y: b.relu(x) }).then((g) => { document.title = "built " + g.nodes.length; });\n`);
@@ -164,13 +198,11 @@ describe("browser consumers", () => {
   it("a plain page with an import map, served as static files, converts in the shipped worker", async () => {
     const dir = join(app, "plain");
     mkdirSync(dir, { recursive: true });
-    const importMap = JSON.stringify({ imports: {
-      "webnn-coreml": "/node_modules/webnn-coreml/dist/esm/index.js",
-      "webnn-coreml/browser": "/node_modules/webnn-coreml/dist/esm/browser.js",
-    } });
+    // README's import map, as written there.
+    const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(readmeSamples("importmap")[0])![1];
     const hash = createHash("sha256").update(importMap).digest("base64");
-    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>plain</title><script type="importmap">${importMap}</script><p id="result"></p><script type="module" src="/plain/main.js"></script>`);
-    writeFileSync(join(dir, "main.js"), `import { MLGraphBuilder } from "webnn-coreml";\nimport { createConverter } from "webnn-coreml/browser";\n${PAGE_SCRIPT}`);
+    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>plain</title><script type="importmap">${importMap}</script><script type="module" src="/plain/main.js"></script>`);
+    writeFileSync(join(dir, "main.js"), PAGE_SCRIPT);
     const csp = CSP.replace("script-src 'self'", `script-src 'self' 'sha256-${hash}'`);
     const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".json": "application/json" };
     const server: Server = createServer((req, res) => {
