@@ -128,7 +128,7 @@ export function createConverter(options: CreateConverterOptions = {}): Converter
       // A worker that fails to load (or throws outside a call) would leave calls waiting forever.
       w.addEventListener("error", (e: ErrorEvent) => {
         e.preventDefault?.();
-        const what = made ? `the converter worker (${made.url})` : "the converter worker given as `worker`";
+        const what = made ? `the converter worker (${made.url})` : "the converter worker (given as `worker`)";
         const hint = made
           ? "; if your bundler does not copy it, serve node_modules/webnn-coreml/dist/worker/convert-worker.js and pass createConverter({ worker: () => new Worker(url, { type: \"module\" }) })"
           : "";

@@ -253,7 +253,15 @@ describe("createConverter (worker)", () => {
     const c = converter({ worker: () => new Worker(new URL("/no-such-worker.js", location.href), { type: "module" }) });
     const err = await c.convert(tinyGraph().graph).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/converter worker failed/);
+    expect((err as Error).message).toMatch(/converter worker \(given as `worker`\) failed to load/);
+  });
+
+  it("the default worker's load failure names the URL it tried and how to pass one", async () => {
+    // In this source tree the built worker does not exist beside src/browser/: the default URL fails.
+    const c = createConverter();
+    converters.push(c);
+    const err = await c.convert(tinyGraph().graph).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/the converter worker \(http:\/\/[^)]+\/worker\/convert-worker\.js\) failed to load; .*createConverter\(\{ worker/);
   });
 
   it("close() rejects running conversions and refuses new ones", async () => {
