@@ -73,16 +73,44 @@ export interface CreateConverterOptions {
   cancelGraceMs?: number;
 }
 
+const WORKER_NAME = "webnn-coreml-converter";
+
+/**
+ * True once the worker answers a call; false if it fails to load. (Its comlink proxy is not
+ * released: a release would make the worker stop listening. The converter wraps it anew.)
+ */
+function probe(w: Worker): Promise<boolean> {
+  const r = wrap<ConverterWorkerApi>(w);
+  return new Promise<boolean>((resolve) => {
+    w.addEventListener("error", (e) => { e.preventDefault?.(); resolve(false); }, { once: true });
+    r.stats().then(() => resolve(true), () => resolve(false));
+  });
+}
+
 /**
  * The worker shipped in the package: dist/worker/convert-worker.js, one self-contained ES module
- * (no imports, no eval, no WebAssembly). Written as `new Worker(new URL(…, import.meta.url))` so
- * that Vite and webpack 5 bundle or serve it, and a page without a bundler loads it from beside
- * this module. In this repository's source tree the worker is worker/convert-worker.ts: the demo
- * and the tests pass it as `worker`.
+ * (no imports, no eval, no WebAssembly), started with `new Worker(new URL(…, import.meta.url))`
+ * so that Vite and webpack 5 bundle or serve it and a page without a bundler loads it from beside
+ * this module. Where that URL does not lead to it (a bundler that does not follow `new URL`, such
+ * as esbuild), the same code is started from a Blob (the page's CSP must allow `worker-src blob:`).
+ * In this repository's source tree the worker is worker/convert-worker.ts: the demo and the tests
+ * pass it as `worker`.
  */
-function defaultWorker(): { worker: Worker; url: string } {
+async function startDefaultWorker(): Promise<Worker> {
   const url = new URL("../worker/convert-worker.js", import.meta.url);
-  return { worker: new Worker(url, { type: "module", name: "webnn-coreml-converter" }), url: url.href };
+  const byUrl = new Worker(url, { type: "module", name: WORKER_NAME });
+  if (await probe(byUrl)) return byUrl;
+  byUrl.terminate();
+  const hint = "serve node_modules/webnn-coreml/dist/worker/convert-worker.js and pass createConverter({ worker: () => new Worker(url, { type: \"module\" }) })";
+  const { default: code } = await import("./worker-source.js");
+  if (!code) throw new Error(`the converter worker (${url.href}) failed to load; ${hint}`);
+  const blobUrl = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const byBlob = new Worker(blobUrl, { type: "module", name: WORKER_NAME });
+  const ok = await probe(byBlob);
+  URL.revokeObjectURL(blobUrl);
+  if (ok) return byBlob;
+  byBlob.terminate();
+  throw new Error(`the converter worker (${url.href}) failed to load, and so did its copy from a Blob (does the page's CSP allow worker-src blob:?); ${hint}`);
 }
 
 function isMLGraph(s: unknown): s is MLGraph {
@@ -107,6 +135,11 @@ interface Job {
   worker: Worker;
 }
 
+interface Started {
+  worker: Worker;
+  remote: Remote<ConverterWorkerApi>;
+}
+
 export function createConverter(options: CreateConverterOptions = {}): Converter {
   installErrorTransferHandler();
   const graceMs = options.cancelGraceMs ?? 2000;
@@ -117,26 +150,35 @@ export function createConverter(options: CreateConverterOptions = {}): Converter
   /** Jobs started and not yet settled in the worker (a cancelled job stays until the worker lets go). */
   const running = new Map<string, Job>();
 
-  function start(): { worker: Worker; remote: Remote<ConverterWorkerApi> } {
+  let starting: Promise<Started> | undefined;
+
+  /** Makes `w` the converter's worker. */
+  function adopt(w: Worker, given: boolean): Started {
+    worker = w;
+    remote = wrap<ConverterWorkerApi>(w);
+    // A worker that fails to load (or throws outside a call) would leave calls waiting forever.
+    w.addEventListener("error", (e: ErrorEvent) => {
+      e.preventDefault?.();
+      const what = given ? "the converter worker (given as `worker`)" : "the converter worker";
+      stopWorker(w, new Error(e.message ? `${what} failed: ${e.message}` : `${what} failed to load`));
+    });
+    w.addEventListener("messageerror", () => stopWorker(w, new Error("the converter worker sent a message that could not be read")));
+    return { worker: w, remote };
+  }
+
+  /**
+   * The running worker, or a given one started now (synchronously, so a conversion's buffers are
+   * transferred at once); the shipped worker is started (and checked) asynchronously.
+   */
+  function start(): Started | Promise<Started> {
     if (closed) throw new DOMException("The converter is closed.", "InvalidStateError");
-    if (!worker || !remote) {
-      const given = typeof options.worker === "function" ? options.worker() : options.worker;
-      const made = given ? undefined : defaultWorker();
-      const w = given ?? made!.worker;
-      worker = w;
-      remote = wrap<ConverterWorkerApi>(w);
-      // A worker that fails to load (or throws outside a call) would leave calls waiting forever.
-      w.addEventListener("error", (e: ErrorEvent) => {
-        e.preventDefault?.();
-        const what = made ? `the converter worker (${made.url})` : "the converter worker (given as `worker`)";
-        const hint = made
-          ? "; if your bundler does not copy it, serve node_modules/webnn-coreml/dist/worker/convert-worker.js and pass createConverter({ worker: () => new Worker(url, { type: \"module\" }) })"
-          : "";
-        stopWorker(w, new Error(e.message ? `${what} failed: ${e.message}` : `${what} failed to load${hint}`));
-      });
-      w.addEventListener("messageerror", () => stopWorker(w, new Error("the converter worker sent a message that could not be read")));
-    }
-    return { worker, remote };
+    if (worker && remote) return { worker, remote };
+    if (options.worker) return adopt(typeof options.worker === "function" ? options.worker() : options.worker, true);
+    starting ??= startDefaultWorker().then((w) => {
+      if (closed) { w.terminate(); throw new DOMException("The converter was closed.", "AbortError"); }
+      return adopt(w, false);
+    }).finally(() => { starting = undefined; });
+    return starting;
   }
 
   /** Terminates the worker (when it does not let go of a cancelled job): frees all its work. */
@@ -158,38 +200,53 @@ export function createConverter(options: CreateConverterOptions = {}): Converter
     const promise = new Promise<ConvertResult>((resolve, reject) => {
       if (signal?.aborted) { reject(abortReason(signal)); return; }
       let src: ConvertSource;
-      let w: Worker;
-      let r: Remote<ConverterWorkerApi>;
       try {
         src = isMLGraph(source) ? { kind: "graph", graph: serializeGraph(source) } : source;
         checkNotDetached(src);
-        ({ worker: w, remote: r } = start());
       } catch (e) {
         reject(e);
         return;
       }
       let settled = false;
-      const finish = () => {
-        settled = true;
-        signal?.removeEventListener("abort", onAbort);
+      let started: Started | Promise<Started>;
+      try {
+        started = start();
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const send = ({ worker: w, remote: r }: Started) => {
+        const finish = () => {
+          settled = true;
+          signal?.removeEventListener("abort", onAbort);
+        };
+        running.set(jobId, { worker: w, reject: (e) => { if (!settled) { finish(); reject(e); } } });
+        const callback = onProgress ? proxy((p: ConversionProgress) => { if (!settled) onProgress(p); }) : undefined;
+        r.convert(transfer(src, sourceTransferables(src)), workerOptions, callback, jobId).then(
+          (result) => { running.delete(jobId); if (!settled) { finish(); resolve(result); } },
+          (error) => { running.delete(jobId); if (!settled) { finish(); reject(error); } },
+        );
+        const cancel = (reason: unknown) => {
+          if (settled) return;
+          finish();
+          reject(reason);
+          r.cancel(jobId).catch(() => false);
+          // A job stuck in synchronous work cannot see the cancel message: stop the worker then.
+          setTimeout(() => { if (running.has(jobId)) stopWorker(w, new DOMException("The converter worker was restarted after a cancel.", "AbortError")); }, graceMs);
+        };
+        const onAbort = () => cancel(abortReason(signal));
+        signal?.addEventListener("abort", onAbort, { once: true });
+        cancelTask = (reason?: unknown) => cancel(reason ?? new DOMException("The conversion was cancelled.", "AbortError"));
       };
-      running.set(jobId, { worker: w, reject: (e) => { if (!settled) { finish(); reject(e); } } });
-      const callback = onProgress ? proxy((p: ConversionProgress) => { if (!settled) onProgress(p); }) : undefined;
-      r.convert(transfer(src, sourceTransferables(src)), workerOptions, callback, jobId).then(
-        (result) => { running.delete(jobId); if (!settled) { finish(); resolve(result); } },
-        (error) => { running.delete(jobId); if (!settled) { finish(); reject(error); } },
+      if (!(started instanceof Promise)) { send(started); return; }
+      // Until the shipped worker is up, a cancel only rejects: nothing has been sent yet.
+      cancelTask = (reason?: unknown) => { if (!settled) { settled = true; reject(reason ?? new DOMException("The conversion was cancelled.", "AbortError")); } };
+      const onEarlyAbort = () => cancelTask(abortReason(signal));
+      signal?.addEventListener("abort", onEarlyAbort, { once: true });
+      started.then(
+        (st) => { signal?.removeEventListener("abort", onEarlyAbort); if (!settled) send(st); },
+        (e) => { signal?.removeEventListener("abort", onEarlyAbort); if (!settled) { settled = true; reject(e); } },
       );
-      const cancel = (reason: unknown) => {
-        if (settled) return;
-        finish();
-        reject(reason);
-        r.cancel(jobId).catch(() => false);
-        // A job stuck in synchronous work cannot see the cancel message: stop the worker then.
-        setTimeout(() => { if (running.has(jobId)) stopWorker(w, new DOMException("The converter worker was restarted after a cancel.", "AbortError")); }, graceMs);
-      };
-      function onAbort() { cancel(abortReason(signal)); }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      cancelTask = (reason?: unknown) => cancel(reason ?? new DOMException("The conversion was cancelled.", "AbortError"));
     });
     return Object.assign(promise, { jobId, cancel: (reason?: unknown) => cancelTask(reason) });
   }
