@@ -75,6 +75,11 @@ describe("the installed CLI", () => {
 });
 
 describe("README's samples", () => {
+  it("the install sample is what the package test did with the tarball", () => {
+    expect(readmeSamples("install")[0].trim()).toBe("npm install webnn-coreml");
+    expect(JSON.parse(readFileSync(join(app, "node_modules/webnn-coreml/package.json"), "utf8")).name).toBe("webnn-coreml");
+  });
+
   it("the command-line sample runs as written, on the built-in example named model.webnn.json", () => {
     const dir = join(app, "readme-cli");
     mkdirSync(dir, { recursive: true });
