@@ -27,7 +27,7 @@ export const ERROR_RULES = [
   // lowering and MIL
   "boundary-type", "int64-range", "target", "unknown-operator", "unsupported", "mil-validation",
   // packaging and serialization
-  "model", "package", "path-traversal", "platform-limit", "weight-blob", "zip", "zip-crc",
+  "model", "output-path", "package", "path-traversal", "platform-limit", "weight-blob", "zip", "zip-crc",
   // delivery
   "job-id",
   // runtime

@@ -9,7 +9,8 @@ import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import { milToText } from "../mil/text.js";
-import { loadGraphFile } from "./graph-files.js";
+import { companionPaths, loadGraphFile } from "./graph-files.js";
+import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
 import { CLI_VERSION } from "./version.js";
@@ -33,7 +34,8 @@ Reads webnn-graph JSON (versions 1 and 2) with its weights (<stem>.manifest.json
 a directory for .mlpackage, a zip for .mlpackage.zip.
 
 options:
-  -o, --out PATH          the package to write (required)
+  -o, --out PATH          the package to write (required): Name.mlpackage or Name.mlpackage.zip;
+                          an existing path is replaced only if it holds a package, never an input
   --target T              ios15 | ios16 | ios17 (default) | ios18
   --weights FILE          the .weights file (default: beside the graph)
   --manifest FILE         the weights manifest (default: beside the graph)
@@ -83,16 +85,27 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const target = values.target as string | undefined;
   if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
   const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
-  const { graph } = await loadGraphFile(positionals[0], { weights: values.weights as string | undefined, manifest: values.manifest as string | undefined });
+  const graphOptions = { weights: values.weights as string | undefined, manifest: values.manifest as string | undefined };
+  const out = values.out;
+  const companions = companionPaths(positionals[0], graphOptions);
+  const inputs = [positionals[0], companions.weights, companions.manifest];
+  await checkOutputPath(out, inputs); // before any work: a refused output costs nothing
+  // Ctrl-C or a termination signal cancels: partial files are removed, the old output stays.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new DOMException("interrupted", "AbortError"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    const out = values.out;
-    const pkg = await convertGraph(graph, { target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p) });
-    const kind = await writePackagePath(pkg, out, { onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
+    const { graph } = await loadGraphFile(positionals[0], graphOptions);
+    const pkg = await convertGraph(graph, { target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal });
+    const kind = await writePackagePath(pkg, out, { inputs, signal: controller.signal, onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
     progress.done();
     const s = pkg.stats;
     console.log(`wrote ${out} (${kind}): ${s.operations} operations, ${s.constants} constants (${s.blobConstants} in weight.bin), ${s.blobBytes} blob bytes`);
   } finally {
     progress.done();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 
@@ -159,6 +172,7 @@ class CliError extends Error {}
 export function describeFailure(e: unknown): string {
   if (e instanceof WebNNCoreMLError) return `${e.kind}${e.rule ? ` [${e.rule}]` : ""}: ${e.message}`;
   if (e instanceof CliError) return `error: ${e.message}`;
+  if (e instanceof DOMException && e.name === "AbortError") return `error: ${e.message}`;
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return `error: ${(e as Error).message}`;
   return `error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
@@ -187,6 +201,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(describeFailure(e));
     if (debug && e instanceof Error && e.stack) console.error(e.stack);
-    return 1;
+    return e instanceof DOMException && e.name === "AbortError" ? 130 : 1;
   }
 }

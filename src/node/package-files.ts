@@ -14,6 +14,7 @@ import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package
 import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
 import { archiveChunks, packageEntries, Pacer, preparePackageZip, writeZipRandomAccess, type ZipOptions } from "../packaging/zip.js";
 import { readWeightBlobIndex, type BlobRecord, type WeightBlobSource } from "../serialization/weight-blob.js";
+import { checkOutputPath, writeThroughTemporary, type OutputKind } from "./output-path.js";
 
 /** Node's native CRC-32 (zlib.crc32, Node ≥ 20.15 / 22.2), when this Node has it. */
 export const nodeCrc32: Crc32Function | undefined =
@@ -131,14 +132,16 @@ function waitDrain(stream: Writable): Promise<void> {
   });
 }
 
-/** Writes a directory when `path` ends in `.mlpackage`, a zip when it ends in `.zip`. */
-export async function writePackagePath(pkg: MLPackage, path: string, options: ZipOptions = {}): Promise<"directory" | "zip"> {
-  if (path.toLowerCase().endsWith(".zip")) {
-    await writePackageZipFile(pkg, path, options);
-    return "zip";
-  }
-  await writePackageDirectory(pkg, path, options);
-  return "directory";
+/**
+ * Writes a package directory when `path` ends in `.mlpackage`, a zip when it ends in
+ * `.mlpackage.zip` (anything else is refused). An existing path is replaced only when it holds a
+ * package, never when it is one of `inputs`; the package goes to a temporary sibling first and is
+ * renamed into place, so a failure or a cancel leaves the old output untouched.
+ */
+export async function writePackagePath(pkg: MLPackage, path: string, options: ZipOptions & { inputs?: readonly string[] } = {}): Promise<OutputKind> {
+  const kind = await checkOutputPath(path, options.inputs);
+  await writeThroughTemporary(path, kind, (tmp) => (kind === "zip" ? writePackageZipFile(pkg, tmp, options) : writePackageDirectory(pkg, tmp, options)));
+  return kind;
 }
 
 async function listFiles(root: string): Promise<string[]> {

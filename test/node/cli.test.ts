@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -104,5 +104,48 @@ describe("webnn-coreml CLI", () => {
     err = [];
     expect(await main(["run", pkg, "--inputs", dir, "--debug"])).toBe(1);
     expect(err.join("\n")).toMatch(/\n\s+at /);
+  });
+
+  it("convert -o never deletes what is not a package it could have written, nor an input", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-out-"));
+    const graph = join(dir, "g.webnn.json");
+    for (const ext of ["webnn.json", "weights", "manifest.json"]) writeFileSync(join(dir, `g.${ext}`), readFileSync(join(ROOT, `examples/small-cnn.${ext}`)));
+    const graphBytes = readFileSync(graph);
+    // A directory of other files, the input itself, a file, a parent, names without the package extension.
+    mkdirSync(join(dir, "Photos.mlpackage"));
+    writeFileSync(join(dir, "Photos.mlpackage/holiday.jpg"), "jpeg");
+    writeFileSync(join(dir, "notes.mlpackage.zip"), "not a zip");
+    for (const [out, re] of [
+      [join(dir, "Photos.mlpackage"), /exists and is not a package directory/],
+      [graph, /must end in \.mlpackage/],
+      [join(dir, "notes.mlpackage.zip"), /exists and is not a zipped package/],
+      [join(dir, ".."), /must end in \.mlpackage/],
+      [join(dir, "out.zip"), /must end in \.mlpackage/],
+    ] as const) {
+      err = [];
+      expect(await main(["convert", graph, "-o", out, "--quiet"])).toBe(1);
+      expect(err.join("\n")).toMatch(/PackageFormatError \[output-path\]/);
+      expect(err.join("\n")).toMatch(re);
+    }
+    expect(readFileSync(join(dir, "Photos.mlpackage/holiday.jpg"), "utf8")).toBe("jpeg");
+    expect(readFileSync(join(dir, "notes.mlpackage.zip"), "utf8")).toBe("not a zip");
+    expect(readFileSync(graph).equals(graphBytes)).toBe(true);
+    // A package it wrote is replaced; nothing temporary is left behind.
+    for (const out of ["M.mlpackage", "M.mlpackage.zip"]) {
+      expect(await main(["convert", graph, "-o", join(dir, out), "--quiet"])).toBe(0);
+      expect(await main(["convert", graph, "-o", join(dir, out), "--quiet", "--target", "ios18"])).toBe(0);
+    }
+    expect(readdirSync(dir).filter((n) => n.startsWith(".")).sort()).toEqual([]);
+  });
+
+  it("a failed conversion leaves the previous package as it was and no partial files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-keep-"));
+    const out = join(dir, "K.mlpackage");
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", out, "--quiet"])).toBe(0);
+    const before = readFileSync(join(out, "Manifest.json"));
+    writeFileSync(join(dir, "bad.webnn.json"), JSON.stringify({ format: "webnn-graph-json", version: 1, inputs: { x: { dataType: "float32", shape: [2] } }, nodes: [{ id: "y", op: "softmax", inputs: ["x"], options: { axis: 5 } }], outputs: { y: "y" } }));
+    expect(await main(["convert", join(dir, "bad.webnn.json"), "-o", out, "--quiet"])).toBe(1);
+    expect(readFileSync(join(out, "Manifest.json")).equals(before)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["K.mlpackage", "bad.webnn.json"]);
   });
 });
