@@ -144,3 +144,30 @@ export function errorFromJSON(e: { kind: ErrorKind; message: string } & Omit<Err
   Object.defineProperty(err, "message", { value: String(e.message), writable: true, configurable: true, enumerable: false });
   return err;
 }
+
+/**
+ * A short description of any value for an error message: never throws, never recurses more than
+ * one level, never long — input from strangers can be circular, nested without end, or huge.
+ */
+export function describeValue(v: unknown): string {
+  const one = (x: unknown): string | undefined => {
+    if (x === null) return "null";
+    if (x === undefined) return "undefined";
+    if (typeof x === "number" || typeof x === "boolean") return String(x);
+    if (typeof x === "bigint") return `${x}n`;
+    if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+    return undefined;
+  };
+  const simple = one(v);
+  if (simple !== undefined) return simple;
+  if (Array.isArray(v)) {
+    const parts = v.length <= 8 ? v.map(one) : [];
+    return v.length <= 8 && parts.every((p) => p !== undefined) ? `[${parts.join(", ")}]` : `an array of ${v.length} items`;
+  }
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${v.byteLength} bytes`;
+  if (typeof v === "function") return "a function";
+  if (typeof v === "symbol") return "a symbol";
+  let name: unknown;
+  try { name = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)?.constructor?.name; } catch { name = undefined; }
+  return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
+}

@@ -1,6 +1,6 @@
 // MLGraphBuilder: the WebNN spec's graph-building API (method names, argument order, option
 // names and defaults), with the spec's shape and dtype inference and validation.
-import { GraphValidationError } from "../errors.js";
+import { GraphValidationError, describeValue } from "../errors.js";
 import type { OperatorAttributeMap } from "./attributes.js";
 import type {
   MLArgMinMaxOptions, MLBatchNormalizationOptions, MLClampOptions, MLConv2dOptions, MLConvTranspose2dOptions, MLCumulativeSumOptions, MLEluOptions, MLGatherOptions, MLGemmOptions, MLGruCellOptions, MLGruOptions, MLHardSigmoidOptions, MLInstanceNormalizationOptions, MLLayerNormalizationOptions, MLLeakyReluOptions, MLLinearOptions, MLLstmCellOptions, MLLstmOptions, MLOperatorOptions, MLPadOptions, MLPool2dOptions, MLReduceOptions, MLResample2dOptions, MLReverseOptions, MLScatterOptions, MLSliceOptions, MLSplitOptions, MLTransposeOptions, MLTriangularOptions, MLRecurrentNetworkActivation,
@@ -245,7 +245,7 @@ export class MLGraphBuilder {
   cast(input: MLOperand, type: MLOperandDataType, options?: MLOperatorOptions) {
     const where = this.#at("cast", options);
     this.#own(input, where);
-    if (typeof type !== "string" || !ANY.includes(type)) fail(where, "argument-type", `cast type ${JSON.stringify(type)} is not an MLOperandDataType`);
+    if (typeof type !== "string" || !ANY.includes(type)) fail(where, "argument-type", `cast type ${describeValue(type)} is not an MLOperandDataType`);
     return this.#node("cast", { input }, { type }, [{ dataType: type, shape: input.shape }], options?.label)[0];
   }
 

@@ -20,7 +20,7 @@
 import { applyOperator, type OperatorCall } from "./apply-operator.js";
 import { MLGraphBuilder } from "./builder.js";
 import { isOperatorName, OPERATORS, type OperatorName } from "./operators.js";
-import { GraphFormatError, WeightsError, type ErrorDetails, type ErrorRule } from "../errors.js";
+import { GraphFormatError, WeightsError, type ErrorDetails, type ErrorRule, describeValue } from "../errors.js";
 import { MLOperand, nodeInputRecord, type GraphNode, type MLGraph } from "./operand.js";
 import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
 
@@ -180,9 +180,9 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function checkDescriptorData(d: { dataType?: unknown; shape?: unknown } | null | undefined, what: string, where: ErrorDetails): SerializedDescriptor {
-  if (!isPlainRecord(d)) formatError(`${what}: expected {dataType, shape}, got ${JSON.stringify(d)}`, "descriptor", where);
+  if (!isPlainRecord(d)) formatError(`${what}: expected {dataType, shape}, got ${describeValue(d)}`, "descriptor", where);
   if (typeof d.dataType !== "string" || !(ALL_DATA_TYPES as readonly string[]).includes(d.dataType)) {
-    formatError(`${what}: unknown dataType ${JSON.stringify(d.dataType)}`, "descriptor", where);
+    formatError(`${what}: unknown dataType ${describeValue(d.dataType)}`, "descriptor", where);
   }
   if (!Array.isArray(d.shape) || !d.shape.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0)) {
     formatError(`${what}: shape must be an array of non-negative integers`, "descriptor", where);
@@ -231,21 +231,21 @@ function nodeCall(op: OperatorName, node: SerializedNode, operand: (v: Serialize
  */
 export function deserializeGraph(s: SerializedGraph): MLGraph {
   if (!isPlainRecord(s)) formatError("a serialized graph must be an object", "format");
-  if (s.format !== SERIALIZED_GRAPH_FORMAT) formatError(`not a serialized graph: format ${JSON.stringify(s.format)}, expected "${SERIALIZED_GRAPH_FORMAT}"`, "format");
-  if (s.version !== SERIALIZED_GRAPH_VERSION) formatError(`unsupported serialized graph version ${JSON.stringify(s.version)}`, "version");
+  if (s.format !== SERIALIZED_GRAPH_FORMAT) formatError(`not a serialized graph: format ${describeValue(s.format)}, expected "${SERIALIZED_GRAPH_FORMAT}"`, "format");
+  if (s.version !== SERIALIZED_GRAPH_VERSION) formatError(`unsupported serialized graph version ${describeValue(s.version)}`, "version");
   for (const key of ["buffers", "inputs", "constants", "nodes", "outputs"] as const) {
     if (!Array.isArray(s[key])) formatError(`serialized graph: "${key}" must be an array`, "format");
   }
   const builder = new MLGraphBuilder();
   const values = new Map<number, MLOperand>();
   const define = (id: unknown, o: MLOperand, where: ErrorDetails) => {
-    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) formatError(`operand id ${JSON.stringify(id)} is not a non-negative integer`, "operand-id", where);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) formatError(`operand id ${describeValue(id)} is not a non-negative integer`, "operand-id", where);
     if (values.has(id)) formatError(`operand id ${id} is defined twice`, "operand-id", where);
     values.set(id, o);
   };
   const ref = (id: unknown, where: ErrorDetails, via: string): MLOperand => {
     const o = typeof id === "number" ? values.get(id) : undefined;
-    if (!o) formatError(`${via} refers to operand ${JSON.stringify(id)}, which is not defined before it`, "dangling-operand", where);
+    if (!o) formatError(`${via} refers to operand ${describeValue(id)}, which is not defined before it`, "dangling-operand", where);
     return o;
   };
 
@@ -262,7 +262,7 @@ export function deserializeGraph(s: SerializedGraph): MLGraph {
     const d = checkDescriptorData(c, name, where);
     const buffer = s.buffers[c.buffer];
     if (!(buffer instanceof ArrayBuffer) && !(typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer)) {
-      formatError(`${name} refers to buffer ${JSON.stringify(c.buffer)}, which is not an ArrayBuffer`, "constant-buffer", where);
+      formatError(`${name} refers to buffer ${describeValue(c.buffer)}, which is not an ArrayBuffer`, "constant-buffer", where);
     }
     const { byteOffset, byteLength } = c;
     if (!Number.isInteger(byteOffset) || !Number.isInteger(byteLength) || byteOffset < 0 || byteLength < 0) {

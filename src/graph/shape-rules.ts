@@ -1,5 +1,5 @@
 // Shape and option rules shared by the builder's operators (WebNN spec algorithms).
-import { GraphValidationError, type ErrorRule } from "../errors.js";
+import { GraphValidationError, type ErrorRule, describeValue } from "../errors.js";
 import type { MLOperand } from "./operand.js";
 import type { OperatorSignature } from "./operators.js";
 import { shapeToString } from "./types.js";
@@ -69,7 +69,7 @@ export function optNumber(o: Record<string, unknown>, key: string, dflt: number,
   if (v === undefined) return dflt;
   const n = typeof v === "string" ? stringToNumber(v) : typeof v === "bigint" ? Number(v) : v;
   if (typeof n !== "number" || Number.isNaN(n) && v !== "NaN") {
-    fail(where, "option-type", `option ${key} must be a number, got ${JSON.stringify(v)}`);
+    fail(where, "option-type", `option ${key} must be a number, got ${describeValue(v)}`);
   }
   return n;
 }
@@ -92,7 +92,7 @@ export function optAxis(o: Record<string, unknown>, key: string, dflt: number, r
 export function optBoolean(o: Record<string, unknown>, key: string, dflt: boolean, where: Where): boolean {
   const v = o[key];
   if (v === undefined) return dflt;
-  if (typeof v !== "boolean") fail(where, "option-type", `option ${key} must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean") fail(where, "option-type", `option ${key} must be a boolean, got ${describeValue(v)}`);
   return v;
 }
 
@@ -100,7 +100,7 @@ export function optEnum<T extends string>(o: Record<string, unknown>, key: strin
   const v = o[key];
   if (v === undefined) return dflt;
   if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {
-    fail(where, "option-value", `option ${key} must be one of ${values.join(", ")}, got ${JSON.stringify(v)}`);
+    fail(where, "option-value", `option ${key} must be one of ${values.join(", ")}, got ${describeValue(v)}`);
   }
   return v as T;
 }
@@ -108,7 +108,7 @@ export function optEnum<T extends string>(o: Record<string, unknown>, key: strin
 /** An array of unsigned integers (dimension lists, axes, paddings). */
 export function uintArray(v: unknown, what: string, where: Where, length?: number): number[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
-    fail(where, "option-type", `${what} must be an array of unsigned integers, got ${JSON.stringify(v)}`);
+    fail(where, "option-type", `${what} must be an array of unsigned integers, got ${describeValue(v)}`);
   }
   if (length !== undefined && v.length !== length) {
     fail(where, "option-value", `${what} must have ${length} elements, got ${v.length}`);
@@ -124,7 +124,7 @@ export function optUintArray(o: Record<string, unknown>, key: string, dflt: numb
 
 export function uintScalar(v: unknown, what: string, where: Where): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    fail(where, "argument-type", `${what} must be an unsigned integer, got ${JSON.stringify(v)}`);
+    fail(where, "argument-type", `${what} must be an unsigned integer, got ${describeValue(v)}`);
   }
   return v;
 }

@@ -1,5 +1,5 @@
 // WebNN operand types and descriptors, as the W3C WebNN spec defines them.
-import { GraphValidationError } from "../errors.js";
+import { GraphValidationError, describeValue } from "../errors.js";
 
 export type MLOperandDataType =
   | "float32" | "float16" | "int32" | "uint32" | "int64" | "uint64" | "int8" | "uint8" | "int4" | "uint4";
@@ -50,7 +50,7 @@ export function checkDescriptor(desc: unknown, where: { operator?: string; opera
   const d = desc as { dataType?: unknown; shape?: unknown; dimensions?: unknown };
   const dataType = d.dataType;
   if (typeof dataType !== "string" || !(ALL_DATA_TYPES as readonly string[]).includes(dataType)) {
-    throw new GraphValidationError(`unknown dataType ${JSON.stringify(dataType)}`, { ...where, rule: "data-type" });
+    throw new GraphValidationError(`unknown dataType ${describeValue(dataType)}`, { ...where, rule: "data-type" });
   }
   // "dimensions" is the older WebNN name; one of the two is required (a scalar has shape []).
   const shape = d.shape ?? d.dimensions;
@@ -66,10 +66,10 @@ export function checkShape(shape: unknown, where: { operator?: string; operand?:
   let n = 1;
   for (const dim of shape) {
     if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 0 || dim > 0xffffffff) {
-      throw new GraphValidationError(`invalid dimension ${JSON.stringify(dim)} in shape [${shape.join(", ")}]`, { ...where, rule: "shape" });
+      throw new GraphValidationError(`invalid dimension ${describeValue(dim)} in shape ${describeValue(shape)}`, { ...where, rule: "shape" });
     }
     if (dim === 0) {
-      throw new GraphValidationError(`zero-size dimension in shape [${shape.join(", ")}]`, { ...where, rule: "zero-size" });
+      throw new GraphValidationError(`zero-size dimension in shape ${describeValue(shape)}`, { ...where, rule: "zero-size" });
     }
     n *= dim;
   }

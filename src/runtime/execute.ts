@@ -53,7 +53,7 @@ export function executeProgram(
   const inputData = new Set<unknown>();
 
   for (const decl of fn.inputs) {
-    const t = inputs[decl.name];
+    const t = Object.prototype.hasOwnProperty.call(inputs, decl.name) ? inputs[decl.name] : undefined;
     if (t === undefined) throw new RuntimeError(`missing input "${decl.name}" (${typeToString(decl.type.dataType, decl.type.shape)})`);
     if (t.dataType !== decl.type.dataType || !sameShape(t.shape, decl.type.shape)) {
       throw new RuntimeError(
@@ -78,7 +78,8 @@ export function executeProgram(
         throw wrap(e, op);
       }
     } else {
-      const kernel = kernels[op.type];
+      // Own properties only: an op type such as "constructor" is not a kernel.
+      const kernel = Object.prototype.hasOwnProperty.call(kernels, op.type) ? kernels[op.type] : undefined;
       if (kernel === undefined) {
         throw new RuntimeError(`unknown operation type "${op.type}" (op "${op.name}")`, { op: op.name, opType: op.type });
       }
@@ -125,7 +126,7 @@ export function executeProgram(
     // Outputs never share storage with the caller's inputs, the program's constants, or each other.
     const out = seen.has(t.data) ? cloneTensor(t) : { dataType: t.dataType, shape: [...t.shape], data: t.data };
     seen.add(out.data);
-    result[name] = out;
+    Object.defineProperty(result, name, { value: out, enumerable: true, writable: true, configurable: true }); // "__proto__" stays a name
   }
   return result;
 }

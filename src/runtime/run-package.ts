@@ -79,9 +79,9 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
   const { parsed } = pkg;
   const feeds: Record<string, RuntimeTensor> = {};
   for (const e of parsed.inputs) {
-    const t = inputs[e.name];
+    const t = own(inputs, e.name);
     if (!t) throw new RuntimeError(`missing input "${e.name}"`);
-    feeds[e.coremlName] = toBoundary(e, t);
+    setOwn(feeds, e.coremlName, toBoundary(e, t));
   }
   if (parsed.placeholderInput) feeds[parsed.placeholderInput] = { dataType: "fp32", shape: [1], data: new Float32Array(1) };
   for (const name of Object.keys(inputs)) {
@@ -89,7 +89,11 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
   }
   const results = executeProgram(parsed.program, feeds);
   const out: Record<string, WebNNTensor> = {};
-  for (const e of parsed.outputs) out[e.name] = fromBoundary(e, results[e.coremlName]);
+  for (const e of parsed.outputs) {
+    const r = own(results, e.coremlName);
+    if (!r) throw new RuntimeError(`the program has no output "${e.coremlName}" for model output "${e.name}"`);
+    setOwn(out, e.name, fromBoundary(e, r));
+  }
   return out;
 }
 
@@ -101,6 +105,15 @@ export async function runPackage(pkg: MLPackage | ReadPackage | Uint8Array | Blo
   else if ("parsed" in pkg) read = pkg;
   else read = readPackage(pkg as MLPackage);
   return runPackageContents(read, inputs);
+}
+
+/** obj[key] = value as an own property, even for a name like "__proto__" (names come from files). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function own<T>(obj: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
 // ------------------------------------------------------------------ JSON tensors
@@ -216,7 +229,7 @@ export function tensorsFromJson(json: unknown, expected?: readonly { name: strin
       if (isBig && typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v) as unknown as number;
       return fromJsonNumber(v as JsonNumber);
     });
-    out[name] = tensorFromNumbers(dataType as MLOperandDataType, shape as number[], values);
+    setOwn(out, name, tensorFromNumbers(dataType as MLOperandDataType, shape as number[], values));
   }
   return out;
 }
@@ -228,7 +241,7 @@ export function tensorsToJson(tensors: Record<string, WebNNTensor>): Record<stri
     const data = isBig
       ? Array.from(t.data as BigInt64Array, (v) => (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()))
       : tensorValues(t).map(toJsonNumber);
-    out[name] = { dataType: t.dataType, shape: t.shape, data };
+    setOwn(out, name, { dataType: t.dataType, shape: t.shape, data });
   }
   return out;
 }

@@ -153,7 +153,8 @@ export function buildGraphFromDocument(doc: GraphJsonDocument, sources: GraphJso
   for (const [oname, ref] of doc.outputs) {
     const v = values.get(ref);
     if (!v) formatError(`output "${oname}" refers to "${ref}", which has no value`, "dangling-operand", { operator: "build", operand: ref });
-    outputs[oname] = v.kind === "output" ? v : builder.identity(v, { label: oname });
+    // An own property even for a name like "__proto__" (names come from the file).
+    Object.defineProperty(outputs, oname, { value: v.kind === "output" ? v : builder.identity(v, { label: oname }), enumerable: true, writable: true, configurable: true });
   }
   return builder.buildSync(outputs);
 }

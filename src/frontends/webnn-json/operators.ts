@@ -4,6 +4,7 @@
 // options dictionary. All of it is read from the operator signature table; what is left here
 // is the webnn-graph dialect: `cast` target spellings, `split` counted by its outputs, and the
 // ONNX converter's squeeze-as-reshape and starts/ends slices, adapted once the input is known.
+import { describeValue } from "../../errors.js";
 import type { OperatorCall } from "../../graph/apply-operator.js";
 import type { MLGraphBuilder } from "../../graph/builder.js";
 import type { MLOperand } from "../../graph/operand.js";
@@ -96,7 +97,7 @@ function reshapeTarget(node: GraphJsonNode, input: MLOperand): unknown {
   const where = { operator: "reshape", operand: node.id };
   const rank = input.rank;
   if (!Array.isArray(o.axes) || !o.axes.every((a) => typeof a === "number" && Number.isInteger(a) && a >= -rank && a < rank)) {
-    fail(where, "option-type", `option axes (squeeze) must be an array of axes in [-${rank}, ${rank}), got ${JSON.stringify(o.axes)}`);
+    fail(where, "option-type", `option axes (squeeze) must be an array of axes in [-${rank}, ${rank}), got ${describeValue(o.axes)}`);
   }
   const axes = new Set((o.axes as number[]).map((a) => (a < 0 ? a + rank : a)));
   if (axes.size === 0) return input.shape.filter((d) => d !== 1);
@@ -114,7 +115,7 @@ function sliceArguments(node: GraphJsonNode, input: MLOperand): { starts: unknow
   const where = { operator: "slice", operand: node.id };
   const ints = (v: unknown, key: string): number[] => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isInteger(x))) {
-      fail(where, "option-type", `option ${key} must be an array of integers, got ${JSON.stringify(v)}`);
+      fail(where, "option-type", `option ${key} must be an array of integers, got ${describeValue(v)}`);
     }
     return v as number[];
   };
