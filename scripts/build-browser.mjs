@@ -43,7 +43,7 @@ await build({
   ...common,
   entryPoints: {
     index: join(root, "src/index.ts"), browser: join(root, "src/browser/index.ts"),
-    runtime: join(root, "src/runtime/index.ts"), bridge: join(root, "src/bridge/index.ts"),
+    runtime: join(root, "src/runtime-api.ts"), bridge: join(root, "src/bridge/index.ts"),
   },
   outdir: join(root, "dist/esm"), splitting: true, chunkNames: "chunk-[hash]", plugins: [useBuiltWorkerSource],
 });

@@ -6,7 +6,7 @@ import { isOperatorName, OPERATORS } from "../graph/operators.js";
 import { MLOperand, type MLGraph } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { halfBitsFromNumber as halfBits, numberFromHalfBits as halfToNumber } from "../runtime/fp16.js";
-import { tensorFromNumbers, type WebNNTensor } from "../runtime/run-package.js";
+import { tensorFromNumbers, type WebNNTensor } from "../run-package.js";
 
 export type WptValue = number | string;
 

@@ -97,6 +97,16 @@ export class LoweringContext {
 
   // ------------------------------------------------------------------ common ops
 
+  /** x broadcast to `shape` (numpy rules): same rank first (leading 1s), then the size-1 dimensions tiled. */
+  broadcastTo(x: MilValue, shape: readonly number[]): MilValue {
+    if (sameShape(x.type.shape, shape)) return x;
+    const ranked = [...new Array(shape.length - x.type.shape.length).fill(1), ...x.type.shape];
+    const r = this.reshape(x, ranked);
+    const reps = shape.map((d, i) => (ranked[i] === d ? 1 : d));
+    if (reps.every((k) => k === 1)) return r;
+    return this.op("tile", { x: r, reps: this.ints(reps, "reps") }, tensorType(x.type.dataType, shape));
+  }
+
   op(type: string, inputs: Record<string, MilValue | readonly MilValue[] | undefined>, outType: MilTensorType, hint?: string): MilValue {
     return this.mil.op1(type, inputs, outType, hint);
   }
@@ -125,4 +135,3 @@ export class LoweringContext {
     return this.op(type, { x, ...extra }, x.type);
   }
 }
-

@@ -1,6 +1,7 @@
 // Element-wise operators: binary arithmetic, comparisons, logical ops, unary math,
 // activations, clamp and cast.
 import type { GraphNode, MLOperand } from "../graph/operand.js";
+import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
 import type { BinaryOperatorName, InputOperatorName } from "../graph/operators.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
@@ -330,9 +331,13 @@ function prelu(node: GraphNode<"prelu">, ctx: LoweringContext) {
 /** where: condition (uint8) != 0 selects trueValue, else falseValue; all three broadcast. */
 function where(node: GraphNode<"where">, ctx: LoweringContext) {
   const cond = toBool(ctx, ctx.get(node.inputs.condition));
-  const a = ctx.get(node.inputs.trueValue);
+  const out = node.outputs[0].shape;
+  let a = ctx.get(node.inputs.trueValue);
   const b = ctx.get(node.inputs.falseValue);
-  ctx.set(node.outputs[0], ctx.op("select", { cond, a, b }, tensorType(a.type.dataType, node.outputs[0].shape)));
+  // MIL select's type follows a and b only: when the condition widens the result, widen a first.
+  const ab = broadcastShapes(a.type.shape, b.type.shape, { operator: "where" });
+  if (!sameShape(ab, out)) a = ctx.broadcastTo(a, out);
+  ctx.set(node.outputs[0], ctx.op("select", { cond, a, b }, tensorType(a.type.dataType, out)));
 }
 
 export const elementwiseLowerings = {

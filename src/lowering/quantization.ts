@@ -57,7 +57,9 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
   const scaleOperand = node.inputs.scale;
   const zpOperand = node.inputs.zeroPoint;
   const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType);
-  if (ctx.target.ios >= 18 && narrow && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+  // 0-D data cannot be constexpr_blockwise_shift_scale's `data` (rank ≥ 1, coremltools); a
+  // scalar gains nothing from staying narrow: it takes the general path and folds to a constant.
+  if (ctx.target.ios >= 18 && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
     ctx.set(node.outputs[0], ctx.op("constexpr_blockwise_shift_scale", {
       data: narrowConstant(ctx, inputOperand),
       scale: ctx.get(scaleOperand),

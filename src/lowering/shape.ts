@@ -23,11 +23,7 @@ function expand(node: GraphNode<"expand">, ctx: LoweringContext) {
     ctx.set(node.outputs[0], ctx.unary("identity", x));
     return;
   }
-  // Same rank first (leading 1s), then tile the size-1 dimensions.
-  const ranked = [...new Array(outShape.length - x.type.shape.length).fill(1), ...x.type.shape];
-  const r = ctx.reshape(x, ranked);
-  const reps = outShape.map((d, i) => (ranked[i] === d ? 1 : d));
-  ctx.set(node.outputs[0], ctx.op("tile", { x: r, reps: ctx.ints(reps, "reps") }, tensorType(x.type.dataType, outShape)));
+  ctx.set(node.outputs[0], ctx.broadcastTo(x, outShape));
 }
 
 function transpose(node: GraphNode<"transpose">, ctx: LoweringContext) {

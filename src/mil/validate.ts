@@ -109,7 +109,31 @@ type TypeLookup = (param: string) => MilTensorType | undefined;
 type ValueRule = (op: MilOperation, value: ConstLookup, type: TypeLookup, ios: number) => string | undefined;
 
 /** Rules on parameter values that Core ML (coremltools' op definitions) enforces beyond signatures. */
+/** numpy broadcasting of two shapes, or undefined when they do not broadcast. */
+function broadcast(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
 const VALUE_RULES: Record<string, ValueRule[]> = {
+  select: [(op, _value, type) => {
+    // coremltools infers select's type from a and b only: a condition that widens the result
+    // makes the declared type disagree with PyMIL's ("Mismatch between var types").
+    const a = type("a"), b = type("b");
+    if (!a || !b) return undefined;
+    const ab = broadcast(a.shape, b.shape);
+    const out = op.outputs[0]?.type.shape ?? [];
+    if (!ab || ab.length !== out.length || ab.some((d, i) => d !== out[i])) {
+      return `the output [${out.join(", ")}] must be the broadcast of a and b ([${(ab ?? []).join(", ")}]): broadcast a or b to it first`;
+    }
+    return undefined;
+  }],
   conv: [(_op, value) => {
     // coremltools iOS15 conv: "Convolution with dynamic weights does not support dilations"
     const d = value("dilations");

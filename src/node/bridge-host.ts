@@ -25,7 +25,7 @@ import { PackageFormatError } from "../errors.js";
 import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";
-import { runPackageContents, type WebNNTensor } from "../runtime/run-package.js";
+import { runPackageContents, type WebNNTensor } from "../run-package.js";
 
 export const HOST_NAME = "webnn-coreml-node-standin/0.1.0";
 

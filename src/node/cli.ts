@@ -146,7 +146,7 @@ async function run(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { inputs: { type: "string" }, out: { type: "string" } });
   if (values.help) { console.log(HELP.run); return; }
   if (positionals.length !== 1 || typeof values.inputs !== "string") throw new UsageError("run needs one package and --inputs in.json");
-  const { runPackageContents, tensorsFromJson, tensorsToJson } = await import("../runtime/run-package.js");
+  const { runPackageContents, tensorsFromJson, tensorsToJson } = await import("../run-package.js");
   const pkg = await readPackagePath(positionals[0]);
   const inputsPath = values.inputs;
   const info = await stat(inputsPath);

@@ -1,4 +1,6 @@
-// npm run conformance -- [--json FILE] [--emit DIR] [--target T] [CASE_FILES…]
+// npm run conformance -- [--json FILE] [--emit DIR | --emit-packages DIR] [--target T] [CASE_FILES…]
+// --emit writes each case's package, inputs and expected outputs (for bridge/apple's coreml-conformance);
+// --emit-packages the packages only (for scripts/check-with-coremltools.py).
 // Runs WPT WebNN conformance cases end to end: builder → convert → zip → read back → run with
 // the reference runtime → compare under WPT's tolerances. Prints a table per operator and
 // ends with "N passed, N failed[, N skipped]".
@@ -13,7 +15,8 @@ import { resolveTarget, type TargetName } from "../mil/target.js";
 import { validateProgram } from "../mil/validate.js";
 import { readPackageZip } from "../packaging/reader.js";
 import { packageToZipBytes } from "../packaging/zip.js";
-import { runPackageContents, tensorsToJson } from "../runtime/run-package.js";
+import { runPackageContents } from "../run-package.js";
+import { writeJsonTensorsFile } from "./tensor-files.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const DEFAULT_DIRS = [join(ROOT, "test/fixtures/wpt/conformance"), join(ROOT, "test/conformance")];
@@ -36,7 +39,7 @@ export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 150) || "case";
 }
 
-async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
+async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string, packagesOnly = false): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
   const built = buildWptGraph(c);
   const tol = graphTolerance(built.graph);
   const pkg = await convertGraph(built.graph, { target, name: "Model" });
@@ -52,8 +55,10 @@ async function runCase(operator: string, c: WptFile["tests"][number], target: Ta
     await mkdir(dir, { recursive: true });
     const base = join(dir, safeName(c.name));
     await writeFile(`${base}.mlpackage.zip`, zip);
-    await writeFile(`${base}.inputs.json`, JSON.stringify(tensorsToJson(built.inputs)));
-    await writeFile(`${base}.expected.json`, JSON.stringify({ tolerance: tol, outputs: c.graph.expectedOutputs }));
+    if (!packagesOnly) {
+      await writeJsonTensorsFile(`${base}.inputs.json`, built.inputs);
+      await writeFile(`${base}.expected.json`, JSON.stringify({ tolerance: tol, outputs: c.graph.expectedOutputs }));
+    }
   }
   let worst = 0;
   for (const [name, expected] of Object.entries(c.graph.expectedOutputs)) {
@@ -79,7 +84,7 @@ function fmt(n: number | undefined): string {
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { json: { type: "string" }, emit: { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" } },
+    options: { json: { type: "string" }, emit: { type: "string" }, "emit-packages": { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" } },
   });
   const files = positionals.length
     ? positionals.map((p) => resolve(p))
@@ -95,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       const operator = c.graph.operators.map((o) => o.name).join("+");
       let r: Omit<CaseResult, "file" | "operator" | "name">;
       try {
-        r = await runCase(operator, c, values.target as TargetName, values.emit);
+        r = await runCase(operator, c, values.target as TargetName, values.emit ?? values["emit-packages"], values.emit === undefined);
       } catch (e) {
         r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
       }
@@ -132,7 +137,8 @@ export async function main(argv: string[]): Promise<number> {
   console.log(table);
   console.log(`\nconformance: ${results.length} cases from ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (values.json) await writeFile(values.json, JSON.stringify({ passed, failed, skipped, results }, null, 1));
-  if (!positionals.length) {
+  // The documented table is the default target's full run (not a run that only emits packages).
+  if (!positionals.length && values.target === "ios17" && values["emit-packages"] === undefined) {
     const skippedList = results.filter((r) => r.status === "skipped").map((r) => {
       const e = isExpected(r.file, r.name)!;
       return `- \`${r.file}\` “${r.name}”: ${e.reason} (source: ${e.source})`;

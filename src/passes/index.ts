@@ -3,11 +3,12 @@
 // no conversion writes a program that Core ML's signatures reject.
 import type { MilProgram } from "../mil/program.js";
 import { eliminateDeadCode } from "./eliminate-dead-code.js";
+import { foldConstants } from "./fold-constants.js";
 import { nameConstants } from "./name-constants.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { validate } from "./validate.js";
 
-export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([eliminateDeadCode, nameConstants, validate]);
+export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, nameConstants, validate]);
 
 /** Runs `passes` (default: the whole pipeline) in order; `onPass` hears of each one as it finishes. */
 export function runPasses(program: MilProgram, context: PassContext, passes: readonly ProgramPass[] = PASS_PIPELINE,
@@ -20,4 +21,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { eliminateDeadCode, nameConstants, validate, type PassContext, type ProgramPass };
+export { eliminateDeadCode, foldConstants, nameConstants, validate, type PassContext, type ProgramPass };

@@ -34,6 +34,46 @@ function checkDeclared(op: MilOperation, index: number, t: RuntimeTensor, declar
 }
 
 /**
+ * Runs one non-const operation on the values `lookup` gives for its arguments: binds every
+ * parameter, calls the kernel, and checks the results against the types the operation declares.
+ * Throws RuntimeError for an unknown operation or parameter, an undefined value, or a result
+ * whose type differs from the declared one. Program passes use it to fold constants.
+ */
+export function evaluateOperation(op: MilOperation, lookup: (name: string) => RuntimeTensor | undefined, ctx: KernelContext): RuntimeTensor[] {
+  // Own properties only: an op type such as "constructor" is not a kernel.
+  const kernel = Object.prototype.hasOwnProperty.call(kernels, op.type) ? kernels[op.type] : undefined;
+  if (kernel === undefined) {
+    throw new RuntimeError(`unknown operation type "${op.type}" (op "${op.name}")`, { op: op.name, opType: op.type });
+  }
+  const bound: KernelInputs = {};
+  for (const [param, names] of Object.entries(op.inputs)) {
+    if (!kernel.params.includes(param)) {
+      throw new RuntimeError(
+        `${describeOp(op)}: unknown parameter "${param}" (accepted: ${kernel.params.join(", ")})`, { op: op.name, opType: op.type });
+    }
+    const ts = names.map((n) => {
+      const v = lookup(n);
+      if (v === undefined) {
+        throw new RuntimeError(`${describeOp(op)}: parameter "${param}" refers to "${n}", which is not defined before it`, { op: op.name, opType: op.type });
+      }
+      return v;
+    });
+    bound[param] = ts.length === 1 ? ts[0] : ts;
+  }
+  let outs: RuntimeTensor[];
+  try {
+    outs = kernel(new KernelArgs(bound), op, ctx);
+  } catch (e) {
+    throw wrap(e, op);
+  }
+  if (outs.length !== op.outputs.length) {
+    throw new RuntimeError(`${describeOp(op)} produced ${outs.length} outputs but declares ${op.outputs.length}`, { op: op.name, opType: op.type });
+  }
+  outs.forEach((t, i) => checkDeclared(op, i, t, op.outputs[i].type));
+  return outs;
+}
+
+/**
  * Executes a function of the program (the default one unless `options.function` names another) on `inputs` and returns its outputs by name.
  * Throws RuntimeError for a missing, extra or mistyped input, an unknown operation type or
  * parameter, an undefined value, an invalid argument, or a kernel result whose dtype/shape
@@ -74,42 +114,16 @@ export function executeProgram(
       try {
         outs = [tensorFromConst(op.value)];
         inputData.add(outs[0].data); // may view the program's bytes
+        if (op.outputs.length !== 1) throw new RuntimeError(`${describeOp(op)} declares ${op.outputs.length} outputs, not 1`, { op: op.name, opType: op.type });
+        checkDeclared(op, 0, outs[0], op.outputs[0].type);
       } catch (e) {
         throw wrap(e, op);
       }
     } else {
-      // Own properties only: an op type such as "constructor" is not a kernel.
-      const kernel = Object.prototype.hasOwnProperty.call(kernels, op.type) ? kernels[op.type] : undefined;
-      if (kernel === undefined) {
-        throw new RuntimeError(`unknown operation type "${op.type}" (op "${op.name}")`, { op: op.name, opType: op.type });
-      }
-      const bound: KernelInputs = {};
-      for (const [param, names] of Object.entries(op.inputs)) {
-        if (!kernel.params.includes(param)) {
-          throw new RuntimeError(
-            `${describeOp(op)}: unknown parameter "${param}" (accepted: ${kernel.params.join(", ")})`, { op: op.name, opType: op.type });
-        }
-        const ts = names.map((n) => {
-          const v = values.get(n);
-          if (v === undefined) {
-            throw new RuntimeError(`${describeOp(op)}: parameter "${param}" refers to "${n}", which is not defined before it`, { op: op.name, opType: op.type });
-          }
-          return v;
-        });
-        bound[param] = ts.length === 1 ? ts[0] : ts;
-      }
-      try {
-        outs = kernel(new KernelArgs(bound), op, ctx);
-      } catch (e) {
-        throw wrap(e, op);
-      }
-    }
-    if (outs.length !== op.outputs.length) {
-      throw new RuntimeError(`${describeOp(op)} produced ${outs.length} outputs but declares ${op.outputs.length}`, { op: op.name, opType: op.type });
+      outs = evaluateOperation(op, (n) => values.get(n), ctx);
     }
     outs.forEach((t, i) => {
       const decl = op.outputs[i];
-      checkDeclared(op, i, t, decl.type);
       if (values.has(decl.name)) {
         throw new RuntimeError(`${describeOp(op)}: value "${decl.name}" is defined twice`, { op: op.name, opType: op.type });
       }

@@ -285,3 +285,16 @@ export function withShape(t: RuntimeTensor, shape: readonly number[]): RuntimeTe
 export function cloneTensor(t: RuntimeTensor): RuntimeTensor {
   return { dataType: t.dataType, shape: [...t.shape], data: t.data.slice() as TensorData };
 }
+
+/** The const value holding a tensor (the inverse of tensorFromConst): bytes little-endian, as stored. */
+export function constFromTensor(t: RuntimeTensor): MilConstValue {
+  const type = { dataType: t.dataType, shape: [...t.shape] };
+  if (t.dataType === "string") return { type: { ...type, dataType: "string" }, strings: [...(t.data as string[])] };
+  const data = t.data as NumericData;
+  const size = data.BYTES_PER_ELEMENT;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN || size === 1) return { type, bytes: new Uint8Array(view) };
+  const bytes = new Uint8Array(view.byteLength);
+  for (let i = 0; i < view.byteLength; i += size) for (let b = 0; b < size; b++) bytes[i + b] = view[i + size - 1 - b];
+  return { type, bytes };
+}

@@ -14,15 +14,15 @@ export const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: "graph", paths: ["src/graph/"] },
   { name: "frontends", paths: ["src/frontends/"] },
   { name: "mil", paths: ["src/mil/"] },
+  { name: "runtime", paths: ["src/runtime/"] },
   { name: "lowering", paths: ["src/lowering/"] },
   { name: "passes", paths: ["src/passes/"] },
   { name: "serialization", paths: ["src/serialization/"] },
   { name: "packaging", paths: ["src/packaging/"] },
-  { name: "runtime", paths: ["src/runtime/"] },
-  { name: "pipeline", paths: ["src/convert.ts", "src/summary.ts"] },
+  { name: "pipeline", paths: ["src/convert.ts", "src/summary.ts", "src/run-package.ts"] },
   { name: "conformance", paths: ["src/conformance/"] },
   { name: "delivery", paths: ["src/browser/", "src/bridge/", "src/node/", "worker/"] },
-  { name: "entry", paths: ["src/index.ts"] },
+  { name: "entry", paths: ["src/index.ts", "src/runtime-api.ts"] },
 ];
 
 function layerOf(file: string): number {

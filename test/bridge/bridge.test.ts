@@ -14,7 +14,7 @@ import type { MLGraph } from "../../src/graph/operand.js";
 import { fileBytes, type MLPackage } from "../../src/packaging/package.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { halfBitsFromNumber, numberFromHalfBits } from "../../src/runtime/fp16.js";
-import { runPackage, type WebNNTensor } from "../../src/runtime/run-package.js";
+import { runPackage, type WebNNTensor } from "../../src/run-package.js";
 import { checkStoreZip, startBridgeHost, type BridgeHost } from "../../src/node/bridge-host.js";
 import { float16Graph, float32Graph, int32Graph, largeGraph, matmulInput, mediumGraph, LARGE_K, LARGE_N } from "./models.js";
 import type { BridgeTestsApi, PlainTensor } from "./page.js";

@@ -14,7 +14,7 @@ import { readGraphJsonWithName } from "../../src/frontends/webnn-json/index.js";
 import type { MLGraph } from "../../src/graph/operand.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
-import { runPackage, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { runPackage, tensorFromNumbers } from "../../src/run-package.js";
 
 const converters: Converter[] = [];
 // The package's default worker is the built bundle (dist/worker/convert-worker.js, checked by the

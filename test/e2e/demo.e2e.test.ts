@@ -19,7 +19,7 @@ import type { TargetName } from "../../src/mil/target.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
-import { runPackage, tensorFromNumbers, tensorValues } from "../../src/runtime/run-package.js";
+import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 import { CHROMIUM_ARGS, chromiumPath } from "../chromium.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

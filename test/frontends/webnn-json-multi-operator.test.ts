@@ -5,7 +5,7 @@ import { convertGraph } from "../../src/convert.js";
 import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
-import { runPackageContents, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { runPackageContents, tensorFromNumbers } from "../../src/run-package.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import * as ref from "../reference/webnn-reference.js";
 

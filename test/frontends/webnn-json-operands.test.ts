@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
 import { nodeAttributeRecord, nodeInputRecord, type MLOperand } from "../../src/graph/operand.js";
 import { convertGraph } from "../../src/convert.js";
-import { runPackage } from "../../src/runtime/run-package.js";
+import { runPackage } from "../../src/run-package.js";
 
 const f32 = (shape: number[]) => ({ dataType: "float32", shape });
 const inline = (values: number[]) => ({ kind: "inlineBytes", bytes: [...new Uint8Array(new Float32Array(values).buffer)] });

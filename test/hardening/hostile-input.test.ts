@@ -7,7 +7,7 @@ import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { singleFunctionProgram } from "../../src/mil/program.js";
 import { executeProgram } from "../../src/runtime/execute.js";
-import { runPackage, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { runPackage, tensorFromNumbers } from "../../src/run-package.js";
 
 const deep = (): unknown[] => { const root: unknown[] = []; let cur = root; for (let i = 0; i < 100_000; i++) { const n: unknown[] = []; cur.push(n); cur = n; } return root; };
 const doc = (o: object) => ({ format: "webnn-graph-json", version: 1, ...o });

@@ -3,7 +3,7 @@ import type { MLConvTranspose2dFilterOperandLayout } from "../../src/graph/optio
 import { describe, expect, it } from "vitest";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { convertGraph } from "../../src/convert.js";
-import { runPackage, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { runPackage, tensorFromNumbers } from "../../src/run-package.js";
 import { readPackage } from "../../src/packaging/reader.js";
 import { validateProgram } from "../../src/mil/validate.js";
 let seed = 7; const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;

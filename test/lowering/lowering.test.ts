@@ -170,7 +170,7 @@ describe("options Core ML cannot express", () => {
 describe("rules Core ML enforces beyond signatures", () => {
   it("conv2d with a computed filter and dilations dilates the filter instead of passing dilations", async () => {
     const { validateProgram } = await import("../../src/mil/validate.js");
-    const { runPackage, tensorFromNumbers } = await import("../../src/runtime/run-package.js");
+    const { runPackage, tensorFromNumbers } = await import("../../src/run-package.js");
     const { convertGraph } = await import("../../src/convert.js");
     const build = (constFilter: boolean) => {
       const b = new MLGraphBuilder();

@@ -14,7 +14,7 @@ import { loadGraphFile } from "../../src/node/graph-files.js";
 import { PlatformLimitError } from "../../src/packaging/limits.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
-import { runPackage, tensorFromNumbers } from "../../src/runtime/run-package.js";
+import { runPackage, tensorFromNumbers } from "../../src/run-package.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const EXAMPLE = join(ROOT, "examples/small-cnn.webnn.json");

@@ -1,15 +1,15 @@
 // runPackage: execute a converted package with the reference runtime, in WebNN terms.
 // It reads the package bytes back (never the in-memory graph), converts the caller's WebNN
 // tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
-import type { MLOperandDataType } from "../graph/types.js";
-import { elementCount } from "../mil/program.js";
-import type { IOEntry } from "../mil/model.js";
-import type { MLPackage } from "../packaging/package.js";
-import { readPackage, readPackageZip, type ReadPackage } from "../packaging/reader.js";
-import { RuntimeError } from "../errors.js";
-import { executeProgram } from "./execute.js";
-import { decodeHalfArray, halfBitsFromNumber } from "./fp16.js";
-import type { RuntimeTensor } from "./tensor.js";
+import type { MLOperandDataType } from "./graph/types.js";
+import { elementCount } from "./mil/program.js";
+import type { IOEntry } from "./mil/model.js";
+import type { MLPackage } from "./packaging/package.js";
+import { readPackage, readPackageZip, type ReadPackage } from "./packaging/reader.js";
+import { RuntimeError } from "./errors.js";
+import { executeProgram } from "./runtime/execute.js";
+import { decodeHalfArray, halfBitsFromNumber } from "./runtime/fp16.js";
+import type { RuntimeTensor } from "./runtime/tensor.js";
 
 /** WebNN element storage: float16 as Uint16Array of half bits; int64/uint64 as BigInt arrays. */
 export type WebNNData =

@@ -1,0 +1,73 @@
+// fold-constants: evaluates, at conversion time, every operation whose arguments are all
+// constants, with the reference runtime's kernels, and puts a const in its place — as
+// coremltools' const elimination does. Core ML's loaders run value inference on such operations
+// and refuse some (coremltools: reductions of constants), and a package should not carry work
+// whose result is known. A function output that becomes a constant is returned through an
+// identity (an output must be an operation's result). constexpr_* operations (compressed
+// weights) are left alone, and so is any result over MAX_FOLDED_ELEMENTS elements.
+import { elementCount, type MilFunction, type MilOperation, type MilProgram } from "../mil/program.js";
+import { evaluateOperation, iosVersionOfOpset } from "../runtime/execute.js";
+import { constFromTensor, tensorFromConst, type RuntimeTensor } from "../runtime/tensor.js";
+import type { ProgramPass } from "./pass.js";
+
+const MAX_FOLDED_ELEMENTS = 1 << 20;
+
+function foldFunction(fn: MilFunction): MilFunction {
+  const ctx = { iosVersion: iosVersionOfOpset(fn.opset) };
+  const known = new Map<string, RuntimeTensor>();
+  const operations: MilOperation[] = [];
+  let changed = false;
+  for (const op of fn.operations) {
+    if (op.type === "const") {
+      operations.push(op);
+      if (op.value && elementCount(op.value.type.shape) <= MAX_FOLDED_ELEMENTS) {
+        try { known.set(op.outputs[0].name, tensorFromConst(op.value)); } catch { /* a dtype the runtime does not hold */ }
+      }
+      continue;
+    }
+    const args = Object.values(op.inputs).flat();
+    const foldable = !op.type.startsWith("constexpr_") && args.every((n) => known.has(n))
+      && op.outputs.every((o) => elementCount(o.type.shape) <= MAX_FOLDED_ELEMENTS);
+    let outs: RuntimeTensor[] | undefined;
+    if (foldable) {
+      try { outs = evaluateOperation(op, (n) => known.get(n), ctx); } catch { outs = undefined; } // left for Core ML to report
+    }
+    if (!outs) {
+      operations.push(op);
+      continue;
+    }
+    changed = true;
+    op.outputs.forEach((o, i) => {
+      operations.push({ type: "const", name: o.name, inputs: {}, outputs: [o], value: constFromTensor(outs![i]) });
+      known.set(o.name, outs![i]);
+    });
+  }
+  if (!changed) return fn;
+  // Function outputs that are now constants come out through an identity.
+  const constNames = new Set(operations.filter((o) => o.type === "const").map((o) => o.outputs[0].name));
+  const taken = new Set(operations.flatMap((o) => o.outputs.map((x) => x.name)));
+  for (const out of fn.outputs) {
+    if (!constNames.has(out)) continue;
+    const i = operations.findIndex((o) => o.type === "const" && o.outputs[0].name === out);
+    const c = operations[i];
+    let name = `${out}_value`;
+    for (let k = 2; taken.has(name); k++) name = `${out}_value_${k}`;
+    taken.add(name);
+    operations[i] = { ...c, name, outputs: [{ name, type: c.outputs[0].type }] };
+    operations.push({ type: "identity", name: out, inputs: { x: [name] }, outputs: [{ name: out, type: c.outputs[0].type }] });
+  }
+  return { ...fn, operations };
+}
+
+export const foldConstants: ProgramPass = {
+  name: "fold-constants",
+  run(program: MilProgram): MilProgram {
+    let changed = false;
+    const functions = new Map([...program.functions].map(([name, fn]) => {
+      const out = foldFunction(fn);
+      if (out !== fn) changed = true;
+      return [name, out] as const;
+    }));
+    return changed ? { functions, defaultFunction: program.defaultFunction } : program;
+  },
+};
