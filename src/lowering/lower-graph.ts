@@ -113,7 +113,9 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
   let placeholderInput: string | undefined;
   if (graph.inputs.length === 0) {
     placeholderInput = mil.names.claim("placeholder");
-    mil.addInput(placeholderInput, tensorType("fp32", [1]));
+    const placeholder = mil.addInput(placeholderInput, tensorType("fp32", [1]));
+    // Core ML predicts only when the input is read by an operation (passes keep this reader).
+    ctx.unary("identity", placeholder);
   }
 
   const total = graph.nodes.length;

@@ -25,11 +25,15 @@ function batchNormalization(node: GraphNode<"batchNormalization">, ctx: Lowering
   const x = ctx.get(input);
   const dt = x.type.dataType;
   if (axis === 1 && input.rank >= 3 && input.rank <= 5 && [mean, variance, scale, bias].every(isConst)) {
-    ctx.set(node.outputs[0], ctx.op("batch_norm", {
-      x, mean: ctx.get(mean), variance: ctx.get(variance),
+    // batch_norm on 5-D input crashes off the CPU (crbug 391566721): normalize it as 4-D.
+    const s = input.shape;
+    const xin = input.rank === 5 ? ctx.reshape(x, [s[0], s[1], s[2] * s[3], s[4]]) : x;
+    const y = ctx.op("batch_norm", {
+      x: xin, mean: ctx.get(mean), variance: ctx.get(variance),
       gamma: scale ? ctx.get(scale) : undefined, beta: bias ? ctx.get(bias) : undefined,
       epsilon: ctx.scalar(dt, epsilon, "epsilon"),
-    }, x.type));
+    }, xin.type);
+    ctx.set(node.outputs[0], input.rank === 5 ? ctx.reshape(y, s) : y);
     return;
   }
   // ((x - mean) / sqrt(variance + epsilon)) * scale + bias
@@ -81,7 +85,21 @@ function layerNormalization(node: GraphNode<"layerNormalization">, ctx: Lowering
     // Mean over no axis is x itself: (x - x) / sqrt(0 + epsilon) = 0.
     y = ctx.binary("mul", ctx.binary("sub", x, x), ctx.scalar(dt, 0, "zero"));
   } else {
-    y = ctx.op("layer_norm", { x, axes: ctx.ints(axes, "axes"), epsilon: ctx.scalar(dt, epsilon, "epsilon") }, x.type);
+    // layer_norm over axes that are not the trailing ones in order crashes on devices
+    // (crbug 356905058, 391423301): move them to the end, sorted, and back afterwards.
+    const r = input.rank;
+    const sortedAxes = [...axes].sort((p, q) => p - q);
+    const trailing = sortedAxes.every((a, i) => a === r - sortedAxes.length + i) && axes.every((a, i) => a === sortedAxes[i]);
+    if (trailing) {
+      y = ctx.op("layer_norm", { x, axes: ctx.ints(axes, "axes"), epsilon: ctx.scalar(dt, epsilon, "epsilon") }, x.type);
+    } else {
+      const toEnd = [...input.shape.keys()].filter((d) => !axes.includes(d)).concat(sortedAxes);
+      const back = toEnd.map((_, i) => toEnd.indexOf(i));
+      const moved = ctx.transpose(x, toEnd);
+      const k = axes.length;
+      const normalized = ctx.op("layer_norm", { x: moved, axes: ctx.ints([...Array(k).keys()].map((i) => r - k + i), "axes"), epsilon: ctx.scalar(dt, epsilon, "epsilon") }, moved.type);
+      y = ctx.transpose(normalized, back);
+    }
   }
   const sorted = [...axes].sort((p, q) => p - q);
   const perm = sorted.map((a) => axes.indexOf(a));

@@ -98,8 +98,17 @@ function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims
 function gather(node: GraphNode<"gather">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
   const axis = node.attributes.axis;
-  const indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
-  ctx.set(node.outputs[0], ctx.op("gather", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, node.outputs[0].shape)));
+  let indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
+  const out = node.outputs[0].shape;
+  if (indices.type.shape.length === 0) {
+    // 0-D indices crash gather on 5-D data (crbug 391672283): gather with [1] and drop that axis.
+    indices = ctx.reshape(indices, [1]);
+    const kept = [...x.type.shape.slice(0, axis), 1, ...x.type.shape.slice(axis + 1)];
+    const y = ctx.op("gather", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, kept));
+    ctx.set(node.outputs[0], ctx.reshape(y, out));
+    return;
+  }
+  ctx.set(node.outputs[0], ctx.op("gather", { x, indices, axis: ctx.int(axis, "axis") }, tensorType(x.type.dataType, out)));
 }
 
 function gatherElements(node: GraphNode<"gatherElements">, ctx: LoweringContext) {

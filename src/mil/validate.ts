@@ -5,6 +5,7 @@
 import { getFloat16 } from "@petamoriken/float16";
 import type { MilDataType, MilFunction, MilOperation, MilProgram, MilTensorType } from "./program.js";
 import signaturesJson from "./signatures.json" with { type: "json" };
+import { unboundDefaults } from "./bound-defaults.js";
 
 interface ParamSignature { name: string; optional: boolean; kind: string; type: string; const: boolean }
 interface OpSignature { since: number; params: ParamSignature[]; typeVars: Record<string, string[]> }
@@ -13,7 +14,7 @@ const SIGNATURES = signaturesJson as unknown as Record<string, OpSignature[]>;
 
 /** The signature in force at iOS version `ios`: the latest row at or below it. */
 export function signatureFor(op: string, ios: number): OpSignature | undefined {
-  const rows = SIGNATURES[op];
+  const rows = Object.prototype.hasOwnProperty.call(SIGNATURES, op) ? SIGNATURES[op] : undefined;
   if (!rows) return undefined;
   let found: OpSignature | undefined;
   for (const r of rows) if (r.since <= ios) found = r;
@@ -87,7 +88,8 @@ function validateFunction(fn: MilFunction, ios: number): ValidationIssue[] {
         }
       }
     }
-    for (const rule of VALUE_RULES[op.type] ?? []) {
+    for (const d of unboundDefaults(op, ios)) issue(`optional parameter ${d.param} must be bound (devices mishandle it left to its default)`);
+    for (const rule of Object.prototype.hasOwnProperty.call(VALUE_RULES, op.type) ? VALUE_RULES[op.type] : []) {
       const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios);
       if (message) issue(message);
     }

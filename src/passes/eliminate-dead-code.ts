@@ -12,6 +12,18 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
     kept[i] = true;
     for (const names of Object.values(op.inputs)) for (const n of names) live.add(n);
   }
+  // Core ML predicts only when every function input is read by some operation (coremltools adds
+  // an identity for an unused input): keep the first reader of an input nothing else reads.
+  const read = new Set<string>();
+  fn.operations.forEach((op, i) => { if (kept[i]) for (const names of Object.values(op.inputs)) for (const n of names) read.add(n); });
+  for (const input of fn.inputs) {
+    if (read.has(input.name)) continue;
+    const i = fn.operations.findIndex((op) => Object.values(op.inputs).some((names) => names.includes(input.name)));
+    if (i >= 0 && Object.values(fn.operations[i].inputs).flat().every((n) => n === input.name || fn.inputs.some((x) => x.name === n) || live.has(n))) {
+      kept[i] = true;
+      read.add(input.name);
+    }
+  }
   if (kept.every(Boolean)) return fn;
   return { ...fn, operations: fn.operations.filter((_, i) => kept[i]) };
 }

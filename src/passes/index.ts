@@ -2,13 +2,14 @@
 // function of a program (passes/<name>.ts) that a test can run alone; `validate` is last, so
 // no conversion writes a program that Core ML's signatures reject.
 import type { MilProgram } from "../mil/program.js";
+import { bindDefaults } from "./bind-defaults.js";
 import { eliminateDeadCode } from "./eliminate-dead-code.js";
 import { foldConstants } from "./fold-constants.js";
 import { nameConstants } from "./name-constants.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { validate } from "./validate.js";
 
-export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, nameConstants, validate]);
+export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, bindDefaults, nameConstants, validate]);
 
 /** Runs `passes` (default: the whole pipeline) in order; `onPass` hears of each one as it finishes. */
 export function runPasses(program: MilProgram, context: PassContext, passes: readonly ProgramPass[] = PASS_PIPELINE,
@@ -21,4 +22,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { eliminateDeadCode, foldConstants, nameConstants, validate, type PassContext, type ProgramPass };
+export { bindDefaults, eliminateDeadCode, foldConstants, nameConstants, validate, type PassContext, type ProgramPass };
