@@ -19,6 +19,14 @@ function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number
     if (s === n || s === 1) continue;
     const block = n / s;
     const shape = [...v.type.shape];
+    if (shape.length >= 5) {
+      // A block axis would make a rank-6 value, over Core ML's limit of 5 for every tensor:
+      // repeat the elements with a gather of [0, …, 0, 1, …, 1, …] along the axis instead.
+      const idx = Array.from({ length: n }, (_, i) => Math.floor(i / block));
+      v = ctx.op("gather", { x: v, indices: ctx.constant("int32", [n], idx, "block_indices"), axis: ctx.int(axis, "axis") },
+        tensorType(v.type.dataType, shape.map((d, i) => (i === axis ? n : d))));
+      continue;
+    }
     const withBlock = [...shape.slice(0, axis + 1), 1, ...shape.slice(axis + 1)];
     const reshaped = ctx.reshape(v, withBlock);
     const reps = withBlock.map((_, i) => (i === axis + 1 ? block : 1));

@@ -138,3 +138,23 @@ describe("device quirks", () => {
     expect(tensorValues((await runPackage(pkg, {})).y)).toEqual([1, 0]);
   });
 });
+
+describe("rank limit", () => {
+  it("blockwise dequantization of 5-D input keeps every value at rank 5 or less", async () => {
+    const shape = [1, 2, 2, 2, 4];
+    const b = new MLGraphBuilder();
+    const q = b.input("q", { dataType: "int32", shape });
+    const scale = b.constant(f32([1, 2, 1, 1, 2]), new Float32Array([0.5, 2, 1, 4]));
+    const zp = b.constant({ dataType: "int32", shape: [1, 2, 1, 1, 2] }, new Int32Array([1, 0, -1, 2]));
+    const g = b.buildSync({ y: b.dequantizeLinear(q, scale, zp) });
+    const qs = Array.from({ length: 32 }, (_, i) => (i % 7) - 3);
+    const { ops, out } = await convertAndRun(g, { q: tensorFromNumbers("int32", shape, qs) });
+    for (const op of ops) for (const o of op.outputs) expect(o.type.shape.length, `${op.type} ${op.name}`).toBeLessThanOrEqual(5);
+    const y = tensorValues(out.y);
+    for (let i = 0; i < 32; i++) {
+      const c = Math.floor(i / 16) % 2, w = i % 4; // strides [32, 16, 8, 4, 1]
+      const k = c * 2 + Math.floor(w / 2);
+      expect(y[i]).toBe((qs[i] - [1, 0, -1, 2][k]) * [0.5, 2, 1, 4][k]);
+    }
+  });
+});
