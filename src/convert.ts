@@ -41,6 +41,25 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Platform limits to enforce (default: the current platform's; see packaging/limits.ts). */
   limits?: PlatformName | Partial<PlatformLimits>;
+  /** Things that do not stop the conversion but that a user should hear of. */
+  onWarning?: (w: ConvertWarning) => void;
+}
+
+export interface ConvertWarning {
+  code: "weights-over-2gib";
+  message: string;
+}
+
+/** Core ML is reported to fail loading packages whose weight.bin exceeds 2 GiB (coremltools#1807). */
+export const WEIGHT_FILE_WARN_BYTES = 2 ** 31;
+
+/** The warning for a weight.bin of `blobBytes`, if it deserves one. */
+export function weightSizeWarning(blobBytes: number): ConvertWarning | undefined {
+  if (blobBytes <= WEIGHT_FILE_WARN_BYTES) return undefined;
+  return {
+    code: "weights-over-2gib",
+    message: `weight.bin holds ${blobBytes} bytes; Core ML has been reported to fail loading packages with over 2 GiB of weights (coremltools#1807): consider float16 or compressed weights, or splitting the model`,
+  };
 }
 
 /** Checks platform limits that can be known from the graph alone, before any work. */
@@ -87,6 +106,8 @@ export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptio
     } : undefined,
   });
   checkLimit(resolveLimits(options.limits), "maxModelBytes", serialized.model.byteLength, "model.mlmodel");
+  const weightWarning = weightSizeWarning(serialized.stats.blobBytes);
+  if (weightWarning) options.onWarning?.(weightWarning);
   signal?.throwIfAborted();
   const pkg = await createPackage(options.name ?? "Model", serialized);
   signal?.throwIfAborted();

@@ -24,7 +24,7 @@ export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type R
 export { milToText } from "./mil/text.js";
 export {
   convertGraph, convertGraphDetailed, convertGraphToZip, checkGraphLimits,
-  type ConvertOptions, type ConvertProgress, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
+  type ConvertOptions, type ConvertProgress, type ConvertWarning, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
 } from "./convert.js";
 export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
 export { summarizeConversion, type ConversionSummary, type IOSummary } from "./summary.js";

@@ -97,7 +97,10 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     const { graph } = await loadGraphFile(positionals[0], graphOptions);
-    const pkg = await convertGraph(graph, { target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal });
+    const pkg = await convertGraph(graph, {
+      target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
+      onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
+    });
     const kind = await writePackagePath(pkg, out, { inputs, signal: controller.signal, onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
     progress.done();
     const s = pkg.stats;

@@ -158,3 +158,11 @@ describe("rank limit", () => {
     }
   });
 });
+
+describe("weight.bin over 2 GiB", () => {
+  it("is warned of (coremltools#1807), and only then", async () => {
+    const { weightSizeWarning } = await import("../../src/convert.js");
+    expect(weightSizeWarning(2 ** 31)).toBeUndefined();
+    expect(weightSizeWarning(2 ** 31 + 64)).toMatchObject({ code: "weights-over-2gib", message: expect.stringMatching(/2147483712 bytes.*coremltools#1807/) });
+  });
+});

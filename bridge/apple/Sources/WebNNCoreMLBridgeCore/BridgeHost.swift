@@ -84,7 +84,9 @@ public actor BridgeHost {
         }
 
         var zipURL: URL { dir.appendingPathComponent("package.zip") }
-        var packageURL: URL { dir.appendingPathComponent("Model.mlpackage", isDirectory: true) }
+        /// Named after the upload's id: MLModel.compileModel(at:) compiles into a temporary
+        /// location named after the package, so two loads of "Model.mlpackage" could collide.
+        var packageURL: URL { dir.appendingPathComponent("\(id).mlpackage", isDirectory: true) }
     }
 
     struct Loaded {
