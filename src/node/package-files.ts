@@ -12,6 +12,7 @@ import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/
 import { resolveLimits } from "../packaging/limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
 import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
+import { zipEntryPolicy } from "../packaging/zip-reader.js";
 import { archiveChunks, packageEntries, Pacer, preparePackageZip, writeZipRandomAccess, type ZipOptions } from "../packaging/zip.js";
 import { readWeightBlobIndex, type BlobRecord, type WeightBlobSource } from "../serialization/weight-blob.js";
 import { checkOutputPath, writeThroughTemporary, type OutputKind } from "./output-path.js";
@@ -189,6 +190,7 @@ class FileHandleReader extends Reader<FileHandle> {
 export interface ZipFileEntry {
   name: string;
   directory: boolean;
+  encrypted: boolean;
   size: number;
   compressedSize: number;
   compressionMethod: number;
@@ -223,6 +225,7 @@ export async function listZipFile(fh: FileHandle): Promise<ZipFileEntry[]> {
     return entries.map((e) => ({
       name: e.filename,
       directory: e.directory,
+      encrypted: e.encrypted,
       size: e.uncompressedSize,
       compressedSize: e.compressedSize,
       compressionMethod: e.compressionMethod,
@@ -273,6 +276,8 @@ async function readEntry(fh: FileHandle, e: ZipFileEntry, check: boolean): Promi
 async function readWeightSource(fh: FileHandle, path: string, e: ZipFileEntry, check: boolean): Promise<WeightBlobSource> {
   if (e.compressionMethod !== 0) throw new PackageFormatError(`zip entry ${e.name} is compressed and too large to read into one buffer`, { rule: "zip" });
   const start = await dataOffset(fh, e);
+  const { size: archiveBytes } = await fh.stat();
+  if (start + e.size > archiveBytes) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes past the end of the ${archiveBytes}-byte archive`, { rule: "zip" });
   const fd = openSync(path, "r");
   let records: Map<number, BlobRecord>;
   try {
@@ -324,7 +329,8 @@ export async function readPackageZipFile(path: string, options: ReadZipFileOptio
   const maxBuffer = options.maxBufferBytes ?? resolveLimits().maxBufferBytes;
   const fh = await open(path, "r");
   try {
-    const entries = (await listZipFile(fh)).filter((e) => !e.directory);
+    const { size: archiveBytes } = await fh.stat();
+    const entries = zipEntryPolicy(await listZipFile(fh), archiveBytes);
     const manifest = entries.find((e) => e.name.endsWith(MANIFEST_FILE));
     const root = manifest ? manifest.name.slice(0, -MANIFEST_FILE.length) : "";
     if (root && !root.endsWith("/")) throw new PackageFormatError(`unexpected manifest path ${manifest!.name}`, { rule: "package" });
@@ -335,6 +341,10 @@ export async function readPackageZipFile(path: string, options: ReadZipFileOptio
       const rel = e.name.slice(root.length);
       if (rel.split("/").some((s) => s === ".." || s === ".") || rel.startsWith("/")) throw new PackageFormatError(`zip entry ${e.name} has an unsafe path`, { rule: "path-traversal" });
       if (rel === WEIGHT_FILE && e.size > maxBuffer) { weights = e; continue; }
+      if (e.size > maxBuffer) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes, more than one buffer can hold here (${maxBuffer})`, { rule: "zip" });
+      if (e.compressionMethod === 0 && (await dataOffset(fh, e)) + e.size > archiveBytes) {
+        throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes past the end of the ${archiveBytes}-byte archive`, { rule: "zip" });
+      }
       files.set(rel, await readEntry(fh, e, check));
     }
     const contents = packageFromFiles(files);
