@@ -1,10 +1,11 @@
 // Node side of the webnn-graph JSON reader: loads a graph file and, beside it (or where given),
 // its weights manifest and weights file.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../frontends/webnn-json/index.js";
 import type { MLGraph } from "../graph/operand.js";
+import { resolveLimits } from "../packaging/limits.js";
 
 export interface GraphFileOptions {
   /** Path of the .weights file (default: <stem>.weights beside the graph). */
@@ -32,13 +33,28 @@ export function companionPaths(path: string, opts: GraphFileOptions = {}): { wei
   };
 }
 
-async function readIfExists(path: string): Promise<Uint8Array | undefined> {
+/** Largest graph JSON or manifest read (text); weights may be as large as one buffer can be. */
+const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads a regular file of at most `maxBytes` (a device such as /dev/zero, a FIFO or a directory
+ * is refused: it could be read without end). Undefined when there is no such file.
+ */
+async function readRegularFile(path: string, maxBytes: number, what: string, error: typeof WeightsError | typeof GraphFormatError): Promise<Uint8Array | undefined> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
+  }
+  if (!info.isFile()) throw new error(`${what} ${path} is not a regular file`, { rule: "read" });
+  if (info.size > maxBytes) throw new error(`${what} ${path} has ${info.size} bytes, over the limit of ${maxBytes}`, { rule: "read" });
   try {
     const b = await readFile(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new WeightsError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
+    throw new error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
   }
 }
 
@@ -48,19 +64,15 @@ async function readIfExists(path: string): Promise<Uint8Array | undefined> {
  * into the weights file's bytes.
  */
 export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): Promise<{ graph: MLGraph; name: string }> {
-  let json: Buffer;
-  try {
-    json = await readFile(path);
-  } catch (e) {
-    throw new GraphFormatError(`cannot read graph file ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
-  }
-  const doc = parseGraphJsonDocument(new Uint8Array(json.buffer, json.byteOffset, json.byteLength));
+  const json = await readRegularFile(path, MAX_TEXT_FILE_BYTES, "graph file", GraphFormatError);
+  if (!json) throw new GraphFormatError(`cannot read graph file ${path}: no such file`, { rule: "read" });
+  const doc = parseGraphJsonDocument(json);
   const paths = companionPaths(path, opts);
   const needs = graphJsonNeedsWeights(doc);
   let weights: Uint8Array | undefined;
   let manifest: Uint8Array | undefined;
   if (needs || opts.manifest !== undefined) {
-    manifest = await readIfExists(paths.manifest);
+    manifest = await readRegularFile(paths.manifest, MAX_TEXT_FILE_BYTES, "weights manifest", WeightsError);
     if (!manifest) {
       throw new WeightsError(
         `weights manifest not found: expected ${paths.manifest}${opts.manifest === undefined ? " beside the graph (or pass --manifest)" : ""}`,
@@ -69,7 +81,7 @@ export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): 
     }
   }
   if (needs || opts.weights !== undefined) {
-    weights = await readIfExists(paths.weights);
+    weights = await readRegularFile(paths.weights, resolveLimits().maxBufferBytes, "weights file", WeightsError);
     if (!weights) {
       throw new WeightsError(
         `weights file not found: expected ${paths.weights}${opts.weights === undefined ? " beside the graph (or pass --weights)" : ""}`,

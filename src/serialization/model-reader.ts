@@ -114,6 +114,52 @@ function readFunction(fname: string, f: CoreML.Specification.MILSpec.IFunction, 
   };
 }
 
+const WEBNN_TYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8"];
+const BOUNDARY_TYPES = ["float32", "float16", "int32"];
+const MAX_IO_ELEMENTS = 2 ** 32;
+
+/**
+ * The model-boundary mapping stored in the metadata, checked: packages come from strangers,
+ * and the runtime allocates and converts tensors from what this says.
+ */
+function checkIOMetadata(io: unknown, program: MilProgram): { inputs: IOEntry[]; outputs: IOEntry[]; placeholderInput?: string } {
+  const bad = (m: string): never => fail(`metadata ${IO_METADATA_KEY}: ${m}`);
+  if (typeof io !== "object" || io === null || Array.isArray(io)) bad("must be an object {inputs, outputs}");
+  const o = io as Record<string, unknown>;
+  const fn = program.functions.get(program.defaultFunction)!;
+  const shapeOf = (v: unknown, what: string): number[] => {
+    if (!Array.isArray(v) || v.length > 5 || !v.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) bad(`${what} must be an array of at most 5 non-negative integers`);
+    const n = (v as number[]).reduce((a, d) => a * d, 1);
+    if (n > MAX_IO_ELEMENTS) bad(`${what} [${(v as number[]).join(", ")}] has ${n} elements, over the limit of ${MAX_IO_ELEMENTS}`);
+    return [...(v as number[])];
+  };
+  const entries = (key: "inputs" | "outputs", names: readonly string[]): IOEntry[] => {
+    const list = o[key];
+    if (!Array.isArray(list)) bad(`${key} must be an array`);
+    return (list as unknown[]).map((e, i) => {
+      const where = `${key}[${i}]`;
+      if (typeof e !== "object" || e === null) bad(`${where} must be an object`);
+      const r = e as Record<string, unknown>;
+      if (typeof r.name !== "string" || typeof r.coremlName !== "string") bad(`${where} needs string name and coremlName`);
+      if (!names.includes(r.coremlName as string)) bad(`${where}: coremlName "${r.coremlName}" is not a ${key === "inputs" ? "function input" : "function output"}`);
+      if (typeof r.dataType !== "string" || !WEBNN_TYPES.includes(r.dataType)) bad(`${where}: unknown dataType`);
+      if (typeof r.coremlDataType !== "string" || !BOUNDARY_TYPES.includes(r.coremlDataType)) bad(`${where}: unknown coremlDataType`);
+      const shape = shapeOf(r.shape, `${where}.shape`);
+      const coremlShape = shapeOf(r.coremlShape, `${where}.coremlShape`);
+      if (shape.reduce((a, d) => a * d, 1) !== coremlShape.reduce((a, d) => a * d, 1)) bad(`${where}: shape and coremlShape hold different element counts`);
+      return { name: r.name as string, coremlName: r.coremlName as string, dataType: r.dataType as IOEntry["dataType"], shape, coremlDataType: r.coremlDataType as ModelDataType, coremlShape };
+    });
+  };
+  const inputs = entries("inputs", fn.inputs.map((i) => i.name));
+  const outputs = entries("outputs", fn.outputs);
+  let placeholderInput: string | undefined;
+  if (o.placeholderInput !== undefined) {
+    if (typeof o.placeholderInput !== "string" || !fn.inputs.some((i) => i.name === o.placeholderInput)) bad("placeholderInput is not a function input");
+    placeholderInput = o.placeholderInput as string;
+  }
+  return { inputs, outputs, placeholderInput };
+}
+
 /** `weights`: weight.bin in one buffer, or as a WeightBlobSource when it is larger than a buffer can be. */
 export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | WeightBlobSource): ParsedModel {
   let proto: CoreML.Specification.Model;
@@ -136,11 +182,13 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
   let outputs: IOEntry[];
   const ioJson = userDefined[IO_METADATA_KEY];
   if (ioJson) {
+    let io: unknown;
     try {
-      ({ inputs, outputs, placeholderInput } = JSON.parse(ioJson) as { inputs: IOEntry[]; outputs: IOEntry[]; placeholderInput?: string });
+      io = JSON.parse(ioJson);
     } catch {
       fail(`metadata ${IO_METADATA_KEY} is not valid JSON`);
     }
+    ({ inputs, outputs, placeholderInput } = checkIOMetadata(io, program));
   } else {
     const fromDescription = (f: CoreML.Specification.FeatureDescription.$Properties): IOEntry => {
       const t = f.type?.multiArrayType;

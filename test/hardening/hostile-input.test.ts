@@ -52,3 +52,37 @@ describe("hostile graph files", () => {
     expect(() => executeProgram(p, { x: { dataType: "fp32", shape: [1], data: new Float32Array(1) } })).toThrow(/unknown operation type "constructor"/);
   });
 });
+
+describe("hostile packages and files", () => {
+  it("package metadata is checked, not trusted: a bad mapping is a PackageFormatError", async () => {
+    const { CoreML } = await import("../../src/serialization/proto/index.js");
+    const { IO_METADATA_KEY } = await import("../../src/serialization/model-writer.js");
+    const { readPackageFiles } = await import("../../src/packaging/reader.js");
+    const b = new MLGraphBuilder();
+    const x = b.input("x", { dataType: "float32", shape: [2] });
+    const pkg = await convertGraph(b.buildSync({ y: b.relu(x) }));
+    const files = new Map(pkg.files.map((f) => [f.path, (() => { const out = new Uint8Array(f.size); let o = 0; for (const p of f.parts) { out.set(p, o); o += p.byteLength; } return out; })()] as const));
+    const modelPath = [...files.keys()].find((p) => p.endsWith("model.mlmodel"))!;
+    const original = JSON.parse(CoreML.Specification.Model.decode(files.get(modelPath)!).description!.metadata!.userDefined![IO_METADATA_KEY]);
+    const tampered = (io: unknown) => {
+      const m = CoreML.Specification.Model.decode(files.get(modelPath)!);
+      m.description!.metadata!.userDefined![IO_METADATA_KEY] = JSON.stringify(io);
+      return new Map([...files, [modelPath, CoreML.Specification.Model.encode(m).finish()]]);
+    };
+    for (const [io, re] of [
+      [{ inputs: 5, outputs: [] }, /inputs must be an array/],
+      [{ ...original, inputs: [{ ...original.inputs[0], coremlName: "constructor" }] }, /is not a function input/],
+      [{ ...original, inputs: [{ ...original.inputs[0], shape: [100000, 100000], coremlShape: [100000, 100000] }] }, /over the limit|element counts/],
+      [{ ...original, outputs: [{ ...original.outputs[0], dataType: "float64" }] }, /unknown dataType/],
+    ] as const) {
+      expect(() => readPackageFiles(tampered(io))).toThrow(expect.objectContaining({ kind: "PackageFormatError", message: expect.stringMatching(re) }));
+    }
+  });
+
+  it("a weights path that is a device or a directory is refused, not read without end", async () => {
+    const { loadGraphFile } = await import("../../src/node/graph-files.js");
+    const example = new URL("../../examples/small-cnn.webnn.json", import.meta.url).pathname;
+    await expect(loadGraphFile(example, { weights: "/dev/zero" })).rejects.toMatchObject({ kind: "WeightsError", message: expect.stringMatching(/not a regular file/) });
+    await expect(loadGraphFile(example, { manifest: "/tmp" })).rejects.toMatchObject({ kind: "WeightsError", message: expect.stringMatching(/not a regular file/) });
+  });
+});
