@@ -12,7 +12,7 @@ import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/
 import { resolveLimits } from "../packaging/limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
 import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
-import { zipEntryPolicy } from "../packaging/zip-reader.js";
+import { zipEntryPolicy, type ZipEntryInfo } from "../packaging/zip-reader.js";
 import { archiveChunks, packageEntries, Pacer, preparePackageZip, writeZipRandomAccess, type ZipOptions } from "../packaging/zip.js";
 import { readWeightBlobIndex, type BlobRecord, type WeightBlobSource } from "../serialization/weight-blob.js";
 import { checkOutputPath, writeThroughTemporary, type OutputKind } from "./output-path.js";
@@ -187,13 +187,7 @@ class FileHandleReader extends Reader<FileHandle> {
   }
 }
 
-export interface ZipFileEntry {
-  name: string;
-  directory: boolean;
-  encrypted: boolean;
-  size: number;
-  compressedSize: number;
-  compressionMethod: number;
+export interface ZipFileEntry extends ZipEntryInfo {
   crc32: number;
   /** Offset of the local file header. */
   headerOffset: number;

@@ -1,9 +1,9 @@
 // bind-defaults: binds the optional parameters of mil/bound-defaults.ts that an operation leaves
 // unbound, with their documented defaults (one shared const per value and type).
 import { BOUND_DEFAULTS, unboundDefaults } from "../mil/bound-defaults.js";
-import type { MilDataType, MilFunction, MilOperation, MilProgram, MilTensorType } from "../mil/program.js";
+import type { MilDataType, MilFunction, MilOperation, MilTensorType } from "../mil/program.js";
 import { constFromTensor, makeTensor } from "../runtime/tensor.js";
-import type { PassContext, ProgramPass } from "./pass.js";
+import { functionPass } from "./pass.js";
 
 function bindInFunction(fn: MilFunction, ios: number): MilFunction {
   if (!fn.operations.some((op) => Object.prototype.hasOwnProperty.call(BOUND_DEFAULTS, op.type) && unboundDefaults(op, ios).length)) return fn;
@@ -36,9 +36,4 @@ function bindInFunction(fn: MilFunction, ios: number): MilFunction {
   return { ...fn, operations: [...consts.values(), ...operations] };
 }
 
-export const bindDefaults: ProgramPass = {
-  name: "bind-defaults",
-  run(program: MilProgram, context: PassContext): MilProgram {
-    return { functions: new Map([...program.functions].map(([name, fn]) => [name, bindInFunction(fn, context.target.ios)] as const)), defaultFunction: program.defaultFunction };
-  },
-};
+export const bindDefaults = functionPass("bind-defaults", (fn, context) => bindInFunction(fn, context.target.ios));

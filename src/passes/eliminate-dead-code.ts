@@ -1,7 +1,7 @@
 // eliminate-dead-code: drops operations none of whose outputs is read by a later operation or
 // returned by the function (lowering may leave a helper value unused; Core ML would carry it).
-import type { MilFunction, MilProgram } from "../mil/program.js";
-import type { ProgramPass } from "./pass.js";
+import type { MilFunction } from "../mil/program.js";
+import { functionPass } from "./pass.js";
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
   const live = new Set<string>(fn.outputs);
@@ -28,15 +28,4 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
   return { ...fn, operations: fn.operations.filter((_, i) => kept[i]) };
 }
 
-export const eliminateDeadCode: ProgramPass = {
-  name: "eliminate-dead-code",
-  run(program: MilProgram): MilProgram {
-    let changed = false;
-    const functions = new Map([...program.functions].map(([name, fn]) => {
-      const out = eliminateInFunction(fn);
-      if (out !== fn) changed = true;
-      return [name, out] as const;
-    }));
-    return changed ? { functions, defaultFunction: program.defaultFunction } : program;
-  },
-};
+export const eliminateDeadCode = functionPass("eliminate-dead-code", eliminateInFunction);

@@ -5,10 +5,10 @@
 // whose result is known. A function output that becomes a constant is returned through an
 // identity (an output must be an operation's result). constexpr_* operations (compressed
 // weights) are left alone, and so is any result over MAX_FOLDED_ELEMENTS elements.
-import { elementCount, type MilFunction, type MilOperation, type MilProgram } from "../mil/program.js";
+import { elementCount, type MilFunction, type MilOperation } from "../mil/program.js";
 import { evaluateOperation, iosVersionOfOpset } from "../runtime/execute.js";
 import { constFromTensor, tensorFromConst, type RuntimeTensor } from "../runtime/tensor.js";
-import type { ProgramPass } from "./pass.js";
+import { functionPass } from "./pass.js";
 
 const MAX_FOLDED_ELEMENTS = 1 << 20;
 
@@ -59,15 +59,4 @@ function foldFunction(fn: MilFunction): MilFunction {
   return { ...fn, operations };
 }
 
-export const foldConstants: ProgramPass = {
-  name: "fold-constants",
-  run(program: MilProgram): MilProgram {
-    let changed = false;
-    const functions = new Map([...program.functions].map(([name, fn]) => {
-      const out = foldFunction(fn);
-      if (out !== fn) changed = true;
-      return [name, out] as const;
-    }));
-    return changed ? { functions, defaultFunction: program.defaultFunction } : program;
-  },
-};
+export const foldConstants = functionPass("fold-constants", foldFunction);

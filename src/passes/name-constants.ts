@@ -4,8 +4,8 @@
 // Constants named by the user (graph constants) and weights (over 16 elements) keep their names.
 import { getFloat16 } from "@petamoriken/float16";
 import { toIdentifier } from "../mil/builder.js";
-import { elementCount, type MilConstValue, type MilFunction, type MilOperation, type MilProgram } from "../mil/program.js";
-import type { ProgramPass } from "./pass.js";
+import { elementCount, type MilConstValue, type MilFunction, type MilOperation } from "../mil/program.js";
+import { functionPass } from "./pass.js";
 
 const GENERATED = /_c\d+$/;
 const MAX_NAMED_ELEMENTS = 8;
@@ -96,9 +96,4 @@ function renameInFunction(fn: MilFunction): MilFunction {
   return { ...fn, operations, outputs: fn.outputs.map(rename) };
 }
 
-export const nameConstants: ProgramPass = {
-  name: "name-constants",
-  run(program: MilProgram): MilProgram {
-    return { functions: new Map([...program.functions].map(([name, fn]) => [name, renameInFunction(fn)] as const)), defaultFunction: program.defaultFunction };
-  },
-};
+export const nameConstants = functionPass("name-constants", renameInFunction);

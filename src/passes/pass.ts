@@ -1,6 +1,6 @@
 // What a program pass is: a named function from a MIL program to a MIL program (the input is
 // never changed), run in order between lowering and serialization.
-import type { MilProgram } from "../mil/program.js";
+import type { MilFunction, MilProgram } from "../mil/program.js";
 import type { Target } from "../mil/target.js";
 
 export interface PassContext {
@@ -10,4 +10,23 @@ export interface PassContext {
 export interface ProgramPass {
   readonly name: string;
   run(program: MilProgram, context: PassContext): MilProgram;
+}
+
+/**
+ * A pass that rewrites each function on its own. `rewrite` returns the same function when it
+ * changes nothing; the pass then returns the same program.
+ */
+export function functionPass(name: string, rewrite: (fn: MilFunction, context: PassContext) => MilFunction): ProgramPass {
+  return {
+    name,
+    run(program, context) {
+      let changed = false;
+      const functions = new Map([...program.functions].map(([n, fn]) => {
+        const out = rewrite(fn, context);
+        if (out !== fn) changed = true;
+        return [n, out] as const;
+      }));
+      return changed ? { functions, defaultFunction: program.defaultFunction } : program;
+    },
+  };
 }

@@ -68,12 +68,6 @@ describe("hostile zips", () => {
   });
 
   it("refuses a zip bomb and skips entries a package does not use", async () => {
-    const files = await (async () => {
-      const zip = await packageToZipBytes(await smallPackage());
-      const read = await readPackageZip(zip);
-      return read;
-    })();
-    expect(files.parsed.outputs[0].name).toBe("y");
     const bomb = zipSync({ "Z.mlpackage/Manifest.json": new TextEncoder().encode("{}"), "Z.mlpackage/Data/com.apple.CoreML/model.mlmodel": [new Uint8Array(20 * 1024 * 1024), { level: 9 }] });
     await expectRefused(bomb, /inflate|past the limit/);
 
