@@ -256,9 +256,9 @@ export function checkTensor(name: string, t: BridgeTensor): void {
 }
 
 /**
- * Decodes a predict message. Tensors are views of `message` when their offsets are aligned
- * (they are, from any conforming sender), else copies. Throws BridgeError("bad-request") on a
- * malformed message.
+ * Decodes a predict message into a record without prototype. Tensors are views of `message`
+ * when it is aligned in its buffer, else copies. Throws BridgeError("bad-request") on a malformed
+ * message, including a byteOffset that is not a multiple of 8.
  */
 export function decodeTensorMessage(message: Uint8Array): Record<string, BridgeTensor> {
   const bad = (why: string): never => { throw new BridgeError("bad-request", `malformed tensor message: ${why}`); };
@@ -277,7 +277,8 @@ export function decodeTensorMessage(message: Uint8Array): Record<string, BridgeT
   if (start > message.byteLength) bad("data section starts past the end");
   const dataLength = message.byteLength - start;
   if (!header || typeof header !== "object" || !Array.isArray(header.tensors)) bad("header has no tensors array");
-  const out: Record<string, BridgeTensor> = {};
+  // No prototype: a tensor named "__proto__" or "constructor" is an ordinary entry.
+  const out: Record<string, BridgeTensor> = Object.create(null);
   for (const raw of header.tensors as unknown[]) {
     const e = raw as Partial<HeaderEntry>;
     if (!e || typeof e.name !== "string") bad("a tensor has no name");
@@ -290,11 +291,13 @@ export function decodeTensorMessage(message: Uint8Array): Record<string, BridgeT
     const shape = e.shape as number[];
     const byteOffset = e.byteOffset as number;
     const byteLength = e.byteLength as number;
+    if (byteOffset % ALIGN !== 0) bad(`tensor "${name}": byteOffset ${byteOffset} is not a multiple of ${ALIGN}`);
     if (byteOffset + byteLength > dataLength) bad(`tensor "${name}" runs past the end of the message`);
     const size = elementSize(dataType);
     const count = elementCount(shape);
     if (byteLength !== count * size) bad(`tensor "${name}": ${byteLength} bytes for ${dataType}[${shape.join(",")}] (${count * size})`);
     const Type = arrayTypeOf(dataType);
+    // Offsets are 8-aligned within the message; the message itself may sit anywhere in its buffer.
     const at = message.byteOffset + start + byteOffset;
     const data = at % size === 0
       ? new Type(message.buffer, at, count)

@@ -21,7 +21,7 @@ import {
   type BeginUploadRequest, type BridgeInfo, type BridgeLimits, type BridgeTensor, type ComputeUnits, type ControlMessage,
   type ControlReply, type HostErrorCode, type LoadResponse, type TensorDescription, type UploadFileEntry, type WireDataType,
 } from "../bridge/protocol.js";
-import { PackageFormatError } from "../errors.js";
+import { PackageFormatError, WebNNCoreMLError } from "../errors.js";
 import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";
@@ -81,7 +81,11 @@ interface LoadedModel {
 
 const fail = (code: HostErrorCode, message: string): never => { throw new BridgeError(code, message); };
 
-/** Maps any failure to a protocol error. */
+/**
+ * Maps any failure to a protocol error. Only the project's own errors carry their message to the
+ * page; anything else (a TypeError, a RangeError from an allocation) becomes "internal" with its
+ * class name only, so that the host's internals never reach a page.
+ */
 export function toBridgeError(e: unknown, fallback: HostErrorCode = "internal"): BridgeError {
   if (e instanceof BridgeError) return e;
   if (e instanceof PackageFormatError) {
@@ -89,7 +93,26 @@ export function toBridgeError(e: unknown, fallback: HostErrorCode = "internal"):
     if (e.rule === "zip" || e.rule === "zip-crc" || e.rule === "package") return new BridgeError("invalid-package", e.message);
     return new BridgeError("compile-failed", e.message);
   }
-  return new BridgeError(fallback, e instanceof Error ? e.message : String(e));
+  if (e instanceof WebNNCoreMLError) return new BridgeError(fallback, e.message);
+  const kind = e instanceof Error && /^\w{1,40}$/.test(e.name) ? e.name : "unknown";
+  return new BridgeError("internal", `the host failed (${kind})`);
+}
+
+/** A decimal non-negative integer written plainly (no "0x64", "1e3", "+5", " 7"). */
+export function parseOffset(text: string | null): number | undefined {
+  if (text === null || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Runs tasks one at a time, in arrival order. */
+function serialQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<BridgeHost> {
@@ -98,6 +121,7 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
   const uploads = new Map<string, Upload>();
   const models = new Map<string, LoadedModel>();
   let loading = 0; // loads in progress count against maxModels
+  const predictions = serialQueue();
   let ownOrigin = "";
   const allowed = (origin: string | undefined): boolean => {
     if (!origin || origin === "null") return false;
@@ -140,12 +164,13 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
       if (!Array.isArray(r.files)) fail("bad-request", "files must be an array of { path, size }");
       files = checkFileList(r.files as unknown[], size, limits.maxFiles);
     }
+    // Checked and reserved in one synchronous step: concurrent begins cannot both pass the check.
     if (uploads.size >= limits.maxUploads) fail("too-many-uploads", `${uploads.size} uploads are in progress (limit ${limits.maxUploads})`);
     const id = randomUUID();
     const u: Upload = { id, name, format: r.format as "zip" | "files", size, files, received: 0, dir: join(tempDir, id), busy: false };
-    await mkdir(u.dir, { mode: 0o700 });
     uploads.set(id, u);
     try {
+      await mkdir(u.dir, { mode: 0o700 });
       if (u.format === "files") {
         for (const f of files) {
           const p = filePath(u, f.path);
@@ -161,16 +186,29 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
     return { uploadId: id, maxChunkBytes: limits.maxChunkBytes };
   }
 
-  async function writeChunk(u: Upload, offset: number, data: Uint8Array) {
+  /**
+   * Claims upload `u` for one chunk before its body is read, so that a refused chunk is never
+   * buffered and each upload has at most one chunk (≤ maxChunkBytes) in memory at a time.
+   */
+  async function claimChunk(u: Upload, offset: number, declared: number | undefined): Promise<void> {
     if (u.busy) fail("bad-offset", "another chunk of this upload is being written");
     if (offset !== u.received) fail("bad-offset", `chunk at offset ${offset}, expected ${u.received}`);
-    if (data.byteLength === 0) fail("bad-request", "empty chunk");
-    if (u.received + data.byteLength > u.size) {
+    if (declared !== undefined && u.received + declared > u.size) {
       await dropUpload(u);
-      fail(u.size + data.byteLength > limits.maxPackageBytes ? "package-too-large" : "bad-offset", `chunk runs past the declared size of ${u.size} bytes; the upload is dropped`);
+      fail(u.received + declared > limits.maxPackageBytes ? "package-too-large" : "bad-offset", `chunk runs past the declared size of ${u.size} bytes; the upload is dropped`);
     }
     u.busy = true;
+  }
+
+  /** Writes a claimed chunk; releases the claim whatever happens. */
+  async function writeChunk(u: Upload, data: Uint8Array) {
     try {
+      if (uploads.get(u.id) !== u) fail("unknown-upload", `upload ${u.id} was dropped while its chunk arrived`);
+      if (data.byteLength === 0) fail("bad-request", "empty chunk");
+      if (u.received + data.byteLength > u.size) {
+        await dropUpload(u);
+        fail(u.received + data.byteLength > limits.maxPackageBytes ? "package-too-large" : "bad-offset", `chunk runs past the declared size of ${u.size} bytes; the upload is dropped`);
+      }
       if (u.format === "zip") {
         await appendFile(join(u.dir, "package.zip"), data);
       } else {
@@ -236,9 +274,9 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
 
   function predict(m: LoadedModel, body: Uint8Array): Uint8Array {
     const given = decodeTensorMessage(body);
-    const inputs: Record<string, WebNNTensor> = {};
+    const inputs: Record<string, WebNNTensor> = Object.create(null);
     for (const e of m.read.parsed.inputs) {
-      const t = given[e.name] ?? fail("invalid-input", `missing input "${e.name}"`);
+      const t = (Object.hasOwn(given, e.name) ? given[e.name] : undefined) ?? fail("invalid-input", `missing input "${e.name}"`);
       if (t.dataType !== e.dataType) fail("invalid-input", `input "${e.name}": expected ${e.dataType}, got ${t.dataType}`);
       if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
         fail("invalid-input", `input "${e.name}": expected shape [${e.shape.join(", ")}], got [${t.shape.join(", ")}]`);
@@ -304,10 +342,24 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
       if (segments.length === 1) return reply(await beginUpload(await json()));
       const u = uploads.get(id) ?? (await drain(req), fail("unknown-upload", `no upload ${id}`));
       if (segments.length === 3 && action === "chunk") {
-        const offset = Number(query.get("offset"));
-        if (!query.has("offset") || !Number.isSafeInteger(offset) || offset < 0) { await drain(req); fail("bad-request", "offset must be a non-negative integer"); }
-        const data = await readBody(req, limits.maxChunkBytes, "chunk-too-large");
-        return reply(await writeChunk(u, offset, data));
+        const offset = parseOffset(query.get("offset"));
+        if (offset === undefined) { await drain(req); fail("bad-request", "offset must be a non-negative decimal integer"); }
+        const declared = declaredLength(req);
+        if (declared !== undefined && declared > limits.maxChunkBytes) { await drain(req); fail("chunk-too-large", `the body is ${declared} bytes, over the limit of ${limits.maxChunkBytes}`); }
+        try {
+          await claimChunk(u, offset as number, declared);
+        } catch (e) {
+          await drain(req);
+          throw e;
+        }
+        let data: Uint8Array;
+        try {
+          data = await readBody(req, limits.maxChunkBytes, "chunk-too-large");
+        } catch (e) {
+          u.busy = false;
+          throw e;
+        }
+        return reply(await writeChunk(u, data));
       }
       if (segments.length === 3 && action === "cancel") { await drain(req); return reply(await cancelUpload(id)); }
     }
@@ -315,8 +367,9 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
       if (segments.length === 1) return reply(await load(await json()));
       if (segments.length === 3 && action === "predict") {
         const m = models.get(id) ?? (await drain(req), fail("unknown-model", `no model ${id}`));
-        const body = await readBody(req, limits.maxRequestBytes, "request-too-large");
-        const out = predict(m, body);
+        // One prediction at a time, its body read only when its turn comes: the others wait
+        // unread (TCP holds them), so at most one request body and its outputs are in memory.
+        const out = await predictions(async () => predict(m, await readBody(req, limits.maxRequestBytes, "request-too-large")));
         res.writeHead(200, { ...corsHeaders(origin), "Content-Type": "application/octet-stream", "Content-Length": out.byteLength, "Cache-Control": "no-store" });
         res.end(out);
         return;
@@ -557,9 +610,15 @@ function parseJson(body: Uint8Array): unknown {
   }
 }
 
+/** The request's Content-Length, when it has a valid one. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const v = req.headers["content-length"];
+  return typeof v === "string" ? parseOffset(v) : undefined;
+}
+
 /** Reads a body of at most `limit` bytes; over it, reads the rest away and throws `code`. */
 async function readBody(req: IncomingMessage, limit: number, code: HostErrorCode): Promise<Uint8Array> {
-  const declared = Number(req.headers["content-length"] ?? NaN);
+  const declared = declaredLength(req) ?? 0;
   if (declared > limit) {
     await drain(req);
     fail(code, `the body is ${declared} bytes, over the limit of ${limit}`);

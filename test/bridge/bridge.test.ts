@@ -3,6 +3,7 @@
 // client (src/bridge/) runs in headless Chromium (Debian's /usr/bin/chromium, never downloaded)
 // and converts the graphs itself. Outputs are compared with runPackage in Node on the same graphs.
 import { existsSync } from "node:fs";
+import { request } from "node:http";
 import { build } from "esbuild";
 import JSZip from "jszip";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -15,7 +16,8 @@ import { fileBytes, type MLPackage } from "../../src/packaging/package.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { halfBitsFromNumber, numberFromHalfBits } from "../../src/runtime/fp16.js";
 import { runPackage, type WebNNTensor } from "../../src/run-package.js";
-import { checkStoreZip, startBridgeHost, type BridgeHost } from "../../src/node/bridge-host.js";
+import { checkStoreZip, parseOffset, startBridgeHost, toBridgeError, type BridgeHost } from "../../src/node/bridge-host.js";
+import { RuntimeError } from "../../src/errors.js";
 import { float16Graph, float32Graph, int32Graph, largeGraph, matmulInput, mediumGraph, LARGE_K, LARGE_N } from "./models.js";
 import type { BridgeTestsApi, PlainTensor } from "./page.js";
 
@@ -73,6 +75,36 @@ describe("bridge protocol pieces", () => {
     expect(() => decodeTensorMessage(bytes.subarray(0, 20))).toThrow(BridgeError);
     expect(() => encodeTensorMessage({ x: { dataType: "float32", shape: [2], data: new Float32Array(3) } })).toThrow(/3 elements/);
     expect(() => encodeTensorMessage({ x: { dataType: "float16", shape: [2], data: new Float32Array(2) } as never })).toThrow(/Uint16Array/);
+  });
+
+  it("refuses unaligned offsets, keeps odd names as plain entries, and never leaks other errors' text", () => {
+    /** A message written by hand: one int32 tensor at `byteOffset` in a 16-byte data section. */
+    const handMade = (name: string, byteOffset: number) => {
+      const json = new TextEncoder().encode(JSON.stringify({ tensors: [{ name, dataType: "int32", shape: [1], byteOffset, byteLength: 4 }] }));
+      const start = Math.ceil((8 + json.byteLength) / 8) * 8;
+      const bytes = new Uint8Array(start + 16);
+      new DataView(bytes.buffer).setUint32(0, 0x4243_4e57, true);
+      new DataView(bytes.buffer).setUint32(4, json.byteLength, true);
+      bytes.set(json, 8);
+      new DataView(bytes.buffer).setInt32(start + byteOffset, 7, true);
+      return bytes;
+    };
+    expect(decodeTensorMessage(handMade("x", 8)).x.data[0]).toBe(7);
+    expect(() => decodeTensorMessage(handMade("x", 4))).toThrow(/byteOffset 4 is not a multiple of 8/);
+    for (const name of ["__proto__", "constructor", "hasOwnProperty"]) {
+      const t = decodeTensorMessage(handMade(name, 0));
+      expect(Object.keys(t)).toEqual([name]);
+      expect(Object.getPrototypeOf(t)).toBe(null);
+      expect(t[name].data[0]).toBe(7);
+    }
+    for (const [text, want] of [["0", 0], ["4096", 4096], ["0x64", undefined], ["1e3", undefined], ["+5", undefined], [" 7", undefined], ["07", undefined], ["-1", undefined], ["", undefined], [null, undefined], ["99999999999999999", undefined]] as const) {
+      expect(parseOffset(text), String(text)).toBe(want);
+    }
+    const internal = toBridgeError(new TypeError("Cannot read properties of undefined (reading 'secret')"));
+    expect([internal.code, internal.message]).toEqual(["internal", "the host failed (TypeError)"]);
+    const own = toBridgeError(new RuntimeError("add: shapes differ", { op: "add" }), "prediction-failed");
+    expect([own.code, own.message]).toEqual(["prediction-failed", own.message]);
+    expect(own.message).toMatch(/shapes differ/);
   });
 
   it("accepts only safe package paths", () => {
@@ -205,6 +237,53 @@ describe("stand-in host (Node client)", () => {
     await expectBridgeError(model.predict({ a, b: a, c: a }), "invalid-input");
     const garbage = await post(host, `/v1/models/${model.id}/predict`, new Uint8Array(12));
     expect([garbage.status, garbage.json.error.code]).toEqual([400, "bad-request"]);
+    await model.unload();
+  });
+
+  it("holds its limits under concurrent and hostile requests", async () => {
+    // Eight concurrent begins: exactly maxUploads are accepted.
+    const begins = await Promise.all(Array.from({ length: 8 }, () => post(host, "/v1/uploads", JSON.stringify({ name: "M", format: "zip", size: 100 }))));
+    const ok = begins.filter((r) => r.status === 200);
+    expect(ok.length).toBe(host.limits.maxUploads);
+    expect(begins.filter((r) => r.status === 429).length).toBe(8 - host.limits.maxUploads);
+    const id = ok[0].json.uploadId as string;
+    for (const q of ["0x0", "0e0", "+0", "%200", "00", "-0", ""]) {
+      expect((await post(host, `/v1/uploads/${id}/chunk?offset=${q}`, new Uint8Array(4))).json.error.code, q).toBe("bad-request");
+    }
+    // A chunk whose body is still arriving holds the upload; a second chunk is refused at once,
+    // without waiting for (or keeping) the first one's body.
+    const url = new URL(`${host.url}/v1/uploads/${id}/chunk?offset=0`);
+    const slow = request(url, { method: "POST", headers: { origin: host.origin, "content-length": "60" } });
+    const slowReply = new Promise<any>((done, ko) => slow.on("response", (res) => { let t = ""; res.on("data", (c) => (t += c)); res.on("end", () => done(JSON.parse(t))); }).on("error", ko));
+    slow.write(new Uint8Array(30));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await post(host, `/v1/uploads/${id}/chunk?offset=0`, new Uint8Array(10))).json.error.code).toBe("bad-offset");
+    slow.end(new Uint8Array(30));
+    expect(await slowReply).toEqual({ received: 60 });
+    // A chunk that declares more than the upload has left is refused before its body is read.
+    expect((await post(host, `/v1/uploads/${id}/chunk?offset=60`, new Uint8Array(41))).json.error.code).toBe("bad-offset");
+    await post(host, `/v1/uploads/${ok[1].json.uploadId}/cancel`, "");
+    expect(await host.state()).toEqual({ uploads: 0, models: 0, tempEntries: [] });
+
+    // Predictions at once are answered one at a time, each correctly; odd tensor names are refused by name.
+    const { zip } = await zipOf(int32Graph());
+    const model = await nodeClient(host).load(zip);
+    const outs = await Promise.all(Array.from({ length: 6 }, (_, k) => {
+      const a = { dataType: "int32" as const, shape: [2, 2], data: Int32Array.from([k, 1, 2, 3]) };
+      return model.predict({ a, b: a });
+    }));
+    outs.forEach((o, k) => expect(Array.from(o.sum.data as Int32Array)).toEqual([2 * k, 2, 4, 6]));
+    const a = { dataType: "int32" as const, shape: [2, 2], data: Int32Array.from([1, 2, 3, 4]) };
+    const odd: Record<string, typeof a> = Object.create(null);
+    odd.a = a;
+    odd.b = a;
+    odd["__proto__"] = a;
+    const msg = encodeTensorMessage(odd);
+    const body = new Uint8Array(msg.size);
+    let pos = 0;
+    for (const p of msg.parts) { body.set(p, pos); pos += p.byteLength; }
+    const r = await post(host, `/v1/models/${model.id}/predict`, body);
+    expect([r.status, r.json.error.code, r.json.error.message]).toEqual([400, "invalid-input", 'unknown input "__proto__"']);
     await model.unload();
   });
 

@@ -165,7 +165,8 @@ public actor BridgeHost {
         case (1, "uploads"):
             return .json(try beginUpload(try json()))
         case (3, "uploads") where s[2] == "chunk":
-            guard let offset = r.query["offset"].flatMap({ Int($0) }), offset >= 0 else { throw BridgeError(.badRequest, "offset must be a non-negative integer") }
+            guard let text = r.query["offset"], !text.isEmpty, text.count <= 16, text.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  text == "0" || !text.hasPrefix("0"), let offset = Int(text) else { throw BridgeError(.badRequest, "offset must be a non-negative decimal integer") }
             guard r.body.count <= limits.maxChunkBytes else { throw BridgeError(.chunkTooLarge, "the chunk is \(r.body.count) bytes, over the limit of \(limits.maxChunkBytes)") }
             return .json(try writeChunk(s[1], offset: offset, data: r.body))
         case (3, "uploads") where s[2] == "cancel":

@@ -156,6 +156,7 @@ public enum TensorMessage {
             guard let offset = e["byteOffset"] as? Int, let length = e["byteLength"] as? Int, offset >= 0, length >= 0 else {
                 throw bad("tensor \"\(name)\": bad byteOffset/byteLength")
             }
+            guard offset % 8 == 0 else { throw bad("tensor \"\(name)\": byteOffset \(offset) is not a multiple of 8") }
             guard offset <= dataLength, length <= dataLength - offset else { throw bad("tensor \"\(name)\" runs past the end of the message") }
             var count = 1
             var overflow = false
