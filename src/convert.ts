@@ -2,7 +2,7 @@
 import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
-import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
+import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
 import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";
 import { runPasses } from "./passes/index.js";

@@ -19,7 +19,7 @@ export {
 } from "./packaging/zip.js";
 export { readZipEntries } from "./packaging/zip-reader.js";
 export { crc32, crc32Js, setCrc32, type Crc32Function } from "./packaging/crc32.js";
-export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, type PlatformLimits, type PlatformName } from "./packaging/limits.js";
+export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";
 export { milToText } from "./mil/text.js";
 export {

@@ -4,7 +4,7 @@ import { errorFromJSON, WebNNCoreMLError, type ErrorDetails, type ErrorKind } fr
 import type { SerializedGraph } from "../graph/serialize.js";
 import { serializedGraphTransferables } from "../graph/serialize.js";
 import type { TargetName } from "../mil/target.js";
-import { PlatformLimitError } from "../packaging/limits.js";
+import { PlatformLimitError } from "../limits.js";
 import type { ConversionSummary } from "../summary.js";
 
 /** A webnn-graph JSON document with its weights file and weights manifest, as read from files. */

@@ -5,7 +5,7 @@ import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../frontends/webnn-json/index.js";
 import type { MLGraph } from "../graph/operand.js";
-import { resolveLimits } from "../packaging/limits.js";
+import { resolveLimits } from "../limits.js";
 
 export interface GraphFileOptions {
   /** Path of the .weights file (default: <stem>.weights beside the graph). */

@@ -9,7 +9,7 @@ import zlib from "node:zlib";
 import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js/lib/zip-native.js";
 import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/crc32.js";
-import { resolveLimits } from "../packaging/limits.js";
+import { resolveLimits } from "../limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
 import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
 import { zipEntryPolicy, type ZipEntryInfo } from "../packaging/zip-reader.js";

@@ -1,7 +1,7 @@
 // The .mlpackage as an in-memory file tree. Each file is a list of parts (zero copy: the weight
 // file references the constants' own bytes); `fileBytes` concatenates only when asked.
 import type { SerializedModel } from "../serialization/model-writer.js";
-import { checkLimit, resolveLimits } from "./limits.js";
+import { checkLimit, resolveLimits } from "../limits.js";
 import { createManifest, manifestToBytes, type Manifest } from "./manifest.js";
 
 export const MANIFEST_FILE = "Manifest.json";

@@ -1,6 +1,6 @@
 // The package reader: zip bytes or a file map → manifest, model, weights, validated; then the
 // parsed MIL program. The tests, `inspect` and the reference runtime all read packages here.
-import { PackageFormatError, type ErrorRule } from "../errors.js";
+import { describeValue, PackageFormatError, type ErrorRule } from "../errors.js";
 import { parseModel, type ParsedModel } from "../serialization/model-reader.js";
 import { readWeightBlobIndex, type WeightBlobSource } from "../serialization/weight-blob.js";
 import type { Manifest } from "./manifest.js";
@@ -34,9 +34,16 @@ export function packageFromFiles(files: Map<string, Uint8Array>): PackageContent
   } catch {
     fail(`${MANIFEST_FILE} is not valid JSON`);
   }
-  if (manifest.fileFormatVersion !== "1.0.0") fail(`${MANIFEST_FILE}: fileFormatVersion ${manifest.fileFormatVersion}, expected 1.0.0`);
-  const root = manifest.itemInfoEntries?.[manifest.rootModelIdentifier];
-  if (!root) fail(`${MANIFEST_FILE}: rootModelIdentifier ${manifest.rootModelIdentifier} has no item entry`);
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(manifest)) fail(`${MANIFEST_FILE} must be a JSON object`);
+  if (manifest.fileFormatVersion !== "1.0.0") fail(`${MANIFEST_FILE}: fileFormatVersion ${describeValue(manifest.fileFormatVersion)}, expected "1.0.0"`);
+  const id: unknown = manifest.rootModelIdentifier;
+  if (typeof id !== "string") fail(`${MANIFEST_FILE}: rootModelIdentifier must be a string, got ${describeValue(id)}`);
+  const entries: unknown = manifest.itemInfoEntries;
+  if (!isObject(entries)) fail(`${MANIFEST_FILE}: itemInfoEntries must be an object, got ${describeValue(entries)}`);
+  const root: unknown = Object.prototype.hasOwnProperty.call(entries, id) ? entries[id] : undefined;
+  if (!isObject(root)) fail(`${MANIFEST_FILE}: rootModelIdentifier ${JSON.stringify(id.slice(0, 80))} has no item entry`);
+  if (typeof root.path !== "string") fail(`${MANIFEST_FILE}: the root item's path must be a string, got ${describeValue(root.path)}`);
   const modelPath = `Data/${root.path}`;
   const model = files.get(modelPath);
   if (!model) fail(`the root model ${modelPath} named by ${MANIFEST_FILE} is missing`);

@@ -16,7 +16,7 @@
 // with known CRCs are a small, fully specified format (APPNOTE 4.3, 4.4, 4.5.3), tested against
 // zip.js's reader, Info-ZIP's `unzip -t` and our own reader. Reading still uses zip.js.
 import { crc32Implementation, type Crc32Function } from "./crc32.js";
-import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
+import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "../limits.js";
 import type { MLPackage, PackageFile } from "./package.js";
 
 /** DOS time 00:00:00 and date 2001-01-01: a fixed timestamp so that output is deterministic. */

@@ -3,6 +3,10 @@
 
 import { elementCount, type MilConstValue, type MilDataType } from "../mil/program.js";
 import { RuntimeError } from "../errors.js";
+import { formatBytes, resolveLimits, type PlatformLimits } from "../limits.js";
+
+let limits: PlatformLimits | undefined;
+const runtimeLimits = (): PlatformLimits => (limits ??= resolveLimits());
 import { halfBitsFromNumber, halfTable } from "./fp16.js";
 
 /**
@@ -63,8 +67,16 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Allocates zeroed storage for `count` elements of `dataType`. */
+/**
+ * Allocates zeroed storage for `count` elements of `dataType`. A count over the platform's
+ * largest tensor (packages from strangers can declare any shape) is a RuntimeError, not an
+ * engine RangeError or an allocation that takes the process down.
+ */
 export function allocData(dataType: MilDataType, count: number): TensorData {
+  const bytes = count * (dataType === "fp64" ? 8 : dataType === "fp32" || dataType === "int32" || dataType === "uint32" ? 4 : dataType === "fp16" || dataType === "int16" || dataType === "uint16" ? 2 : 1);
+  if (!Number.isSafeInteger(count) || count < 0 || bytes > runtimeLimits().maxTensorBytes) {
+    throw new RuntimeError(`a ${dataType} tensor of ${count} elements is over the ${runtimeLimits().platform} limit of ${formatBytes(runtimeLimits().maxTensorBytes)} per tensor`);
+  }
   switch (dataType) {
     case "fp32": return new Float32Array(count);
     case "fp16": return new Uint16Array(count);

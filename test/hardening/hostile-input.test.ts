@@ -8,6 +8,8 @@ import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { singleFunctionProgram } from "../../src/mil/program.js";
 import { executeProgram } from "../../src/runtime/execute.js";
 import { runPackage, tensorFromNumbers } from "../../src/run-package.js";
+import { fileBytes } from "../../src/packaging/package.js";
+import { allocData } from "../../src/runtime/tensor.js";
 
 const deep = (): unknown[] => { const root: unknown[] = []; let cur = root; for (let i = 0; i < 100_000; i++) { const n: unknown[] = []; cur.push(n); cur = n; } return root; };
 const doc = (o: object) => ({ format: "webnn-graph-json", version: 1, ...o });
@@ -77,6 +79,34 @@ describe("hostile packages and files", () => {
     ] as const) {
       expect(() => readPackageFiles(tampered(io))).toThrow(expect.objectContaining({ kind: "PackageFormatError", message: expect.stringMatching(re) }));
     }
+  });
+
+  it("a Manifest.json of the wrong shape is a PackageFormatError (found by the fuzz test)", async () => {
+    const { readPackageFiles } = await import("../../src/packaging/reader.js");
+    const b = new MLGraphBuilder();
+    const x = b.input("x", { dataType: "float32", shape: [2] });
+    const pkg = await convertGraph(b.buildSync({ y: b.relu(x) }));
+    const files = new Map(pkg.files.map((f) => [f.path, fileBytes(f)] as const));
+    const manifest = JSON.parse(new TextDecoder().decode(files.get("Manifest.json")!));
+    const id = manifest.rootModelIdentifier;
+    for (const [m, re] of [
+      [null, /must be a JSON object/],
+      [[manifest], /must be a JSON object/],
+      [{ ...manifest, rootModelIdentifier: { toString: "x" } }, /rootModelIdentifier must be a string/],
+      [{ ...manifest, rootModelIdentifier: "toString" }, /has no item entry/],
+      [{ ...manifest, itemInfoEntries: "x" }, /itemInfoEntries must be an object/],
+      [{ ...manifest, itemInfoEntries: { [id]: { ...manifest.itemInfoEntries[id], path: { toString: "x" } } } }, /path must be a string/],
+    ] as const) {
+      const tampered = new Map([...files, ["Manifest.json", new TextEncoder().encode(JSON.stringify(m))]]);
+      expect(() => readPackageFiles(tampered), JSON.stringify(m).slice(0, 60)).toThrow(expect.objectContaining({ kind: "PackageFormatError", message: expect.stringMatching(re) }));
+    }
+  });
+
+  it("a kernel asked for a tensor past the platform limit fails with a RuntimeError, before allocating", () => {
+    // The fuzz test found a package whose conv parameters made the kernel ask for 12e9 floats.
+    expect(() => allocData("fp32", 2 ** 33)).toThrow(expect.objectContaining({ kind: "RuntimeError", message: expect.stringMatching(/over the node limit of 4.00 GiB per tensor/) }));
+    expect(() => allocData("fp32", Number.NaN)).toThrow(expect.objectContaining({ kind: "RuntimeError" }));
+    expect(allocData("fp32", 200000).length).toBe(200000);
   });
 
   it("a weights path that is a device or a directory is refused, not read without end", async () => {

@@ -13,7 +13,7 @@ import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { UnsupportedError } from "../../src/errors.js";
 import { nodeCrc32, writePackageDirectory, writePackageZipFile, writePackageZipToNodeStream } from "../../src/node/package-files.js";
 import { crc32Js } from "../../src/packaging/crc32.js";
-import { PLATFORM_LIMITS, PlatformLimitError } from "../../src/packaging/limits.js";
+import { PLATFORM_LIMITS, PlatformLimitError } from "../../src/limits.js";
 import { MANIFEST_FILE, WEIGHT_FILE, fileBytes, findFile } from "../../src/packaging/package.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBlob, packageToZipBytes, packageToZipParts, packageToZipStream, writePackageZip } from "../../src/packaging/zip.js";

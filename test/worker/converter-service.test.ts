@@ -11,7 +11,7 @@ import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { GraphFormatError, GraphValidationError, UnsupportedError, WebNNCoreMLError, WeightsError } from "../../src/errors.js";
 import { serializeGraph } from "../../src/graph/serialize.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
-import { PlatformLimitError } from "../../src/packaging/limits.js";
+import { PlatformLimitError } from "../../src/limits.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { runPackage, tensorFromNumbers } from "../../src/run-package.js";

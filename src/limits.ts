@@ -1,7 +1,7 @@
 // Platform limits, in one place. A model over a limit fails before any work is done, with a
 // PlatformLimitError (an UnsupportedError with rule "platform-limit", so it keeps its kind when
 // it crosses a worker boundary as JSON).
-import { UnsupportedError, type ErrorDetails } from "../errors.js";
+import { UnsupportedError, type ErrorDetails } from "./errors.js";
 
 export type PlatformName = "browser" | "node";
 

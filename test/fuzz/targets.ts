@@ -1,0 +1,180 @@
+// What the fuzz test feeds and where: mutated graph documents (as objects and as bytes), weights
+// and manifests, package zips and the files inside packages, and run inputs, through the
+// reader, convertGraph, readPackage/readPackageZip and runPackage. A case passes when every step
+// either succeeds or throws a WebNNCoreMLError that does not hide another exception.
+import { convertGraph } from "../../src/convert.js";
+import { WebNNCoreMLError } from "../../src/errors.js";
+import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
+import type { MLOperandDataType } from "../../src/graph/types.js";
+import { elementCount } from "../../src/mil/program.js";
+import type { MLPackage } from "../../src/packaging/package.js";
+import { fileBytes, MODEL_FILE } from "../../src/packaging/package.js";
+import { CoreML } from "../../src/serialization/proto/index.js";
+import { mutateMessage } from "./mutate-message.js";
+import { readPackage, readPackageZip, type ReadPackage } from "../../src/packaging/reader.js";
+import { packageToZipBytes } from "../../src/packaging/zip.js";
+import { runPackageContents, tensorFromNumbers, tensorsFromJson, tensorsToJson, type WebNNTensor } from "../../src/run-package.js";
+import type { TargetName } from "../../src/mil/target.js";
+import { seedGraphs, type SeedGraph } from "./corpus.js";
+import { JsonMutator, mutateBytes, mutateNumbersInText, type Json } from "./mutate.js";
+import type { Rng } from "./random.js";
+
+export const FUZZ_TARGETS = ["graph-object", "graph-bytes", "weights", "package-zip", "package-file", "inputs"] as const;
+export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
+export type Outcome = "ok" | "typed";
+
+/** Packages run by the fuzz test hold at most this many elements in all their values together. */
+const MAX_RUN_ELEMENTS = 1 << 22;
+const TARGETS: readonly TargetName[] = ["ios15", "ios16", "ios17", "ios18"];
+
+interface SeedPackage {
+  seed: SeedGraph;
+  pkg: MLPackage;
+  zip: Uint8Array;
+  read: ReadPackage;
+  inputs: Json;
+}
+
+export interface FuzzContext {
+  seeds: SeedGraph[];
+  packages: SeedPackage[];
+}
+
+export async function prepareFuzz(): Promise<FuzzContext> {
+  const seeds = seedGraphs();
+  const packages: SeedPackage[] = [];
+  for (const seed of seeds) {
+    const pkg = await convertGraph(readGraphJson(seed.doc as object, { weights: seed.weights, manifest: seed.manifest }), { target: "ios17", name: seed.name });
+    const read = readPackage(pkg);
+    const inputs = tensorsToJson(inputsFor(read, () => 0.5)) as unknown as Json;
+    packages.push({ seed, pkg, zip: await packageToZipBytes(pkg), read, inputs });
+  }
+  return { seeds, packages };
+}
+
+/**
+ * A failure the product should not let out: not a WebNNCoreMLError, or one that wraps another
+ * exception (a kernel's TypeError dressed as a RuntimeError is still a bug).
+ */
+export function isBug(e: unknown): boolean {
+  if (!(e instanceof WebNNCoreMLError)) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Error && !(cause instanceof WebNNCoreMLError);
+}
+
+/** Runs one case; returns how it ended, or throws the unexpected exception. */
+export async function runCase(ctx: FuzzContext, target: FuzzTarget, rng: Rng, log: string[]): Promise<Outcome> {
+  try {
+    await CASES[target](ctx, rng, log);
+    return "ok";
+  } catch (e) {
+    if (isBug(e)) throw e;
+    log.push(`→ ${(e as Error).name}: ${(e as Error).message.slice(0, 160)}`);
+    return "typed";
+  }
+}
+
+const CASES: Record<FuzzTarget, (ctx: FuzzContext, rng: Rng, log: string[]) => Promise<void>> = {
+  async "graph-object"(ctx, rng, log) {
+    const seed = rng.pick(ctx.seeds);
+    log.push(`seed ${seed.name}`);
+    const doc = new JsonMutator(rng, seed.doc);
+    const mutated = doc.mutate(seed.doc, 2);
+    log.push(...doc.log);
+    await convertAndRun(readGraphJson(mutated as object, { weights: seed.weights, manifest: seed.manifest }), rng, log);
+  },
+
+  async "graph-bytes"(ctx, rng, log) {
+    const seed = rng.pick(ctx.seeds);
+    log.push(`seed ${seed.name} as text`);
+    const text = JSON.stringify(seed.doc);
+    const bytes = rng.chance(0.6)
+      ? new TextEncoder().encode(mutateNumbersInText(rng, text, log))
+      : mutateBytes(rng, new TextEncoder().encode(text), log, 2);
+    await convertAndRun(readGraphJson(bytes, { weights: seed.weights, manifest: seed.manifest }), rng, log);
+  },
+
+  async weights(ctx, rng, log) {
+    const seed = ctx.seeds.find((s) => s.weights)!;
+    let manifest: unknown = seed.manifest;
+    let weights = seed.weights!;
+    const which = rng.int(4);
+    if (which !== 1) {
+      const m = new JsonMutator(rng, seed.manifest!);
+      manifest = m.mutate(seed.manifest!);
+      log.push(...m.log.map((l) => `manifest: ${l}`));
+    }
+    if (which !== 0) weights = mutateBytes(rng, weights, log);
+    if (which === 3) manifest = JSON.stringify(manifest);
+    await convertAndRun(readGraphJson(seed.doc as object, { weights, manifest }), rng, log);
+  },
+
+  async "package-zip"(ctx, rng, log) {
+    const p = rng.pick(ctx.packages);
+    log.push(`zip of ${p.seed.name}`);
+    run(await readPackageZip(mutateBytes(rng, p.zip, log)), rng, log);
+  },
+
+  async "package-file"(ctx, rng, log) {
+    const p = rng.pick(ctx.packages);
+    const file = rng.pick(p.pkg.files);
+    log.push(`${p.seed.name}: ${file.path}`);
+    let bytes = fileBytes(file);
+    if (file.path.endsWith(".json") && rng.chance(0.7)) {
+      const json = JSON.parse(new TextDecoder().decode(bytes)) as Json;
+      const m = new JsonMutator(rng, json);
+      bytes = new TextEncoder().encode(JSON.stringify(m.mutate(json)));
+      log.push(...m.log);
+    } else if (file.path === MODEL_FILE && rng.chance(0.8)) {
+      const model = CoreML.Specification.Model.decode(bytes);
+      mutateMessage(rng, model as unknown as Record<string, unknown>, log);
+      try {
+        bytes = CoreML.Specification.Model.encode(model).finish();
+      } catch {
+        log.push("(the mutated message does not encode; the original bytes are used)");
+      }
+    } else {
+      bytes = mutateBytes(rng, bytes, log, 3);
+    }
+    const pkg: MLPackage = { ...p.pkg, files: p.pkg.files.map((f) => (f === file ? { path: f.path, parts: [bytes], size: bytes.byteLength } : f)) };
+    const read = rng.chance(0.5) ? readPackage(pkg) : await readPackageZip(await packageToZipBytes(pkg));
+    run(read, rng, log);
+  },
+
+  async inputs(ctx, rng, log) {
+    const p = rng.pick(ctx.packages);
+    log.push(`inputs of ${p.seed.name}`);
+    const m = new JsonMutator(rng, p.inputs);
+    const json = m.mutate(p.inputs);
+    log.push(...m.log);
+    runPackageContents(p.read, tensorsFromJson(json, p.read.parsed.inputs));
+  },
+};
+
+async function convertAndRun(graph: Parameters<typeof convertGraph>[0], rng: Rng, log: string[]): Promise<void> {
+  const target = rng.pick(TARGETS);
+  log.push(`convert for ${target}`);
+  const pkg = await convertGraph(graph, { target });
+  run(readPackage(pkg), rng, log);
+}
+
+/** Runs a package on small random inputs, when its values are small enough to hold. */
+function run(read: ReadPackage, rng: Rng, log: string[]): void {
+  let total = 0;
+  for (const fn of read.parsed.program.functions.values()) {
+    for (const op of fn.operations) for (const o of op.outputs) total += elementCount(o.type.shape);
+    for (const i of fn.inputs) total += elementCount(i.type.shape);
+  }
+  if (!(total <= MAX_RUN_ELEMENTS)) { log.push(`not run: ${total} elements`); return; }
+  runPackageContents(read, inputsFor(read, () => rng.between(-6, 6) / 2));
+}
+
+function inputsFor(read: ReadPackage, value: () => number): Record<string, WebNNTensor> {
+  const out: Record<string, WebNNTensor> = Object.create(null);
+  for (const e of read.parsed.inputs) {
+    const n = elementCount(e.shape);
+    const values = Array.from({ length: n }, value).map((v) => (e.dataType.startsWith("float") ? v : Math.round(Math.abs(v))));
+    out[e.name] = tensorFromNumbers(e.dataType as MLOperandDataType, [...e.shape], n === 0 ? [0] : values);
+  }
+  return out;
+}
