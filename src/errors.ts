@@ -24,6 +24,7 @@ export const ERROR_RULES = [
   "format", "json", "manifest-entry", "manifest-format", "manifest-json", "missing-entry", "missing-manifest",
   "missing-weights", "node", "node-arguments", "operand-id", "out-of-range", "output-count", "read", "rebuild",
   "scalar-size", "scalar-value", "serialize", "source", "version", "weights-type", "weights-version", "detached",
+  "syntax", "safetensors", "free-dimension",
   // lowering and MIL
   "boundary-type", "int64-range", "target", "unknown-operator", "unsupported", "mil-validation",
   // packaging and serialization

@@ -1,4 +1,5 @@
-// npm run conformance -- [--json FILE] [--emit DIR | --emit-packages DIR] [--target T] [CASE_FILES…]
+// npm run conformance -- [--json FILE] [--emit DIR | --emit-packages DIR] [--target T] [--via-text] [CASE_FILES…]
+// --via-text runs every case after a trip through the `.webnn` text form and a safetensors sidecar;
 // --emit writes each case's package, inputs and expected outputs (for bridge/apple's coreml-conformance);
 // --emit-packages the packages only (for scripts/check-with-coremltools.py).
 // Runs WPT WebNN conformance cases end to end: builder → convert → zip → read back → run with
@@ -9,7 +10,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildWptGraph, compareOutput, graphTolerance, type WptFile } from "../conformance/wpt-case.js";
+import { buildWptGraph, compareOutput, graphTolerance, type BuiltCase, type WptFile } from "../conformance/wpt-case.js";
+import { readSafetensors, writeSafetensors } from "../frontends/safetensors.js";
+import { graphToDocument } from "../frontends/webnn-json/write.js";
+import { readGraphText } from "../frontends/webnn-text/index.js";
+import { documentToText } from "../frontends/webnn-text/writer.js";
 import { convertGraph } from "../convert.js";
 import { resolveTarget, type TargetName } from "../mil/target.js";
 import { validateProgram } from "../mil/validate.js";
@@ -39,8 +44,24 @@ export function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 150) || "case";
 }
 
-async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string, packagesOnly = false): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
-  const built = buildWptGraph(c);
+/**
+ * The case's graph after a trip through the `.webnn` text form and a safetensors sidecar
+ * (graph → document → text and sidecar bytes → reader), as a rustnn user would hand it over.
+ */
+function viaText(built: BuiltCase): BuiltCase & { outputNames?: Map<string, string> } {
+  const { document, tensors, inputNames, outputNames } = graphToDocument(built.graph, { identifiers: true, name: "Model" });
+  const parts = writeSafetensors(tensors);
+  const sidecar = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) { sidecar.set(p, at); at += p.byteLength; }
+  const graph = readGraphText(documentToText(document), { tensors: readSafetensors(sidecar) });
+  // Names the text form cannot hold ("12$DS@F") come back as identifiers.
+  const inputs = Object.fromEntries(Object.entries(built.inputs).map(([k, v]) => [inputNames.get(k) ?? k, v]));
+  return { ...built, graph, inputs, outputNames };
+}
+
+async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string, packagesOnly = false, text = false): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
+  const built: BuiltCase & { outputNames?: Map<string, string> } = text ? viaText(buildWptGraph(c)) : buildWptGraph(c);
   const tol = graphTolerance(built.graph);
   const pkg = await convertGraph(built.graph, { target, name: "Model" });
   const zip = await packageToZipBytes(pkg);
@@ -62,7 +83,7 @@ async function runCase(operator: string, c: WptFile["tests"][number], target: Ta
   }
   let worst = 0;
   for (const [name, expected] of Object.entries(c.graph.expectedOutputs)) {
-    const actual = outputs[name];
+    const actual = outputs[built.outputNames?.get(name) ?? name];
     if (!actual) return { status: "failed", error: `no output ${name}` };
     if (actual.dataType !== expected.descriptor.dataType) return { status: "failed", error: `output ${name} is ${actual.dataType}, expected ${expected.descriptor.dataType}` };
     const r = compareOutput(actual, expected, tol);
@@ -84,7 +105,7 @@ function fmt(n: number | undefined): string {
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { json: { type: "string" }, emit: { type: "string" }, "emit-packages": { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" } },
+    options: { json: { type: "string" }, emit: { type: "string" }, "emit-packages": { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" }, "via-text": { type: "boolean" } },
   });
   const files = positionals.length
     ? positionals.map((p) => resolve(p))
@@ -100,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       const operator = c.graph.operators.map((o) => o.name).join("+");
       let r: Omit<CaseResult, "file" | "operator" | "name">;
       try {
-        r = await runCase(operator, c, values.target as TargetName, values.emit ?? values["emit-packages"], values.emit === undefined);
+        r = await runCase(operator, c, values.target as TargetName, values.emit ?? values["emit-packages"], values.emit === undefined, values["via-text"] === true);
       } catch (e) {
         r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
       }
@@ -138,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`\nconformance: ${results.length} cases from ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (values.json) await writeFile(values.json, JSON.stringify({ passed, failed, skipped, results }, null, 1));
   // The documented table is the default target's full run (not a run that only emits packages).
-  if (!positionals.length && values.target === "ios17" && values["emit-packages"] === undefined) {
+  if (!positionals.length && values.target === "ios17" && values["emit-packages"] === undefined && !values["via-text"]) {
     const skippedList = results.filter((r) => r.status === "skipped").map((r) => {
       const e = isExpected(r.file, r.name)!;
       return `- \`${r.file}\` “${r.name}”: ${e.reason} (source: ${e.source})`;

@@ -11,6 +11,9 @@ import { byteLengthOf, shapeToString, type MLOperandDescriptor } from "../../gra
 import { describeJson } from "../json-text.js";
 import { formatError, type GraphJsonConst, type GraphJsonDocument, type GraphJsonNode } from "./document.js";
 import { adaptConverterForms, constantNode, isConstantNode, nodeOperator, splitNodeArguments } from "./operators.js";
+import { resolveFreeDimensions } from "./dimensions.js";
+import { lookupWeightTensor } from "./tensor-lookup.js";
+import { weightTensorBytes, type WeightTensors } from "../safetensors.js";
 import { checkWeightsHeader, constDescriptor, parseWeightsManifest, scalarBytes, weightBytes, weightsError, type WeightsManifest } from "./weights.js";
 
 export interface GraphJsonSources {
@@ -18,6 +21,10 @@ export interface GraphJsonSources {
   weights?: Uint8Array;
   /** The weights manifest: parsed JSON, or a JSON string (or its UTF-8 bytes). */
   manifest?: unknown;
+  /** Named tensors (a safetensors file: readSafetensors / readSafetensorsBlob), in place of weights + manifest. */
+  tensors?: WeightTensors;
+  /** Sizes for the graph's named dimensions (`dyn("batch", 8)` / `{name, maxSize}`), each at most its declared maximum. */
+  freeDimensions?: Readonly<Record<string, number>>;
 }
 
 /** True when some constant of the document refers to the weights file. */
@@ -97,18 +104,22 @@ export function buildGraphFromDocument(doc: GraphJsonDocument, sources: GraphJso
   // ---- build
   const builder = new MLGraphBuilder();
   const values = new Map<string, MLOperand>();
-  for (const [name, desc] of doc.inputs) values.set(name, builder.input(name, desc as MLOperandDescriptor));
+  for (const [name, desc] of resolveFreeDimensions(doc.inputs, sources.freeDimensions)) values.set(name, builder.input(name, desc as MLOperandDescriptor));
 
   let manifest: WeightsManifest | undefined;
   let dataStart = 0;
-  if (graphJsonNeedsWeights(doc)) {
+  const tensors = sources.tensors instanceof Map ? sources.tensors : undefined;
+  if (graphJsonNeedsWeights(doc) && !tensors) {
     if (sources.manifest !== undefined && sources.manifest !== null) manifest = parseWeightsManifest(sources.manifest);
     if (weights) dataStart = checkWeightsHeader(weights);
   }
   for (const c of doc.consts) {
     const desc = constDescriptor(c);
     let bytes: Uint8Array;
-    if (c.init.kind === "weights") bytes = weightBytes(c as GraphJsonConst & { init: { kind: "weights" } }, desc, manifest, weights, dataStart);
+    if (c.init.kind === "weights" && tensors) {
+      const what = c.init.ref === c.name ? `constant "${c.name}"` : `constant "${c.name}" (weights key "${c.init.ref}")`;
+      bytes = weightTensorBytes(lookupWeightTensor(tensors, c.init.ref, what), desc.dataType, desc.shape, what);
+    } else if (c.init.kind === "weights") bytes = weightBytes(c as GraphJsonConst & { init: { kind: "weights" } }, desc, manifest, weights, dataStart);
     else if (c.init.kind === "scalar") bytes = scalarBytes(c.name, desc, c.init.value);
     else {
       bytes = c.init.bytes;

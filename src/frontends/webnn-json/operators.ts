@@ -38,6 +38,8 @@ export function splitNodeArguments(node: GraphJsonNode, op: OperatorName): { arg
   const where = { operator: op, operand: node.id };
   const signature = OPERATORS[op];
   const options: Record<string, unknown> = { ...node.options };
+  // JSON has no Infinity or NaN: written as strings, they are numbers (no string option takes them).
+  for (const [k, v] of Object.entries(options)) if (v === "Infinity" || v === "-Infinity" || v === "NaN") options[k] = Number(v);
   if (typeof options.label !== "string") options.label = node.id;
   const args: Record<string, unknown> = {};
 
