@@ -9,7 +9,7 @@ import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import { milToText } from "../mil/text.js";
-import { companionPaths, loadGraphFile } from "./graph-files.js";
+import { companionPaths, graphOutputForm, loadGraphFile, writeGraphFiles } from "./graph-files.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
@@ -21,24 +21,29 @@ const HELP: Record<string, string> = {
 usage: webnn-coreml <command> [options]
 
 commands:
-  convert   convert a webnn-graph JSON file to a Core ML package
+  convert   convert a webnn-graph file (.webnn text or JSON) to a Core ML package
   inspect   print a package's inputs, outputs, MIL program and weights
   run       run a package with the MIL reference runtime
 
 options: --help (also after a command), --version, --debug (stack traces), --quiet
 Run 'webnn-coreml <command> --help' for a command's options.`,
-  convert: `usage: webnn-coreml convert <graph.webnn.json> -o <Name.mlpackage | Name.mlpackage.zip> [options]
+  convert: `usage: webnn-coreml convert <graph.webnn | graph.webnn.json> -o <OUTPUT> [options]
 
-Reads webnn-graph JSON (versions 1 and 2) with its weights (<stem>.manifest.json and
-<stem>.weights beside the graph, or --manifest/--weights) and writes a Core ML package:
-a directory for .mlpackage, a zip for .mlpackage.zip.
+Reads a webnn-graph file — the .webnn text form or webnn-graph JSON (versions 1 and 2) — with
+its weights, and writes a Core ML package (a directory for .mlpackage, a zip for
+.mlpackage.zip) or the graph again (.webnn text with <stem>.safetensors, or .webnn.json with
+<stem>.weights and <stem>.manifest.json).
+Weights are looked for beside the graph: <stem>.safetensors, then <stem>.weights with
+<stem>.manifest.json (or manifest.json), then model.safetensors, then model.weights.
 
 options:
-  -o, --out PATH          the package to write (required): Name.mlpackage or Name.mlpackage.zip;
-                          an existing path is replaced only if it holds a package, never an input
+  -o, --out PATH          what to write (required): Name.mlpackage, Name.mlpackage.zip, name.webnn
+                          or name.webnn.json; an existing package path is replaced only if it holds
+                          a package, and no output may be one of the inputs
   --target T              ios15 | ios16 | ios17 (default) | ios18
-  --weights FILE          the .weights file (default: beside the graph)
-  --manifest FILE         the weights manifest (default: beside the graph)
+  --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
+  --manifest FILE         the weights manifest of a .weights file
+  --free-dim NAME=N       the size of a named dimension (dyn("NAME", max)); repeat for each
   -q, --quiet             no progress on stderr
   --debug                 print stack traces`,
   inspect: `usage: webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip>
@@ -76,19 +81,40 @@ function packageNameFromOutput(out: string): string {
   return basename(out).replace(/\.zip$/i, "").replace(/\.mlpackage$/i, "") || "Model";
 }
 
+/** `--free-dim NAME=N` values as a record. */
+export function parseFreeDimensions(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = Object.create(null);
+  for (const v of values) {
+    const m = /^([^=]+)=([0-9]+)$/.exec(v);
+    if (!m) throw new UsageError(`--free-dim must be NAME=N with N a non-negative integer, got ${JSON.stringify(v)}`);
+    if (Object.prototype.hasOwnProperty.call(out, m[1])) throw new UsageError(`--free-dim ${m[1]} is given twice`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
 async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
+    "free-dim": { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
   const target = values.target as string | undefined;
   if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
   const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
-  const graphOptions = { weights: values.weights as string | undefined, manifest: values.manifest as string | undefined };
+  const graphOptions = {
+    weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
+    freeDimensions: parseFreeDimensions((values["free-dim"] as unknown as string[] | undefined) ?? []),
+  };
   const out = values.out;
-  const companions = companionPaths(positionals[0], graphOptions);
-  const inputs = [positionals[0], companions.weights, companions.manifest];
+  const inputs = [positionals[0], ...companionPaths(positionals[0], graphOptions)];
+  if (graphOutputForm(out)) {
+    const { graph, name } = await loadGraphFile(positionals[0], graphOptions);
+    const written = await writeGraphFiles(graph, out, { name, inputs });
+    console.log(`wrote ${written.join(", ")}: ${graph.nodes.length} operations, ${graph.constants.length} constants`);
+    return;
+  }
   await checkOutputPath(out, inputs); // before any work: a refused output costs nothing
   // Ctrl-C or a termination signal cancels: partial files are removed, the old output stays.
   const controller = new AbortController();

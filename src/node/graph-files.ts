@@ -1,46 +1,76 @@
-// Node side of the webnn-graph JSON reader: loads a graph file and, beside it (or where given),
-// its weights manifest and weights file.
-import { readFile, stat } from "node:fs/promises";
+// Node side of the graph readers and writers: a webnn-graph file (`.webnn` text or `.webnn.json`)
+// with its weights — a safetensors file, or a manifest and a .weights file — found beside the
+// graph or named with --weights/--manifest; and a graph written back in either form.
+import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
-import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument } from "../frontends/webnn-json/index.js";
+import { parseSafetensorsHeader, safetensorsHeaderLength, writeSafetensors, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
+import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument, type GraphJsonDocument } from "../frontends/webnn-json/index.js";
+import { graphToDocument } from "../frontends/webnn-json/write.js";
+import { WEIGHTS_FILE_VERSION, WEIGHTS_HEADER_SIZE, WEIGHTS_MAGIC } from "../frontends/webnn-json/weights.js";
+import { isGraphText, parseGraphTextDocument, withLine } from "../frontends/webnn-text/index.js";
+import { documentToText } from "../frontends/webnn-text/writer.js";
 import type { MLGraph } from "../graph/operand.js";
 import { resolveLimits } from "../limits.js";
+import { refuseInputOverwrite, writeFileThroughTemporary } from "./output-path.js";
 
 export interface GraphFileOptions {
-  /** Path of the .weights file (default: <stem>.weights beside the graph). */
+  /** The weights: a .safetensors file, or a .weights file (with a manifest). Default: found beside the graph. */
   weights?: string;
-  /** Path of the weights manifest (default: <stem>.manifest.json beside the graph). */
+  /** Path of the weights manifest (default: <stem>.manifest.json, then manifest.json, beside the graph). */
   manifest?: string;
+  /** Sizes of the graph's named dimensions (dyn("batch", 8)). */
+  freeDimensions?: Readonly<Record<string, number>>;
 }
 
-/** The graph file's name less ".webnn.json" or ".json". */
+const GRAPH_EXTENSIONS = [".webnn.json", ".webnn", ".json"];
+
+/** The graph file's name less ".webnn.json", ".webnn" or ".json". */
 export function graphFileStem(path: string): string {
   const base = basename(path);
-  for (const ext of [".webnn.json", ".json"]) {
+  for (const ext of GRAPH_EXTENSIONS) {
     if (base.toLowerCase().endsWith(ext) && base.length > ext.length) return base.slice(0, -ext.length);
   }
   return base;
 }
 
-/** Where the manifest and weights of a graph file are looked for. */
-export function companionPaths(path: string, opts: GraphFileOptions = {}): { weights: string; manifest: string } {
-  const stem = graphFileStem(path);
-  const dir = dirname(path);
-  return {
-    weights: opts.weights ?? join(dir, `${stem}.weights`),
-    manifest: opts.manifest ?? join(dir, `${stem}.manifest.json`),
-  };
+export interface WeightsLocation {
+  kind: "safetensors" | "weights";
+  weights: string;
+  manifest?: string;
 }
 
-/** Largest graph JSON or manifest read (text); weights may be as large as one buffer can be. */
-const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+/** The sidecar candidates in the order rustnn looks for them: <stem>.safetensors, <stem>.weights, model.safetensors, model.weights. */
+export function companionCandidates(path: string, opts: GraphFileOptions = {}): WeightsLocation[] {
+  const dir = dirname(path);
+  const stem = graphFileStem(path);
+  const manifests = (s: string) => (opts.manifest !== undefined ? [opts.manifest] : [join(dir, `${s}.manifest.json`), join(dir, "manifest.json")]);
+  if (opts.weights !== undefined) {
+    if (opts.weights.toLowerCase().endsWith(".safetensors")) return [{ kind: "safetensors", weights: opts.weights }];
+    return manifests(stem).map((m) => ({ kind: "weights" as const, weights: opts.weights!, manifest: m }));
+  }
+  const out: WeightsLocation[] = [];
+  for (const s of stem === "model" ? [stem] : [stem, "model"]) {
+    out.push({ kind: "safetensors", weights: join(dir, `${s}.safetensors`) });
+    for (const m of manifests(s)) out.push({ kind: "weights", weights: join(dir, `${s}.weights`), manifest: m });
+  }
+  return out;
+}
 
-/**
- * Reads a regular file of at most `maxBytes` (a device such as /dev/zero, a FIFO or a directory
- * is refused: it could be read without end). Undefined when there is no such file.
- */
-async function readRegularFile(path: string, maxBytes: number, what: string, error: typeof WeightsError | typeof GraphFormatError): Promise<Uint8Array | undefined> {
+/** Every file a conversion of `path` may read (so that an output never overwrites one). */
+export function companionPaths(path: string, opts: GraphFileOptions = {}): string[] {
+  return [...new Set(companionCandidates(path, opts).flatMap((c) => (c.manifest ? [c.weights, c.manifest] : [c.weights])))];
+}
+
+/** Largest graph text, JSON or manifest read; weights may be as large as one buffer can be. */
+const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
+/** Tensors of a safetensors file are read in runs of at most this many bytes. */
+const SAFETENSORS_READ_BYTES = 64 * 1024 * 1024;
+
+type ErrorClass = typeof WeightsError | typeof GraphFormatError;
+
+/** A regular file's size, or undefined when there is none (a device, FIFO or directory is refused). */
+async function regularFileSize(path: string, what: string, error: ErrorClass): Promise<number | undefined> {
   let info;
   try {
     info = await stat(path);
@@ -49,7 +79,14 @@ async function readRegularFile(path: string, maxBytes: number, what: string, err
     throw new error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
   }
   if (!info.isFile()) throw new error(`${what} ${path} is not a regular file`, { rule: "read" });
-  if (info.size > maxBytes) throw new error(`${what} ${path} has ${info.size} bytes, over the limit of ${maxBytes}`, { rule: "read" });
+  return info.size;
+}
+
+/** Reads a regular file of at most `maxBytes`; undefined when there is no such file. */
+async function readRegularFile(path: string, maxBytes: number, what: string, error: ErrorClass): Promise<Uint8Array | undefined> {
+  const size = await regularFileSize(path, what, error);
+  if (size === undefined) return undefined;
+  if (size > maxBytes) throw new error(`${what} ${path} has ${size} bytes, over the limit of ${maxBytes}`, { rule: "read" });
   try {
     const b = await readFile(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -59,36 +96,154 @@ async function readRegularFile(path: string, maxBytes: number, what: string, err
 }
 
 /**
- * Reads a webnn-graph JSON file and builds it. The name is the document's "name", or else the
- * file's stem. Weights are read only when some constant refers to them; constants are views
- * into the weights file's bytes.
+ * Reads a safetensors file tensor by tensor (runs of neighbouring tensors share one read of at
+ * most 64 MiB): memory holds the tensors, never the whole file in one buffer, so files larger
+ * than a buffer can be read.
+ */
+export async function readSafetensorsFile(path: string): Promise<WeightTensors> {
+  const size = await regularFileSize(path, "safetensors file", WeightsError);
+  if (size === undefined) throw new WeightsError(`safetensors file ${path} not found`, { rule: "missing-weights" });
+  const what = `safetensors file ${basename(path)}`;
+  const fh = await open(path, "r");
+  try {
+    const read = async (at: number, length: number) => {
+      const b = new Uint8Array(length);
+      const { bytesRead } = await fh.read(b, 0, length, at);
+      if (bytesRead !== length) throw new WeightsError(`${what} ended early (read ${bytesRead} of ${length} bytes at ${at})`, { rule: "read" });
+      return b;
+    };
+    const n = safetensorsHeaderLength(await read(0, Math.min(8, size)), size, what);
+    const index = parseSafetensorsHeader(await read(8, n), size, what);
+    const entries = [...index.entries.values()].sort((a, b) => a.begin - b.begin);
+    const out = new Map<string, WeightTensor>();
+    for (let i = 0; i < entries.length;) {
+      let j = i + 1;
+      while (j < entries.length && entries[j].end - entries[i].begin <= SAFETENSORS_READ_BYTES) j++;
+      const start = entries[i].begin;
+      const chunk = await read(start, entries[j - 1].end - start);
+      for (let k = i; k < j; k++) {
+        const e = entries[k];
+        out.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: chunk.subarray(e.begin - start, e.end - start) });
+      }
+      i = j;
+    }
+    // Entries keep the file's header order, as readSafetensors gives them.
+    return new Map([...index.entries.keys()].map((k) => [k, out.get(k)!]));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a graph file (text or JSON, told apart by content) into its document. */
+async function readGraphDocument(path: string): Promise<{ document: GraphJsonDocument; lines: Map<string, number> }> {
+  const bytes = await readRegularFile(path, MAX_TEXT_FILE_BYTES, "graph file", GraphFormatError);
+  if (!bytes) throw new GraphFormatError(`cannot read graph file ${path}: no such file`, { rule: "read" });
+  if (isGraphText(bytes)) return parseGraphTextDocument(bytes);
+  return { document: parseGraphJsonDocument(bytes), lines: new Map() };
+}
+
+/**
+ * Reads a webnn-graph file (`.webnn` text or JSON) and builds it. The name is the document's,
+ * or else the file's stem. Weights are read only when some constant refers to them: the first
+ * sidecar found of `companionCandidates`; constants are views into the bytes read.
  */
 export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): Promise<{ graph: MLGraph; name: string }> {
-  const json = await readRegularFile(path, MAX_TEXT_FILE_BYTES, "graph file", GraphFormatError);
-  if (!json) throw new GraphFormatError(`cannot read graph file ${path}: no such file`, { rule: "read" });
-  const doc = parseGraphJsonDocument(json);
-  const paths = companionPaths(path, opts);
-  const needs = graphJsonNeedsWeights(doc);
-  let weights: Uint8Array | undefined;
-  let manifest: Uint8Array | undefined;
-  if (needs || opts.manifest !== undefined) {
-    manifest = await readRegularFile(paths.manifest, MAX_TEXT_FILE_BYTES, "weights manifest", WeightsError);
-    if (!manifest) {
-      throw new WeightsError(
-        `weights manifest not found: expected ${paths.manifest}${opts.manifest === undefined ? " beside the graph (or pass --manifest)" : ""}`,
-        { rule: "missing-manifest" },
-      );
+  const { document, lines } = await readGraphDocument(path);
+  const sources: Parameters<typeof buildGraphFromDocument>[1] = { freeDimensions: opts.freeDimensions };
+  if (graphJsonNeedsWeights(document) || opts.weights !== undefined) {
+    const candidates = companionCandidates(path, opts);
+    let found: WeightsLocation | undefined;
+    let withoutManifest: WeightsLocation | undefined;
+    for (const c of candidates) {
+      if ((await regularFileSize(c.weights, "weights file", WeightsError)) === undefined) continue;
+      if (c.manifest && (await regularFileSize(c.manifest, "weights manifest", WeightsError)) === undefined) {
+        withoutManifest ??= c;
+        continue;
+      }
+      found = c;
+      break;
+    }
+    if (!found && withoutManifest) {
+      const tried = candidates.filter((c) => c.weights === withoutManifest!.weights && c.manifest).map((c) => c.manifest).join(", ");
+      throw new WeightsError(`weights manifest not found for ${withoutManifest.weights}: tried ${tried}${opts.manifest === undefined ? " (or pass --manifest)" : ""}`, { rule: "missing-manifest" });
+    }
+    if (!found) {
+      const tried = candidates.map((c) => (c.manifest ? `${c.weights} + ${c.manifest}` : c.weights)).join(", ");
+      throw new WeightsError(`the graph's weights were not found: tried ${tried}${opts.weights === undefined ? " (or pass --weights)" : ""}`, { rule: "missing-weights" });
+    }
+    if (found.kind === "safetensors") sources.tensors = await readSafetensorsFile(found.weights);
+    else {
+      sources.manifest = await readRegularFile(found.manifest!, MAX_TEXT_FILE_BYTES, "weights manifest", WeightsError);
+      sources.weights = await readRegularFile(found.weights, resolveLimits().maxBufferBytes, "weights file", WeightsError);
     }
   }
-  if (needs || opts.weights !== undefined) {
-    weights = await readRegularFile(paths.weights, resolveLimits().maxBufferBytes, "weights file", WeightsError);
-    if (!weights) {
-      throw new WeightsError(
-        `weights file not found: expected ${paths.weights}${opts.weights === undefined ? " beside the graph (or pass --weights)" : ""}`,
-        { rule: "missing-weights" },
-      );
+  try {
+    return { graph: buildGraphFromDocument(document, sources), name: document.name || graphFileStem(path) };
+  } catch (e) {
+    throw withLine(e, lines);
+  }
+}
+
+export type GraphFileForm = "text" | "json";
+
+/** The form a graph output path asks for: `.webnn` text, or `.webnn.json` / `.json`. */
+export function graphOutputForm(path: string): GraphFileForm | undefined {
+  const name = basename(path).toLowerCase();
+  if (name.endsWith(".webnn") && name.length > 6) return "text";
+  if (name.endsWith(".json") && name.length > 5) return "json";
+  return undefined;
+}
+
+/**
+ * Writes a graph as `.webnn` text with a `<stem>.safetensors` sidecar, or as webnn-graph JSON
+ * with `<stem>.weights` and `<stem>.manifest.json`. Each file goes through a temporary sibling;
+ * none may be one of `inputs`. Returns the paths written.
+ */
+export async function writeGraphFiles(graph: MLGraph, path: string, options: { name?: string; inputs?: readonly string[] } = {}): Promise<string[]> {
+  const form = graphOutputForm(path);
+  if (!form) throw new GraphFormatError(`output ${path} must end in .webnn or .webnn.json`, { rule: "output-path" });
+  const dir = dirname(path);
+  const stem = graphFileStem(path);
+  const { document, tensors } = graphToDocument(graph, { identifiers: form === "text", name: options.name });
+  const files: Array<[string, Uint8Array[]]> = [];
+  if (form === "text") {
+    files.push([path, [new TextEncoder().encode(documentToText(document))]]);
+    if (tensors.length) files.push([join(dir, `${stem}.safetensors`), writeSafetensors(tensors)]);
+  } else {
+    const manifest: Record<string, unknown> = {};
+    const parts: Uint8Array[] = [];
+    const head = new Uint8Array(WEIGHTS_HEADER_SIZE);
+    head.set(WEIGHTS_MAGIC);
+    new DataView(head.buffer).setUint32(4, WEIGHTS_FILE_VERSION, true);
+    parts.push(head);
+    let at = WEIGHTS_HEADER_SIZE;
+    for (const [key, t] of tensors) {
+      Object.defineProperty(manifest, key, { value: { dataType: t.dataType, shape: [...t.shape], byteOffset: at, byteLength: t.bytes.byteLength, layout: "row-major" }, enumerable: true });
+      parts.push(t.bytes);
+      at += t.bytes.byteLength;
+    }
+    files.push([path, [new TextEncoder().encode(JSON.stringify(document, jsonNumbers, 1) + "\n")]]);
+    if (tensors.length) {
+      files.push([join(dir, `${stem}.manifest.json`), [new TextEncoder().encode(JSON.stringify({ format: "wg-weights-manifest", version: 1, endianness: "little", tensors: manifest }, null, 1) + "\n")]]);
+      files.push([join(dir, `${stem}.weights`), parts]);
     }
   }
-  const graph = buildGraphFromDocument(doc, { weights, manifest });
-  return { graph, name: doc.name || graphFileStem(path) };
+  for (const [p] of files) await refuseInputOverwrite(p, options.inputs ?? []);
+  for (const [p, parts] of files) await writeFileThroughTemporary(p, async (tmp) => { await writeParts(tmp, parts); });
+  return files.map(([p]) => p);
+}
+
+/** JSON has no Infinity or NaN: they are written as strings, which the reader turns back into numbers. */
+function jsonNumbers(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
+}
+
+async function writeParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  if (parts.length === 1) { await writeFile(path, parts[0]); return; }
+  const fh = await open(path, "w");
+  try {
+    for (const p of parts) await fh.write(p);
+  } finally {
+    await fh.close();
+  }
 }

@@ -19,7 +19,7 @@ export function outputKind(path: string): OutputKind {
   const name = basename(path).toLowerCase();
   if (name.endsWith(".mlpackage.zip") && name.length > ".mlpackage.zip".length) return "zip";
   if (name.endsWith(".mlpackage") && name.length > ".mlpackage".length) return "directory";
-  return refuse(`output ${path} must end in .mlpackage (a package directory) or .mlpackage.zip (a zip)`);
+  return refuse(`output ${path} must end in .mlpackage (a package directory) or .mlpackage.zip (a zip) (or .webnn / .webnn.json to write the graph)`);
 }
 
 async function real(path: string): Promise<string> {
@@ -124,3 +124,20 @@ export async function writeThroughTemporary(path: string, kind: OutputKind, writ
   }
 }
 
+
+/** Refuses to write `path` when it is one of `inputs`, a directory or a symbolic link. */
+export async function refuseInputOverwrite(path: string, inputs: readonly string[]): Promise<void> {
+  const target = await real(path);
+  for (const input of inputs) {
+    if (target === await real(input)) refuse(`output ${path} is one of the conversion's inputs (${input})`);
+  }
+  let info;
+  try { info = await lstat(path); } catch { return; }
+  if (info.isSymbolicLink()) refuse(`output ${path} is a symbolic link; name the file itself`);
+  if (!info.isFile()) refuse(`output ${path} exists and is not a regular file`);
+}
+
+/** Writes one file through a temporary sibling renamed into place. */
+export async function writeFileThroughTemporary(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  await writeThroughTemporary(path, "zip", write);
+}

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { GraphFormatError, GraphValidationError, UnsupportedError, WeightsError, WebNNCoreMLError } from "../../src/errors.js";
 import { decodeBase64, parseGraphJsonDocument, readGraphJson, readGraphJsonWithName } from "../../src/frontends/webnn-json/index.js";
 import { MLOperand, nodeAttributeRecord, nodeInputRecord, type MLGraph, type GraphNode } from "../../src/graph/operand.js";
-import { companionPaths, graphFileStem, loadGraphFile } from "../../src/node/graph-files.js";
+import { companionCandidates, companionPaths, graphFileStem, loadGraphFile } from "../../src/node/graph-files.js";
 
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples");
 
@@ -368,8 +368,16 @@ describe("webnn-graph JSON: files", () => {
   it("derives companion paths from the stem, and lets options override them", () => {
     expect(graphFileStem("/a/b/model.webnn.json")).toBe("model");
     expect(graphFileStem("/a/b/model.json")).toBe("model");
-    expect(companionPaths("/a/b/model.webnn.json")).toEqual({ weights: "/a/b/model.weights", manifest: "/a/b/model.manifest.json" });
-    expect(companionPaths("/a/m.json", { weights: "/w/x.weights" }).weights).toBe("/w/x.weights");
+    expect(graphFileStem("/a/b/model.webnn")).toBe("model");
+    expect(companionCandidates("/a/b/model.webnn.json")).toEqual([
+      { kind: "safetensors", weights: "/a/b/model.safetensors" },
+      { kind: "weights", weights: "/a/b/model.weights", manifest: "/a/b/model.manifest.json" },
+      { kind: "weights", weights: "/a/b/model.weights", manifest: "/a/b/manifest.json" },
+    ]);
+    expect(companionCandidates("/a/net.webnn").map((c) => c.weights)).toEqual(["/a/net.safetensors", "/a/net.weights", "/a/net.weights", "/a/model.safetensors", "/a/model.weights", "/a/model.weights"]);
+    expect(companionCandidates("/a/m.json", { weights: "/w/x.weights", manifest: "/w/x.json" })).toEqual([{ kind: "weights", weights: "/w/x.weights", manifest: "/w/x.json" }]);
+    expect(companionCandidates("/a/m.webnn", { weights: "/w/x.safetensors" })).toEqual([{ kind: "safetensors", weights: "/w/x.safetensors" }]);
+    expect(companionPaths("/a/m.webnn", { weights: "/w/x.safetensors" })).toEqual(["/w/x.safetensors"]);
   });
 
   it("reports a missing weights file with the expected path", async () => {

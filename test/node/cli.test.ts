@@ -117,7 +117,8 @@ describe("webnn-coreml CLI", () => {
     writeFileSync(join(dir, "notes.mlpackage.zip"), "not a zip");
     for (const [out, re] of [
       [join(dir, "Photos.mlpackage"), /exists and is not a package directory/],
-      [graph, /must end in \.mlpackage/],
+      [graph, /is one of the conversion's inputs/],
+      [join(dir, "g.manifest.json"), /is one of the conversion's inputs/],
       [join(dir, "notes.mlpackage.zip"), /exists and is not a zipped package/],
       [join(dir, ".."), /must end in \.mlpackage/],
       [join(dir, "out.zip"), /must end in \.mlpackage/],
