@@ -147,8 +147,10 @@ function writeNode(node: GraphNode, k: number, names: Map<MLOperand, string>, cl
   }
   const base = node.label ?? `${node.op}_${k}`;
   if (sig.returns === "sequence") {
+    // Results without a name of their own are named after the first (the node's id when read back), so a round trip keeps them.
+    const first = names.get(node.outputs[0]) ?? claim(base);
     const outputs = node.outputs.map((o, i) => {
-      const n = names.get(o) ?? claim(i === 0 ? base : `${base}_${i}`);
+      const n = i === 0 ? first : names.get(o) ?? claim(`${first}_${i}`);
       names.set(o, n);
       return n;
     });

@@ -77,7 +77,16 @@ export function documentToText(doc: Record<string, unknown>): string {
     }
     lines.push("  }");
   }
-  const outputs = Object.keys((doc.outputs ?? {}) as Record<string, string>);
+  // The text form lists outputs by value name; an output named apart from its value gets an alias.
+  const outputMap = (doc.outputs ?? {}) as Record<string, string>;
+  const aliases = Object.entries(outputMap).filter(([o, v]) => o !== v);
+  if (aliases.length) {
+    if (!nodes.length) lines.push("  nodes {");
+    else lines.pop();
+    for (const [o, v] of aliases) lines.push(`    ${name(o)} = ${name(v)};`);
+    lines.push("  }");
+  }
+  const outputs = Object.keys(outputMap);
   lines.push(`  outputs { ${outputs.map((o) => `${name(o)};`).join(" ")} }`);
   lines.push("}");
   return lines.join("\n") + "\n";
