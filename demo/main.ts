@@ -27,6 +27,7 @@ const ui = {
   dropZone: $<HTMLDivElement>("drop-zone"),
   fileInput: $<HTMLInputElement>("model-file"),
   target: $<HTMLSelectElement>("target"),
+  freeDims: $<HTMLInputElement>("free-dims"),
   progress: $<HTMLProgressElement>("progress"),
   stage: $<HTMLSpanElement>("stage"),
   cancel: $<HTMLButtonElement>("cancel"),
@@ -176,6 +177,7 @@ async function convert(factory: SourceFactory): Promise<void> {
     controller.signal.throwIfAborted();
     const result = await converter.convert(source, {
       target: ui.target.value as TargetName,
+      freeDimensions: freeDimensions(),
       name,
       defaultName,
       output: "blob",
@@ -212,27 +214,43 @@ async function convert(factory: SourceFactory): Promise<void> {
 
 // ------------------------------------------------------------------------------------ sources
 
-interface GraphFiles { graph: File; weights?: File; manifest?: File }
+interface GraphFiles { graph: File; weights?: File; manifest?: File; safetensors?: File }
 
-/** Sorts dropped or picked files into the graph JSON, its weights and its manifest (by name). */
+/** Sorts dropped or picked files into the graph (.webnn or JSON) and its weights (by name). */
 function classifyFiles(files: readonly File[]): GraphFiles {
   let graph: File | undefined;
   let weights: File | undefined;
   let manifest: File | undefined;
+  let safetensors: File | undefined;
+  const rank = (n: string) => (n.endsWith(".webnn") ? 2 : n.endsWith(".webnn.json") ? 1 : 0);
   for (const f of files) {
     const n = f.name.toLowerCase();
-    if (n.endsWith(".manifest.json")) manifest ??= f;
+    if (n.endsWith(".manifest.json") || n === "manifest.json") manifest ??= f;
+    else if (n.endsWith(".safetensors")) safetensors ??= f;
     else if (n.endsWith(".weights") || n.endsWith(".bin")) weights ??= f;
-    else if (n.endsWith(".json")) {
-      if (!graph || (n.endsWith(".webnn.json") && !graph.name.toLowerCase().endsWith(".webnn.json"))) graph = f;
+    else if (n.endsWith(".json") || n.endsWith(".webnn")) {
+      if (!graph || rank(n) > rank(graph.name.toLowerCase())) graph = f;
     }
   }
-  if (!graph) throw new Error(`no webnn-graph JSON among ${files.map((f) => f.name).join(", ") || "the files"} (expected a .json file besides any .manifest.json)`);
-  return { graph, weights, manifest };
+  if (!graph) throw new Error(`no graph among ${files.map((f) => f.name).join(", ") || "the files"} (expected a .webnn or .webnn.json file)`);
+  return { graph, weights, manifest, safetensors };
 }
 
 function stemOf(file: File): string {
-  return file.name.replace(/\.webnn\.json$/i, "").replace(/\.json$/i, "");
+  return file.name.replace(/\.webnn\.json$/i, "").replace(/\.webnn$/i, "").replace(/\.json$/i, "");
+}
+
+/** "batch=1, seq=128" → { batch: 1, seq: 128 }. */
+function freeDimensions(): Record<string, number> | undefined {
+  const text = ui.freeDims.value.trim();
+  if (!text) return undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
+    const m = /^([^=]+)=([0-9]+)$/.exec(part);
+    if (!m) throw new Error(`named dimensions must be written name=size, separated by commas ("${part}")`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
 }
 
 function fileSource(files: readonly File[]): void {
@@ -246,13 +264,14 @@ function fileSource(files: readonly File[]): void {
     setState("error");
     return;
   }
-  const { graph, weights, manifest } = picked;
+  const { graph, weights, manifest, safetensors } = picked;
   void convert({
-    label: [graph, weights, manifest].filter(Boolean).map((f) => f!.name).join(" + "),
+    label: [graph, safetensors ?? weights, safetensors ? undefined : manifest].filter(Boolean).map((f) => f!.name).join(" + "),
     make: async () => {
       // Read as ArrayBuffers (off the main thread); they are transferred to the worker, not copied.
-      const [json, w, m] = await Promise.all([graph.arrayBuffer(), weights?.arrayBuffer(), manifest?.arrayBuffer()]);
-      return { source: { kind: "graph-json", json, weights: w, manifest: m }, defaultName: stemOf(graph) };
+      // A safetensors File goes as is: the worker reads it one tensor at a time.
+      const [json, w, m] = await Promise.all([graph.arrayBuffer(), safetensors ? undefined : weights?.arrayBuffer(), safetensors ? undefined : manifest?.arrayBuffer()]);
+      return { source: { kind: "graph-json", json, weights: w, manifest: m, safetensors }, defaultName: stemOf(graph) };
     },
   });
 }
@@ -311,9 +330,11 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-e
   });
 }
 
-ui.target.addEventListener("change", () => {
-  if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
-});
+for (const control of [ui.target, ui.freeDims]) {
+  control.addEventListener("change", () => {
+    if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
+  });
+}
 
 ui.cancel.addEventListener("click", () => current?.controller.abort());
 

@@ -8,7 +8,9 @@
 // drops every reference to its graph, package and buffers.
 import { convertGraphDetailed, type ConvertProgress } from "../convert.js";
 import { GraphFormatError } from "../errors.js";
+import { readSafetensors, readSafetensorsBlob, type WeightTensors } from "../frontends/safetensors.js";
 import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
+import { isGraphText, readGraphTextWithName } from "../frontends/webnn-text/index.js";
 import type { MLGraph } from "../graph/operand.js";
 import { deserializeGraph } from "../graph/serialize.js";
 import { packageToZipBlob, packageToZipBytes } from "../packaging/zip.js";
@@ -85,14 +87,23 @@ function bytesOf(v: ArrayBuffer | ArrayBufferView | string | undefined, what: st
 }
 
 /** The source as a built graph (validated by MLGraphBuilder) and its name. */
-export function graphFromSource(source: ConvertSource): { graph: MLGraph; name?: string } {
+export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>): Promise<{ graph: MLGraph; name?: string }> {
   if (typeof source !== "object" || source === null) throw new GraphFormatError("the conversion source must be an object", { rule: "source" });
   if (source.kind === "graph-json") {
-    const json = bytesOf(source.json, "the graph JSON");
-    if (json === undefined) throw new GraphFormatError("the graph JSON is missing", { rule: "source" });
+    const json = bytesOf(source.json, "the graph file");
+    if (json === undefined) throw new GraphFormatError("the graph file is missing", { rule: "source" });
     const weights = bytesOf(source.weights, "the weights file");
     if (typeof weights === "string") throw new GraphFormatError("the weights file must be an ArrayBuffer", { rule: "source" });
-    return readGraphJsonWithName(json, { weights, manifest: bytesOf(source.manifest, "the weights manifest") });
+    let tensors: WeightTensors | undefined;
+    const st = source.safetensors;
+    if (st !== undefined && st !== null) {
+      if (typeof Blob !== "undefined" && st instanceof Blob) tensors = await readSafetensorsBlob(st);
+      else if (st instanceof ArrayBuffer || ArrayBuffer.isView(st)) tensors = readSafetensors(bytesOf(st, "the safetensors file") as Uint8Array);
+      else throw new GraphFormatError("the safetensors file must be an ArrayBuffer or a Blob", { rule: "source" });
+    }
+    const sources = { weights, manifest: bytesOf(source.manifest, "the weights manifest"), tensors, freeDimensions };
+    if (isGraphText(json)) return readGraphTextWithName(json, sources);
+    return readGraphJsonWithName(json, sources);
   }
   if (source.kind === "graph") return { graph: deserializeGraph(source.graph) };
   throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json" or "graph")`, { rule: "source" });
@@ -126,7 +137,7 @@ export function createConverterService(): ConverterService {
     try {
       progress.report("read", 0, 1);
       await checkpoint(signal);
-      const { graph, name: docName } = graphFromSource(source);
+      const { graph, name: docName } = await graphFromSource(source, options.freeDimensions);
       progress.report("read", 1, 1);
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
       const { package: pkg, lowered } = await convertGraphDetailed(graph, {

@@ -7,12 +7,18 @@ import type { TargetName } from "../mil/target.js";
 import { PlatformLimitError } from "../limits.js";
 import type { ConversionSummary } from "../summary.js";
 
-/** A webnn-graph JSON document with its weights file and weights manifest, as read from files. */
+/**
+ * A webnn-graph file as read from files: the `.webnn` text form or webnn-graph JSON (told apart by
+ * content), with its weights — a safetensors file, or a .weights file and its manifest.
+ */
 export interface GraphJsonSource {
   kind: "graph-json";
+  /** The graph file: `.webnn` text or webnn-graph JSON. */
   json: ArrayBuffer | string;
   weights?: ArrayBuffer;
   manifest?: ArrayBuffer | string;
+  /** A safetensors sidecar. A Blob (a File) is read one tensor at a time, never whole. */
+  safetensors?: ArrayBuffer | Blob;
 }
 
 /** A graph built with MLGraphBuilder, serialized with serializeGraph (src/graph/serialize.ts). */
@@ -32,6 +38,8 @@ export interface WorkerConvertOptions {
   defaultName?: string;
   /** Short description stored in the model metadata. */
   description?: string;
+  /** Sizes of the graph's named dimensions (`dyn("batch", 8)`), each at most its maximum. */
+  freeDimensions?: Record<string, number>;
   /** How the zip comes back: an ArrayBuffer (transferred; the default) or a Blob. */
   output?: "arraybuffer" | "blob";
   /** Smallest interval between two progress calls, in ms (default 50); the final call always comes. */
@@ -92,6 +100,7 @@ export function sourceTransferables(source: ConvertSource): ArrayBuffer[] {
     add(source.json);
     add(source.weights);
     add(source.manifest);
+    add(source.safetensors);
   } else if (source.kind === "graph") {
     for (const b of serializedGraphTransferables(source.graph)) add(b);
   }

@@ -16,7 +16,7 @@ import type { PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
 import type { TargetName } from "../../src/mil/target.js";
-import { loadGraphFile } from "../../src/node/graph-files.js";
+import { loadGraphFile, writeGraphFiles } from "../../src/node/graph-files.js";
 import { readPackageZip } from "../../src/packaging/reader.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
@@ -274,6 +274,34 @@ describe("the built demo", () => {
     await act(() => page.dispatchEvent("#drop-zone", "drop", { dataTransfer }), "done");
     const zip = await downloadZip("SmallCNN.mlpackage.zip");
     expect(Buffer.from(zip).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
+  });
+
+  it("converts a .webnn text graph with its .safetensors sidecar, picked or dropped: the same package", async () => {
+    const graph = await loadGraphFile(EXAMPLE);
+    const written = await writeGraphFiles(graph.graph, join(tmp, "small-cnn.webnn"), { name: "SmallCNN" });
+    expect(written.map((p) => basename(p))).toEqual(["small-cnn.webnn", "small-cnn.safetensors"]);
+    await act(() => page.setInputFiles("#model-file", written), "done");
+    expect(Buffer.from(await downloadZip("SmallCNN.mlpackage.zip")).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
+    const files = await Promise.all(written.map(async (p) => ({ name: basename(p), bytes: [...(await readFile(p))] })));
+    const dataTransfer = await page.evaluateHandle((list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      return dt;
+    }, files);
+    await act(() => page.dispatchEvent("#drop-zone", "drop", { dataTransfer }), "done");
+    expect(Buffer.from(await downloadZip("SmallCNN.mlpackage.zip")).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
+  });
+
+  it("asks for named dimensions, and converts once they are given", async () => {
+    const path = join(tmp, "dyn.webnn");
+    await writeFile(path, `webnn_graph "Dyn" v2 {\n  inputs { x: f32[dyn("batch", 4), 3]; }\n  nodes { y = relu(x); }\n  outputs { y; }\n}\n`);
+    await act(() => page.setInputFiles("#model-file", [path]), "error");
+    expect(await page.textContent("#error")).toMatch(/"batch" \(at most 4; inputs "x"\)/);
+    // Enter commits the field (a "change" event), as leaving it does.
+    await act(() => page.fill("#free-dims", "batch=2").then(() => page.press("#free-dims", "Enter")), "done");
+    const read = await readPackageZip(await downloadZip("Dyn.mlpackage.zip"));
+    expect(read.parsed.inputs[0].shape).toEqual([2, 3]);
+    await act(() => page.fill("#free-dims", "").then(() => page.press("#free-dims", "Enter")), "error");
   });
 
   it("shows errors inline, naming the operator and the operand", async () => {
