@@ -9,6 +9,10 @@ export {
   RuntimeError, ERROR_RULES, errorFromJSON, type ErrorKind, type ErrorDetails, type ErrorRule,
 } from "./errors.js";
 export { readGraphJson, readGraphJsonWithName, type GraphJsonSources } from "./frontends/webnn-json/index.js";
+export { readGraphText, readGraphTextWithName, isGraphText } from "./frontends/webnn-text/index.js";
+export { writeGraphTextFiles, type GraphTextFiles } from "./frontends/webnn-text/writer.js";
+export { writeGraphJsonFiles, type GraphJsonFiles } from "./frontends/webnn-json/write.js";
+export { readSafetensors, readSafetensorsBlob, writeSafetensors, type WeightTensor, type WeightTensors } from "./frontends/safetensors.js";
 export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
 export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";

@@ -110,8 +110,8 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const out = values.out;
   const inputs = [positionals[0], ...companionPaths(positionals[0], graphOptions)];
   if (graphOutputForm(out)) {
-    const { graph, name } = await loadGraphFile(positionals[0], graphOptions);
-    const written = await writeGraphFiles(graph, out, { name, inputs });
+    const { graph, name, files } = await loadGraphFile(positionals[0], graphOptions);
+    const written = await writeGraphFiles(graph, out, { name, inputs: files });
     console.log(`wrote ${written.join(", ")}: ${graph.nodes.length} operations, ${graph.constants.length} constants`);
     return;
   }

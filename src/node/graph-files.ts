@@ -4,12 +4,12 @@
 import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
-import { parseSafetensorsHeader, safetensorsHeaderLength, writeSafetensors, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
+import { parseSafetensorsHeader, safetensorsHeaderLength, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
 import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument, type GraphJsonDocument } from "../frontends/webnn-json/index.js";
-import { graphToDocument } from "../frontends/webnn-json/write.js";
+import { writeGraphJsonFiles } from "../frontends/webnn-json/write.js";
 import { WEIGHTS_FILE_VERSION, WEIGHTS_HEADER_SIZE, WEIGHTS_MAGIC } from "../frontends/webnn-json/weights.js";
 import { isGraphText, parseGraphTextDocument, withLine } from "../frontends/webnn-text/index.js";
-import { documentToText } from "../frontends/webnn-text/writer.js";
+import { writeGraphTextFiles } from "../frontends/webnn-text/writer.js";
 import type { MLGraph } from "../graph/operand.js";
 import { resolveLimits } from "../limits.js";
 import { refuseInputOverwrite, writeFileThroughTemporary } from "./output-path.js";
@@ -147,8 +147,9 @@ async function readGraphDocument(path: string): Promise<{ document: GraphJsonDoc
  * or else the file's stem. Weights are read only when some constant refers to them: the first
  * sidecar found of `companionCandidates`; constants are views into the bytes read.
  */
-export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): Promise<{ graph: MLGraph; name: string }> {
+export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): Promise<{ graph: MLGraph; name: string; files: string[] }> {
   const { document, lines } = await readGraphDocument(path);
+  const files = [path];
   const sources: Parameters<typeof buildGraphFromDocument>[1] = { freeDimensions: opts.freeDimensions };
   if (graphJsonNeedsWeights(document) || opts.weights !== undefined) {
     const candidates = companionCandidates(path, opts);
@@ -171,6 +172,7 @@ export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): 
       const tried = candidates.map((c) => (c.manifest ? `${c.weights} + ${c.manifest}` : c.weights)).join(", ");
       throw new WeightsError(`the graph's weights were not found: tried ${tried}${opts.weights === undefined ? " (or pass --weights)" : ""}`, { rule: "missing-weights" });
     }
+    files.push(found.weights, ...(found.manifest ? [found.manifest] : []));
     if (found.kind === "safetensors") sources.tensors = await readSafetensorsFile(found.weights);
     else {
       sources.manifest = await readRegularFile(found.manifest!, MAX_TEXT_FILE_BYTES, "weights manifest", WeightsError);
@@ -178,7 +180,7 @@ export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): 
     }
   }
   try {
-    return { graph: buildGraphFromDocument(document, sources), name: document.name || graphFileStem(path) };
+    return { graph: buildGraphFromDocument(document, sources), name: document.name || graphFileStem(path), files };
   } catch (e) {
     throw withLine(e, lines);
   }
@@ -204,38 +206,26 @@ export async function writeGraphFiles(graph: MLGraph, path: string, options: { n
   if (!form) throw new GraphFormatError(`output ${path} must end in .webnn or .webnn.json`, { rule: "output-path" });
   const dir = dirname(path);
   const stem = graphFileStem(path);
-  const { document, tensors } = graphToDocument(graph, { identifiers: form === "text", name: options.name });
   const files: Array<[string, Uint8Array[]]> = [];
+  const utf8 = (t: string) => [new TextEncoder().encode(t)];
   if (form === "text") {
-    files.push([path, [new TextEncoder().encode(documentToText(document))]]);
-    if (tensors.length) files.push([join(dir, `${stem}.safetensors`), writeSafetensors(tensors)]);
+    const w = writeGraphTextFiles(graph, { name: options.name });
+    files.push([path, utf8(w.text)]);
+    if (w.safetensors) files.push([join(dir, `${stem}.safetensors`), w.safetensors]);
   } else {
-    const manifest: Record<string, unknown> = {};
-    const parts: Uint8Array[] = [];
     const head = new Uint8Array(WEIGHTS_HEADER_SIZE);
     head.set(WEIGHTS_MAGIC);
     new DataView(head.buffer).setUint32(4, WEIGHTS_FILE_VERSION, true);
-    parts.push(head);
-    let at = WEIGHTS_HEADER_SIZE;
-    for (const [key, t] of tensors) {
-      Object.defineProperty(manifest, key, { value: { dataType: t.dataType, shape: [...t.shape], byteOffset: at, byteLength: t.bytes.byteLength, layout: "row-major" }, enumerable: true });
-      parts.push(t.bytes);
-      at += t.bytes.byteLength;
-    }
-    files.push([path, [new TextEncoder().encode(JSON.stringify(document, jsonNumbers, 1) + "\n")]]);
-    if (tensors.length) {
-      files.push([join(dir, `${stem}.manifest.json`), [new TextEncoder().encode(JSON.stringify({ format: "wg-weights-manifest", version: 1, endianness: "little", tensors: manifest }, null, 1) + "\n")]]);
-      files.push([join(dir, `${stem}.weights`), parts]);
+    const w = writeGraphJsonFiles(graph, { name: options.name, weightsHeader: head });
+    files.push([path, utf8(w.json)]);
+    if (w.manifest && w.weights) {
+      files.push([join(dir, `${stem}.manifest.json`), utf8(w.manifest)]);
+      files.push([join(dir, `${stem}.weights`), w.weights]);
     }
   }
   for (const [p] of files) await refuseInputOverwrite(p, options.inputs ?? []);
   for (const [p, parts] of files) await writeFileThroughTemporary(p, async (tmp) => { await writeParts(tmp, parts); });
   return files.map(([p]) => p);
-}
-
-/** JSON has no Infinity or NaN: they are written as strings, which the reader turns back into numbers. */
-function jsonNumbers(_key: string, v: unknown): unknown {
-  return typeof v === "number" && !Number.isFinite(v) ? String(v) : v;
 }
 
 async function writeParts(path: string, parts: readonly Uint8Array[]): Promise<void> {

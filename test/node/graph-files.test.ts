@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WeightsError } from "../../src/errors.js";
 import { main } from "../../src/node/cli.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
+import { convertGraph } from "../../src/convert.js";
+import type { MLGraph } from "../../src/graph/operand.js";
+import { packageToZipBytes } from "../../src/packaging/zip.js";
 
 const ROOT = join(__dirname, "../..");
 const EXAMPLE = join(ROOT, "examples/small-cnn.webnn.json");
@@ -43,6 +46,15 @@ describe("graph files", () => {
     // A graph output never replaces an input.
     expect(await main(["convert", join(dir, "net.webnn"), "-o", join(dir, "net.webnn")])).toBe(1);
     expect(err.join("\n")).toMatch(/is one of the conversion's inputs/);
+  });
+
+  it("the repository's .webnn example is the JSON example in text form", async () => {
+    const fromText = await loadGraphFile(join(ROOT, "examples/small-cnn.webnn"));
+    const fromJson = await loadGraphFile(EXAMPLE, { weights: join(ROOT, "examples/small-cnn.weights") });
+    expect(fromText.files.map((f) => f.split("/").pop())).toEqual(["small-cnn.webnn", "small-cnn.safetensors"]);
+    expect(fromJson.files.map((f) => f.split("/").pop())).toEqual(["small-cnn.webnn.json", "small-cnn.weights", "small-cnn.manifest.json"]);
+    const zip = async (g: MLGraph) => Buffer.from(await packageToZipBytes(await convertGraph(g, { name: "SmallCNN" })));
+    expect((await zip(fromText.graph)).equals(await zip(fromJson.graph))).toBe(true);
   });
 
   it("finds sidecars in rustnn's order, and --weights names one", async () => {

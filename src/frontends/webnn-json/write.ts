@@ -199,3 +199,31 @@ function scalarValue(dataType: MLOperandDataType, bytes: Uint8Array): number | s
 }
 
 export { IDENT as IDENTIFIER_PATTERN };
+
+/** A graph as webnn-graph JSON files: the document, its manifest and its .weights file (WGWT header, then the tensors). */
+export interface GraphJsonFiles {
+  json: string;
+  /** Absent when the graph has no constant for the sidecar. */
+  manifest?: string;
+  /** The .weights file as parts: the header, then views of the constants' own bytes. */
+  weights?: Uint8Array[];
+}
+
+/** Writes a graph as webnn-graph JSON with a manifest and a .weights file (`weightsHeader` as webnn-graph writes it). */
+export function writeGraphJsonFiles(graph: MLGraph, options: { name?: string; weightsHeader?: Uint8Array } = {}): GraphJsonFiles {
+  const { document, tensors } = graphToDocument(graph, { name: options.name });
+  // JSON has no Infinity or NaN: they are written as strings, which the reader turns back into numbers.
+  const json = JSON.stringify(document, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 1) + "\n";
+  if (!tensors.length) return { json };
+  const head = options.weightsHeader ?? new Uint8Array(0);
+  const entries: Record<string, unknown> = {};
+  const weights: Uint8Array[] = [head];
+  let at = head.byteLength;
+  for (const [key, t] of tensors) {
+    own(entries, key, { dataType: t.dataType, shape: [...t.shape], byteOffset: at, byteLength: t.bytes.byteLength, layout: "row-major" });
+    weights.push(t.bytes);
+    at += t.bytes.byteLength;
+  }
+  const manifest = JSON.stringify({ format: "wg-weights-manifest", version: 1, endianness: "little", tensors: entries }, null, 1) + "\n";
+  return { json, manifest, weights };
+}

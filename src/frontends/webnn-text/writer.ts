@@ -4,7 +4,9 @@
 import { GraphFormatError } from "../../errors.js";
 import { isPlainObject } from "../../graph/shape-rules.js";
 import { OPERATORS, isOperatorName } from "../../graph/operators.js";
-import { IDENTIFIER_PATTERN } from "../webnn-json/write.js";
+import type { MLGraph } from "../../graph/operand.js";
+import { writeSafetensors } from "../safetensors.js";
+import { graphToDocument, IDENTIFIER_PATTERN } from "../webnn-json/write.js";
 
 const TEXT_TYPES: Readonly<Record<string, string>> = {
   float32: "f32", float16: "f16", int4: "i4", uint4: "u4", int32: "i32", uint32: "u32",
@@ -90,4 +92,18 @@ export function documentToText(doc: Record<string, unknown>): string {
   lines.push(`  outputs { ${outputs.map((o) => `${name(o)};`).join(" ")} }`);
   lines.push("}");
   return lines.join("\n") + "\n";
+}
+
+/** A graph as `.webnn` text and its safetensors sidecar (parts: header, then views of the constants' bytes). */
+export interface GraphTextFiles {
+  text: string;
+  /** Absent when the graph has no constant for the sidecar. */
+  safetensors?: Uint8Array[];
+}
+
+/** Writes a graph in the `.webnn` text form, as rustnn saves one: the text and `<stem>.safetensors`. */
+export function writeGraphTextFiles(graph: MLGraph, options: { name?: string } = {}): GraphTextFiles {
+  const { document, tensors } = graphToDocument(graph, { identifiers: true, name: options.name });
+  const text = documentToText(document);
+  return tensors.length ? { text, safetensors: writeSafetensors(tensors) } : { text };
 }
