@@ -1,6 +1,9 @@
 // webnn-coreml/node: the Node-only parts — graph files, package files and zips on disk, the CLI.
 
-export { loadGraphFile, graphFileStem, companionPaths, type GraphFileOptions } from "./graph-files.js";
+export {
+  loadGraphFile, graphFileStem, companionPaths, companionCandidates, readSafetensorsFile, writeGraphFiles, graphOutputForm,
+  type GraphFileOptions, type WeightsLocation,
+} from "./graph-files.js";
 export {
   writePackageDirectory, writePackageZipFile, writePackageZipToNodeStream, writePackagePath,
   readPackagePath, readPackageZipFile, listZipFile, type WriteOptions,
