@@ -4,7 +4,10 @@
 // either succeeds or throws a WebNNCoreMLError that does not hide another exception.
 import { convertGraph } from "../../src/convert.js";
 import { WebNNCoreMLError } from "../../src/errors.js";
+import { readSafetensors, readSafetensorsBlob, writeSafetensors, type WeightTensors } from "../../src/frontends/safetensors.js";
 import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
+import { readGraphText } from "../../src/frontends/webnn-text/index.js";
+import { documentToText } from "../../src/frontends/webnn-text/writer.js";
 import type { MLOperandDataType } from "../../src/graph/types.js";
 import { elementCount } from "../../src/mil/program.js";
 import type { MLPackage } from "../../src/packaging/package.js";
@@ -19,7 +22,7 @@ import { seedGraphs, type SeedGraph } from "./corpus.js";
 import { JsonMutator, mutateBytes, mutateNumbersInText, type Json } from "./mutate.js";
 import type { Rng } from "./random.js";
 
-export const FUZZ_TARGETS = ["graph-object", "graph-bytes", "weights", "package-zip", "package-file", "inputs"] as const;
+export const FUZZ_TARGETS = ["graph-object", "graph-bytes", "graph-text", "weights", "safetensors", "package-zip", "package-file", "inputs"] as const;
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
 export type Outcome = "ok" | "typed";
 
@@ -38,6 +41,17 @@ interface SeedPackage {
 export interface FuzzContext {
   seeds: SeedGraph[];
   packages: SeedPackage[];
+  /** The example's weights as a safetensors file, and read. */
+  sidecarBytes: Uint8Array;
+  sidecar: WeightTensors;
+}
+
+const texts = new WeakMap<SeedGraph, string>();
+/** A seed's document in the `.webnn` text form. */
+function textOf(seed: SeedGraph): string {
+  let t = texts.get(seed);
+  if (t === undefined) { t = documentToText(seed.doc as Record<string, unknown>); texts.set(seed, t); }
+  return t;
 }
 
 export async function prepareFuzz(): Promise<FuzzContext> {
@@ -49,7 +63,13 @@ export async function prepareFuzz(): Promise<FuzzContext> {
     const inputs = tensorsToJson(inputsFor(read, () => 0.5)) as unknown as Json;
     packages.push({ seed, pkg, zip: await packageToZipBytes(pkg), read, inputs });
   }
-  return { seeds, packages };
+  const example = seeds.find((s) => s.weights)!;
+  const m = example.manifest as { tensors: Record<string, { dataType: MLOperandDataType; shape: number[]; byteOffset: number; byteLength: number }> };
+  const parts = writeSafetensors(Object.entries(m.tensors).map(([k, e]) => [k, { dataType: e.dataType, shape: e.shape, bytes: example.weights!.subarray(e.byteOffset, e.byteOffset + e.byteLength) }] as const));
+  const sidecarBytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) { sidecarBytes.set(p, at); at += p.byteLength; }
+  return { seeds, packages, sidecarBytes, sidecar: readSafetensors(sidecarBytes) };
 }
 
 /**
@@ -92,6 +112,35 @@ const CASES: Record<FuzzTarget, (ctx: FuzzContext, rng: Rng, log: string[]) => P
       ? new TextEncoder().encode(mutateNumbersInText(rng, text, log))
       : mutateBytes(rng, new TextEncoder().encode(text), log, 2);
     await convertAndRun(readGraphJson(bytes, { weights: seed.weights, manifest: seed.manifest }), rng, log);
+  },
+
+  async "graph-text"(ctx, rng, log) {
+    const seed = rng.pick(ctx.seeds);
+    log.push(`seed ${seed.name} as .webnn text`);
+    const text = textOf(seed);
+    let mutated: string | Uint8Array;
+    const how = rng.int(3);
+    if (how === 0) mutated = mutateNumbersInText(rng, text, log);
+    else if (how === 1) mutated = mutateBytes(rng, new TextEncoder().encode(text), log, 2);
+    else {
+      // Whole tokens: a word, a bracket or a separator replaced, dropped or repeated.
+      const tokens = text.split(/(\s+|[{}()[\],;:=])/).filter((t) => t !== "");
+      const i = rng.int(tokens.length);
+      const repl = rng.pick(["", tokens[rng.int(tokens.length)], "dyn(\"n\", 2)", "@bytes([1])", "[", "]", "{", "}", ";", "=", "::", "\"", "#", "-Infinity", "1e999", "__proto__"]);
+      log.push(`token ${i} ${JSON.stringify(tokens[i])} → ${JSON.stringify(repl)}`);
+      tokens[i] = repl;
+      mutated = tokens.join("");
+    }
+    const tensors = seed.weights ? ctx.sidecar : undefined;
+    await convertAndRun(readGraphText(mutated, { tensors, freeDimensions: { n: 1 } }), rng, log);
+  },
+
+  async safetensors(ctx, rng, log) {
+    const seed = ctx.seeds.find((s) => s.weights)!;
+    log.push("the example's safetensors sidecar");
+    const bytes = mutateBytes(rng, ctx.sidecarBytes, log, 3);
+    const tensors = rng.chance(0.5) ? readSafetensors(bytes) : await readSafetensorsBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    await convertAndRun(readGraphText(textOf(seed), { tensors }), rng, log);
   },
 
   async weights(ctx, rng, log) {
