@@ -51,7 +51,8 @@ export function companionCandidates(path: string, opts: GraphFileOptions = {}): 
   }
   const out: WeightsLocation[] = [];
   for (const s of stem === "model" ? [stem] : [stem, "model"]) {
-    out.push({ kind: "safetensors", weights: join(dir, `${s}.safetensors`) });
+    // A manifest named on its own asks for the manifest + .weights layout.
+    if (opts.manifest === undefined) out.push({ kind: "safetensors", weights: join(dir, `${s}.safetensors`) });
     for (const m of manifests(s)) out.push({ kind: "weights", weights: join(dir, `${s}.weights`), manifest: m });
   }
   return out;
