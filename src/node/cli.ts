@@ -9,7 +9,8 @@ import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import { milToText } from "../mil/text.js";
-import { companionPaths, graphOutputForm, loadGraphFile, writeGraphFiles } from "./graph-files.js";
+import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
+import { describeOnnxFile, isOnnxFile, loadModelFile } from "./onnx-files.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
@@ -21,18 +22,18 @@ const HELP: Record<string, string> = {
 usage: webnn-coreml <command> [options]
 
 commands:
-  convert   convert a webnn-graph file (.webnn text or JSON) to a Core ML package
-  inspect   print a package's inputs, outputs, MIL program and weights
+  convert   convert an ONNX model or a webnn-graph file (.webnn text or JSON) to a Core ML package
+  inspect   print a package's inputs, outputs, MIL program and weights, or an ONNX model's summary
   run       run a package with the MIL reference runtime
 
 options: --help (also after a command), --version, --debug (stack traces), --quiet
 Run 'webnn-coreml <command> --help' for a command's options.`,
-  convert: `usage: webnn-coreml convert <graph.webnn | graph.webnn.json> -o <OUTPUT> [options]
+  convert: `usage: webnn-coreml convert <model.onnx | graph.webnn | graph.webnn.json> -o <OUTPUT> [options]
 
-Reads a webnn-graph file — the .webnn text form or webnn-graph JSON (versions 1 and 2) — with
-its weights, and writes a Core ML package (a directory for .mlpackage, a zip for
-.mlpackage.zip) or the graph again (.webnn text with <stem>.safetensors, or .webnn.json with
-<stem>.weights and <stem>.manifest.json).
+Reads an ONNX model (with its external data files beside it) or a webnn-graph file — the .webnn
+text form or webnn-graph JSON (versions 1 and 2) — with its weights, and writes a Core ML package
+(a directory for .mlpackage, a zip for .mlpackage.zip) or the graph as WebNN (.webnn text with
+<stem>.safetensors, or .webnn.json with <stem>.weights and <stem>.manifest.json).
 Weights are looked for beside the graph: <stem>.safetensors, then <stem>.weights with
 <stem>.manifest.json (or manifest.json), then model.safetensors, then model.weights.
 
@@ -43,13 +44,16 @@ options:
   --target T              ios15 | ios16 | ios17 (default) | ios18
   --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
   --manifest FILE         the weights manifest of a .weights file
-  --free-dim NAME=N       the size of a named dimension (dyn("NAME", max)); repeat for each
+  --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
+  --input-shape NAME=D,D  an ONNX input's whole shape (e.g. x=1,3,224,224); repeat
+  --input-value NAME=V    pin an ONNX input to a value (V or V,V,…): it leaves the model; repeat
   -q, --quiet             no progress on stderr
   --debug                 print stack traces`,
-  inspect: `usage: webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip>
+  inspect: `usage: webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip | model.onnx>
 
-Prints the model's inputs and outputs (WebNN and Core ML views), the MIL program as text and
-the weight blobs.`,
+Prints a package's inputs and outputs (WebNN and Core ML views), the MIL program as text and
+the weight blobs; for an ONNX model, its inputs (with their dim_params), outputs, opsets,
+operator counts, and the operators the converter does not support.`,
   run: `usage: webnn-coreml run <Name.mlpackage | Name.mlpackage.zip> --inputs in.json [--out out.json]
 
 Runs the package with the MIL reference runtime (Core ML's semantics, in JavaScript).
@@ -93,10 +97,33 @@ export function parseFreeDimensions(values: readonly string[]): Record<string, n
   return out;
 }
 
+/** `--input-shape NAME=D,D,…` values as a record. */
+export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = Object.create(null);
+  for (const v of values) {
+    const m = /^([^=]+)=([0-9]+(?:,[0-9]+)*)?$/.exec(v);
+    if (!m) throw new UsageError(`--input-shape must be NAME=D,D,… with non-negative integers, got ${JSON.stringify(v)}`);
+    out[m[1]] = m[2] ? m[2].split(",").map(Number) : [];
+  }
+  return out;
+}
+
+/** `--input-value NAME=V[,V…]` values as a record. */
+export function parseInputValues(values: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = Object.create(null);
+  for (const v of values) {
+    const m = /^([^=]+)=(.+)$/.exec(v);
+    const nums = m ? m[2].split(",").map((x) => Number(x.trim())) : [];
+    if (!m || nums.some((x) => Number.isNaN(x))) throw new UsageError(`--input-value must be NAME=V or NAME=V,V,… with numbers, got ${JSON.stringify(v)}`);
+    out[m[1]] = nums;
+  }
+  return out;
+}
+
 async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
-    "free-dim": { type: "string", multiple: true },
+    "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
@@ -106,11 +133,13 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const graphOptions = {
     weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
     freeDimensions: parseFreeDimensions((values["free-dim"] as unknown as string[] | undefined) ?? []),
+    inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
+    inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
   };
   const out = values.out;
   const inputs = [positionals[0], ...companionPaths(positionals[0], graphOptions)];
   if (graphOutputForm(out)) {
-    const { graph, name, files } = await loadGraphFile(positionals[0], graphOptions);
+    const { graph, name, files } = await loadModelFile(positionals[0], graphOptions);
     const written = await writeGraphFiles(graph, out, { name, inputs: files });
     console.log(`wrote ${written.join(", ")}: ${graph.nodes.length} operations, ${graph.constants.length} constants`);
     return;
@@ -122,7 +151,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const { graph } = await loadGraphFile(positionals[0], graphOptions);
+    const { graph } = await loadModelFile(positionals[0], graphOptions);
     const pkg = await convertGraph(graph, {
       target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
       onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
@@ -141,7 +170,8 @@ async function convert(args: string[], flags: Flags): Promise<void> {
 async function inspect(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {});
   if (values.help) { console.log(HELP.inspect); return; }
-  if (positionals.length !== 1) throw new UsageError("inspect needs one package");
+  if (positionals.length !== 1) throw new UsageError("inspect needs one package or ONNX model");
+  if (!/\.mlpackage(\.zip)?\/?$/i.test(positionals[0]) && (await isOnnxFile(positionals[0]))) { console.log(await describeOnnxFile(positionals[0])); return; }
   const pkg = await readPackagePath(positionals[0]);
   const p = pkg.parsed;
   const main = programFunction(p.program);

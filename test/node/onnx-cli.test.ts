@@ -1,0 +1,104 @@
+// The CLI with ONNX models: external data beside the model, --free-dim / --input-shape /
+// --input-value, ONNX → WebNN graph files, inspect, and errors that leave nothing behind.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/node/cli.js";
+import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
+
+let out: string[];
+let err: string[];
+beforeEach(() => {
+  out = []; err = [];
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { out.push(a.join(" ")); });
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { err.push(a.join(" ")); });
+  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** x[batch, 4] · w (external, in weights.bin at offset 16) + relu; "mode" picks Relu or Neg through If. */
+function writeModel(dir: string): string {
+  const w = Float32Array.from({ length: 12 }, (_, i) => (i - 6) / 4);
+  const bin = new Uint8Array(16 + w.byteLength);
+  bin.set(new Uint8Array(w.buffer), 16);
+  writeFileSync(join(dir, "weights.bin"), bin);
+  const branch = (op: string) => ({ nodes: [{ op, inputs: ["mm"], outputs: ["o"] }], inputs: [], outputs: [["o", T.FLOAT] as [string, number]] });
+  const model = onnxModel({
+    nodes: [
+      { op: "MatMul", inputs: ["x", "w"], outputs: ["mm"] },
+      { op: "Equal", inputs: ["mode", "one"], outputs: ["c"] },
+      { op: "If", inputs: ["c"], outputs: ["y"], attrs: { then_branch: { graph: branch("Relu") }, else_branch: { graph: branch("Neg") } } },
+    ],
+    inputs: [["x", T.FLOAT, ["batch", 4]], ["mode", T.INT64, []]], outputs: [["y", T.FLOAT]],
+    initializers: [{ name: "w", type: T.FLOAT, dims: [4, 3], external: { location: "weights.bin", offset: 16, length: w.byteLength } }, tensor("one", T.INT64, [], BigInt64Array.of(1n))],
+  }, 13);
+  const path = join(dir, "net.onnx");
+  writeFileSync(path, model);
+  return path;
+}
+
+describe("CLI with ONNX models", () => {
+  it("converts with external data, free dimensions and a pinned input; inspect summarizes the model", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = writeModel(dir);
+    expect(await main(["inspect", model])).toBe(0);
+    const summary = out.join("\n");
+    expect(summary).toMatch(/opsets: ai\.onnx 13/);
+    expect(summary).toMatch(/input  x: float \[batch, 4\]/);
+    expect(summary).toMatch(/free dimensions: batch/);
+    expect(summary).toMatch(/every operator is supported/);
+    out = [];
+    expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q"])).toBe(1);
+    expect(err.join("\n")).toMatch(/GraphFormatError \[free-dimension\]: .*"batch" \(input "x"\)/);
+    expect(existsSync(join(dir, "Net.mlpackage.zip"))).toBe(false);
+    expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q", "--free-dim", "batch=2"])).toBe(1);
+    expect(err.join("\n")).toMatch(/If node "If_2": the condition must be known/);
+    err = [];
+    expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q", "--free-dim", "batch=2", "--input-value", "mode=1"])).toBe(0);
+    expect(await main(["convert", model, "-o", join(dir, "Other.mlpackage.zip"), "-q", "--input-shape", "x=3,4", "--input-value", "mode=0"])).toBe(0);
+    // Run it: Relu(x·w).
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ x: { dataType: "float32", shape: [2, 4], data: [1, 0, 0, 0, 0, 0, 0, 1] } }));
+    out = [];
+    expect(await main(["run", join(dir, "Net.mlpackage.zip"), "--inputs", join(dir, "in.json")])).toBe(0);
+    expect(JSON.parse(out.join("")).y.data).toEqual([0, 0, 0, 0.75, 1, 1.25]); // rows 0 and 3 of w, through Relu
+    expect(readdirSync(dir).filter((f) => f.includes("partial"))).toEqual([]);
+  });
+
+  it("writes the imported graph as WebNN (.webnn.json and .webnn), which converts to the same package", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = writeModel(dir);
+    const flags = ["--free-dim", "batch=1", "--input-value", "mode=1", "-q"];
+    expect(await main(["convert", model, "-o", join(dir, "net.webnn.json"), ...flags])).toBe(0);
+    for (const f of ["net.webnn.json", "net.weights", "net.manifest.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(await main(["convert", model, "-o", join(dir, "net.webnn"), ...flags])).toBe(0);
+    expect(readFileSync(join(dir, "net.webnn"), "utf8")).toMatch(/^webnn_graph "net" v2 \{/);
+    for (const sub of ["a", "b", "c"]) mkdirSync(join(dir, sub));
+    expect(await main(["convert", model, "-o", join(dir, "a/Net.mlpackage.zip"), ...flags])).toBe(0);
+    expect(await main(["convert", join(dir, "net.webnn"), "-o", join(dir, "b/Net.mlpackage.zip"), "-q"])).toBe(0);
+    expect(await main(["convert", join(dir, "net.webnn.json"), "-o", join(dir, "c/Net.mlpackage.zip"), "-q"])).toBe(0);
+    const [a, b, c] = ["a", "b", "c"].map((n) => readFileSync(join(dir, `${n}/Net.mlpackage.zip`)));
+    expect(b.equals(a), "ONNX vs .webnn").toBe(true);
+    expect(c.equals(a), "ONNX vs .webnn.json").toBe(true);
+  });
+
+  it("reports a missing or short external data file, a bad flag, an unsupported operator, and bytes that are not a model", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = writeModel(dir);
+    const flags = ["--free-dim", "batch=1", "--input-value", "mode=1", "-q"];
+    writeFileSync(join(dir, "weights.bin"), new Uint8Array(20));
+    expect(await main(["convert", model, "-o", join(dir, "N.mlpackage.zip"), ...flags])).toBe(1);
+    expect(err.join("\n")).toMatch(/WeightsError \[missing-weights\]: external data "weights.bin" of net.onnx: bytes \[16, 64\) run past the end of the file \(20 bytes\)/);
+    expect(await main(["convert", model, "-o", join(dir, "N.mlpackage.zip"), "--input-shape", "x=a,b"])).toBe(2);
+    const bad = join(dir, "bad.onnx");
+    writeFileSync(bad, onnxModel({ nodes: [{ op: "RoiAlign", inputs: ["x"], outputs: ["y"] }], inputs: [["x", T.FLOAT, [1]]], outputs: [["y", T.FLOAT]] }));
+    err = [];
+    expect(await main(["convert", bad, "-o", join(dir, "N.mlpackage.zip")])).toBe(1);
+    expect(err.join("\n")).toMatch(/UnsupportedError \[unknown-operator\]: .*RoiAlign \(1 node, first "RoiAlign_0"\)/);
+    writeFileSync(bad, "not a model at all");
+    err = [];
+    expect(await main(["convert", bad, "-o", join(dir, "N.mlpackage.zip")])).toBe(1);
+    expect(err.join("\n")).toMatch(/GraphFormatError \[format\]: not a readable ONNX model/);
+    expect(existsSync(join(dir, "N.mlpackage.zip"))).toBe(false);
+  });
+});
