@@ -33,6 +33,7 @@ const api: ConverterWorkerApi = {
   cancel: (jobId: string) => service.cancel(jobId),
   activeJobs: () => service.activeJobs(),
   stats: () => service.stats(),
+  describeOnnx: (model: ArrayBuffer) => service.describeOnnx(model),
 };
 
 expose(api);

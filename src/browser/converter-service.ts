@@ -11,6 +11,8 @@ import { GraphFormatError } from "../errors.js";
 import { readSafetensors, readSafetensorsBlob, type WeightTensors } from "../frontends/safetensors.js";
 import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
 import { isGraphText, readGraphTextWithName } from "../frontends/webnn-text/index.js";
+import { importOnnxDetailed } from "../frontends/onnx/import.js";
+import { describeOnnx, type OnnxModelSummary } from "../frontends/onnx/describe.js";
 import type { MLGraph } from "../graph/operand.js";
 import { deserializeGraph } from "../graph/serialize.js";
 import { packageToZipBlob, packageToZipBytes } from "../packaging/zip.js";
@@ -22,8 +24,9 @@ import {
 
 /** Where each stage sits in the overall fraction. */
 const STAGE_RANGE: Record<ConversionStage, [number, number]> = {
-  read: [0, 0.05],
-  lower: [0.05, 0.35],
+  read: [0, 0.03],
+  import: [0.03, 0.08],
+  lower: [0.08, 0.35],
   serialize: [0.35, 0.6],
   package: [0.6, 0.65],
   zip: [0.65, 0.999],
@@ -87,7 +90,7 @@ function bytesOf(v: ArrayBuffer | ArrayBufferView | string | undefined, what: st
 }
 
 /** The source as a built graph (validated by MLGraphBuilder) and its name. */
-export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>): Promise<{ graph: MLGraph; name?: string }> {
+export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>, options?: Pick<WorkerConvertOptions, "inputShapes" | "inputValues">): Promise<{ graph: MLGraph; name?: string }> {
   if (typeof source !== "object" || source === null) throw new GraphFormatError("the conversion source must be an object", { rule: "source" });
   if (source.kind === "graph-json") {
     const json = bytesOf(source.json, "the graph file");
@@ -106,7 +109,15 @@ export async function graphFromSource(source: ConvertSource, freeDimensions?: Re
     return readGraphJsonWithName(json, sources);
   }
   if (source.kind === "graph") return { graph: deserializeGraph(source.graph) };
-  throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json" or "graph")`, { rule: "source" });
+  if (source.kind === "onnx") {
+    if (!(source.model instanceof ArrayBuffer) && !ArrayBuffer.isView(source.model)) throw new GraphFormatError("the ONNX model must be an ArrayBuffer", { rule: "source" });
+    const ext = source.externalData ?? {};
+    const externalData: Record<string, Uint8Array | Blob> = Object.create(null);
+    for (const [k, v] of Object.entries(ext)) externalData[k] = typeof Blob !== "undefined" && v instanceof Blob ? v : (bytesOf(v as ArrayBuffer, `external data "${k}"`) as Uint8Array);
+    const r = await importOnnxDetailed({ model: bytesOf(source.model, "the ONNX model") as Uint8Array, externalData }, { freeDimensions, inputShapes: options?.inputShapes, inputValues: options?.inputValues });
+    return { graph: r.graph, name: r.name };
+  }
+  throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json", "onnx" or "graph")`, { rule: "source" });
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -137,7 +148,9 @@ export function createConverterService(): ConverterService {
     try {
       progress.report("read", 0, 1);
       await checkpoint(signal);
-      const { graph, name: docName } = await graphFromSource(source, options.freeDimensions);
+      if (source?.kind === "onnx") progress.report("import", 0, 1);
+      const { graph, name: docName } = await graphFromSource(source, options.freeDimensions, options);
+      if (source?.kind === "onnx") progress.report("import", 1, 1);
       progress.report("read", 1, 1);
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
       const { package: pkg, lowered } = await convertGraphDetailed(graph, {
@@ -184,6 +197,9 @@ export function createConverterService(): ConverterService {
     },
     activeJobs(): number {
       return jobs.size;
+    },
+    describeOnnx(model: ArrayBuffer): OnnxModelSummary {
+      return describeOnnx(new Uint8Array(model));
     },
     stats(): ConverterStats {
       return { active: jobs.size, ...counts };

@@ -23,14 +23,16 @@ import {
 } from "./protocol.js";
 
 export type {
-  ConversionProgress, ConversionStage, ConvertResult, ConvertSource, GraphJsonSource, SerializedGraphSource,
+  ConversionProgress, ConversionStage, ConvertResult, ConvertSource, GraphJsonSource, SerializedGraphSource, OnnxSource,
   WorkerConvertOptions, SerializedError, ConverterStats,
 } from "./protocol.js";
 export { serializeError, deserializeError, sourceTransferables } from "./protocol.js";
 export type { ConversionSummary, IOSummary } from "../summary.js";
+export type { OnnxModelSummary, OnnxValueSummary } from "../frontends/onnx/describe.js";
+import type { OnnxModelSummary } from "../frontends/onnx/describe.js";
 export { serializeGraph, deserializeGraph, type SerializedGraph } from "../graph/serialize.js";
 
-/** A graph-json or serialized-graph source, or a built MLGraph (serialized here, without copying bytes). */
+/** A graph-file, ONNX or serialized-graph source, or a built MLGraph (serialized here, without copying bytes). */
 export type ConverterSource = ConvertSource | MLGraph;
 
 export interface ConverterConvertOptions extends WorkerConvertOptions {
@@ -58,6 +60,11 @@ export interface Converter {
   activeJobs(): Promise<number>;
   /** The current worker's counts of conversions by outcome (all 0 before it starts). */
   stats(): Promise<ConverterStats>;
+  /**
+   * An ONNX model's summary, read in the worker: inputs with their dim_params, the inputs that
+   * decide control flow, operator counts and unsupported operators. The bytes are copied, not moved.
+   */
+  describeOnnx(model: ArrayBuffer | Blob): Promise<OnnxModelSummary>;
   /** Stops the worker; running conversions reject with an AbortError. */
   close(): void;
 }
@@ -263,6 +270,10 @@ export function createConverter(options: CreateConverterOptions = {}): Converter
     async stats(): Promise<ConverterStats> {
       if (!remote) return { active: 0, completed: 0, cancelled: 0, failed: 0 };
       return remote.stats();
+    },
+    async describeOnnx(model: ArrayBuffer | Blob): Promise<OnnxModelSummary> {
+      const { remote: r } = await start();
+      return r.describeOnnx(model instanceof Blob ? await model.arrayBuffer() : model);
     },
     close(): void {
       if (closed) return;

@@ -6,6 +6,7 @@ import { serializedGraphTransferables } from "../graph/serialize.js";
 import type { TargetName } from "../mil/target.js";
 import { PlatformLimitError } from "../limits.js";
 import type { ConversionSummary } from "../summary.js";
+import type { OnnxModelSummary } from "../frontends/onnx/describe.js";
 
 /**
  * A webnn-graph file as read from files: the `.webnn` text form or webnn-graph JSON (told apart by
@@ -27,7 +28,14 @@ export interface SerializedGraphSource {
   graph: SerializedGraph;
 }
 
-export type ConvertSource = GraphJsonSource | SerializedGraphSource;
+/** An ONNX model, with its external data files by their `location` (ArrayBuffers or Blobs, read a tensor at a time). */
+export interface OnnxSource {
+  kind: "onnx";
+  model: ArrayBuffer;
+  externalData?: Record<string, ArrayBuffer | Blob>;
+}
+
+export type ConvertSource = GraphJsonSource | SerializedGraphSource | OnnxSource;
 
 export interface WorkerConvertOptions {
   /** Deployment target; default ios17. */
@@ -38,15 +46,19 @@ export interface WorkerConvertOptions {
   defaultName?: string;
   /** Short description stored in the model metadata. */
   description?: string;
-  /** Sizes of the graph's named dimensions (`dyn("batch", 8)`), each at most its maximum. */
+  /** Sizes of named dimensions: ONNX dim_params, or `dyn("batch", 8)` (each at most its maximum). */
   freeDimensions?: Record<string, number>;
+  /** ONNX inputs' whole shapes by name. */
+  inputShapes?: Record<string, number[]>;
+  /** ONNX inputs pinned to values (they leave the model; If conditions on them are decided). */
+  inputValues?: Record<string, number | number[]>;
   /** How the zip comes back: an ArrayBuffer (transferred; the default) or a Blob. */
   output?: "arraybuffer" | "blob";
   /** Smallest interval between two progress calls, in ms (default 50); the final call always comes. */
   progressIntervalMs?: number;
 }
 
-export type ConversionStage = "read" | "lower" | "serialize" | "package" | "zip" | "done";
+export type ConversionStage = "read" | "import" | "lower" | "serialize" | "package" | "zip" | "done";
 
 export interface ConversionProgress {
   stage: ConversionStage;
@@ -80,6 +92,8 @@ export interface ConverterWorkerApi {
   activeJobs(): number;
   /** Counts of conversions by outcome since the worker started. */
   stats(): ConverterStats;
+  /** An ONNX model's inputs (with dim_params), inputs deciding control flow, operators (the bytes are copied, not moved). */
+  describeOnnx(model: ArrayBuffer): OnnxModelSummary;
 }
 
 export interface ConverterStats {
@@ -101,6 +115,9 @@ export function sourceTransferables(source: ConvertSource): ArrayBuffer[] {
     add(source.weights);
     add(source.manifest);
     add(source.safetensors);
+  } else if (source.kind === "onnx") {
+    add(source.model);
+    for (const f of Object.values(source.externalData ?? {})) add(f);
   } else if (source.kind === "graph") {
     for (const b of serializedGraphTransferables(source.graph)) add(b);
   }

@@ -5,9 +5,7 @@ import { open, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, resolve, sep } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { importOnnxDetailed, type OnnxImportOptions } from "../frontends/onnx/import.js";
-import { SUPPORTED_ONNX_OPERATORS } from "../frontends/onnx/ops/index.js";
-import { decodeOnnxModel, type OnnxGraph } from "../frontends/onnx/proto.js";
-import { onnxTypeName } from "../frontends/onnx/tensor.js";
+import { describeOnnx, type OnnxValueSummary } from "../frontends/onnx/describe.js";
 import type { MLGraph } from "../graph/operand.js";
 import { loadGraphFile, type GraphFileOptions } from "./graph-files.js";
 
@@ -92,29 +90,17 @@ export async function loadModelFile(path: string, options: GraphFileOptions & On
 
 /** `inspect model.onnx`: inputs with their dim_params, outputs, opsets, operator counts, unsupported operators. */
 export async function describeOnnxFile(path: string): Promise<string> {
-  const m = decodeOnnxModel(await readModelBytes(path));
-  const lines: string[] = [];
-  const inits = new Set(m.graph.initializers.map((t) => t.name));
-  const dims = (d?: { value?: number; param?: string }[]) => (d ? `[${d.map((x) => x.param ?? x.value ?? "?").join(", ")}]` : "(no shape)");
-  lines.push(`ONNX model, IR version ${m.irVersion}${m.producerName ? `, from ${m.producerName} ${m.producerVersion}` : ""}`);
-  lines.push(`opsets: ${[...m.opsetImport].map(([d, v]) => `${d || "ai.onnx"} ${v}`).join(", ")}`);
-  for (const v of m.graph.inputs.filter((i) => !inits.has(i.name))) lines.push(`input  ${v.name}: ${onnxTypeName(v.elemType).toLowerCase()} ${dims(v.shape)}`);
-  for (const v of m.graph.outputs) lines.push(`output ${v.name}: ${onnxTypeName(v.elemType).toLowerCase()} ${dims(v.shape)}`);
-  const params = [...new Set(m.graph.inputs.flatMap((v) => (v.shape ?? []).map((d) => d.param).filter((p): p is string => !!p)))];
-  if (params.length) lines.push(`free dimensions: ${params.join(", ")} (give sizes with --free-dim NAME=N)`);
-  const counts = new Map<string, number>();
-  const visit = (g: OnnxGraph) => {
-    for (const n of g.nodes) {
-      const k = n.domain && n.domain !== "ai.onnx" ? `${n.domain}:${n.opType}` : n.opType;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-      for (const a of n.attributes) { if (a.g) visit(a.g); a.graphs.forEach(visit); }
-    }
-  };
-  visit(m.graph);
-  lines.push(`initializers: ${m.graph.initializers.length}`);
+  const d = describeOnnx(await readModelBytes(path));
+  const dims = (v: OnnxValueSummary) => (v.dims ? `[${v.dims.map((x) => x ?? "?").join(", ")}]` : "(no shape)");
+  const lines = [`ONNX model, IR version ${d.irVersion}${d.producer ? `, from ${d.producer}` : ""}`];
+  lines.push(`opsets: ${Object.entries(d.opsets).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const v of d.inputs) lines.push(`input  ${v.name}: ${v.elementType} ${dims(v)}`);
+  for (const v of d.outputs) lines.push(`output ${v.name}: ${v.elementType} ${dims(v)}`);
+  if (d.freeDimensions.length) lines.push(`free dimensions: ${d.freeDimensions.join(", ")} (give sizes with --free-dim NAME=N)`);
+  if (d.controlInputs.length) lines.push(`inputs deciding control flow: ${d.controlInputs.join(", ")} (pin them with --input-value NAME=V)`);
+  lines.push(`initializers: ${d.initializers}`);
   lines.push("operators:");
-  for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(5)}  ${k}`);
-  const unsupported = [...counts.keys()].filter((k) => !SUPPORTED_ONNX_OPERATORS.includes(k));
-  lines.push(unsupported.length ? `not supported: ${unsupported.join(", ")}` : "every operator is supported");
+  for (const [k, n] of Object.entries(d.operators).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(5)}  ${k}`);
+  lines.push(d.unsupported.length ? `not supported: ${d.unsupported.join(", ")}` : "every operator is supported");
   return lines.join("\n");
 }

@@ -48,6 +48,7 @@ describe("CLI with ONNX models", () => {
     expect(summary).toMatch(/input  x: float \[batch, 4\]/);
     expect(summary).toMatch(/free dimensions: batch/);
     expect(summary).toMatch(/every operator is supported/);
+    expect(summary).toMatch(/inputs deciding control flow: mode/);
     out = [];
     expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q"])).toBe(1);
     expect(err.join("\n")).toMatch(/GraphFormatError \[free-dimension\]: .*"batch" \(input "x"\)/);

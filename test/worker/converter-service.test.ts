@@ -202,3 +202,27 @@ describe("errors across the worker boundary", () => {
     expect(type.message).toBe("t");
   });
 });
+
+describe("converter service: ONNX and .webnn sources", () => {
+  it("converts an ONNX source with external data (a Blob), free dimensions and a pinned input; describes the model", async () => {
+    const { onnxModel, T, tensor } = await import("../onnx/onnx-writer.js");
+    const w = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const branch = (op: string) => ({ nodes: [{ op, inputs: ["mm"], outputs: ["o"] }], inputs: [], outputs: [["o", T.FLOAT] as [string, number]] });
+    const model = onnxModel({
+      nodes: [{ op: "MatMul", inputs: ["x", "w"], outputs: ["mm"] }, { op: "Greater", inputs: ["k", "zero"], outputs: ["c"] }, { op: "If", inputs: ["c"], outputs: ["y"], attrs: { then_branch: { graph: branch("Relu") }, else_branch: { graph: branch("Neg") } } }],
+      inputs: [["x", T.FLOAT, ["n", 2]], ["k", T.FLOAT, []]], outputs: [["y", T.FLOAT]],
+      initializers: [{ name: "w", type: T.FLOAT, dims: [2, 3], external: { location: "w.bin" } }, tensor("zero", T.FLOAT, [], Float32Array.of(0))],
+    }, 13);
+    const service = createConverterService();
+    const summary = service.describeOnnx(new Uint8Array(model).buffer);
+    expect(summary).toMatchObject({ freeDimensions: ["n"], controlInputs: ["k"], unsupported: [], inputs: [{ name: "x", elementType: "float", dims: ["n", 2] }, { name: "k", elementType: "float", dims: [] }] });
+    const stages: string[] = [];
+    const result = await service.convert({ kind: "onnx", model: new Uint8Array(model).buffer, externalData: { "w.bin": new Blob([w]) } }, { freeDimensions: { n: 1 }, inputValues: { k: -1 }, progressIntervalMs: 0 }, (p) => { stages.push(p.stage); });
+    expect(stages).toContain("import");
+    const read = await readPackageZip(new Uint8Array(result.zip as ArrayBuffer));
+    const out = await runPackage(read, { x: tensorFromNumbers("float32", [1, 2], [1, 1]) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([-5, -7, -9]); // Neg, since k = -1
+    const own = new Uint8Array(model).buffer;
+    expect(sourceTransferables({ kind: "onnx", model: own, externalData: { a: w.buffer, b: new Blob([]) } })).toEqual([own, w.buffer]);
+  });
+});
