@@ -12,6 +12,7 @@ import {
 } from "../src/browser/index.js";
 import { WebNNCoreMLError } from "../src/errors.js";
 import type { TargetName } from "../src/mil/target.js";
+import { askOnnxOptions, cancelOnnxForm, needsForm, type OnnxFormValues } from "./onnx-form.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
 import { CoreMLBridge } from "../src/bridge/index.js";
 import { CONFIG_GLOBAL } from "../src/bridge/protocol.js";
@@ -28,6 +29,7 @@ const ui = {
   fileInput: $<HTMLInputElement>("model-file"),
   target: $<HTMLSelectElement>("target"),
   freeDims: $<HTMLInputElement>("free-dims"),
+  onnxForm: $<HTMLFormElement>("onnx-form"),
   progress: $<HTMLProgressElement>("progress"),
   stage: $<HTMLSpanElement>("stage"),
   cancel: $<HTMLButtonElement>("cancel"),
@@ -54,7 +56,7 @@ const converter = createConverter({
 type SourceFactory = {
   label: string;
   /** The source, and its package name (or a name for a graph document that has none). */
-  make: () => Promise<{ source: ConverterSource; name?: string; defaultName?: string }>;
+  make: () => Promise<{ source: ConverterSource; name?: string; defaultName?: string; options?: { freeDimensions?: Record<string, number>; inputValues?: Record<string, number[]> } }>;
 };
 
 let current: { controller: AbortController } | undefined;
@@ -163,6 +165,7 @@ function onProgress(p: ConversionProgress): void {
 // ------------------------------------------------------------------------------------ converting
 
 async function convert(factory: SourceFactory): Promise<void> {
+  cancelOnnxForm(ui.onnxForm);
   current?.controller.abort();
   const controller = new AbortController();
   current = { controller };
@@ -173,11 +176,12 @@ async function convert(factory: SourceFactory): Promise<void> {
   ui.progress.value = 0;
   ui.stage.textContent = `Reading ${factory.label}…`;
   try {
-    const { source, name, defaultName } = await factory.make();
+    const { source, name, defaultName, options: sourceOptions } = await factory.make();
     controller.signal.throwIfAborted();
     const result = await converter.convert(source, {
       target: ui.target.value as TargetName,
-      freeDimensions: freeDimensions(),
+      freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
+      inputValues: sourceOptions?.inputValues,
       name,
       defaultName,
       output: "blob",
@@ -214,7 +218,7 @@ async function convert(factory: SourceFactory): Promise<void> {
 
 // ------------------------------------------------------------------------------------ sources
 
-interface GraphFiles { graph: File; weights?: File; manifest?: File; safetensors?: File }
+interface GraphFiles { graph: File; weights?: File; manifest?: File; safetensors?: File; onnx?: File; others: File[] }
 
 /** Sorts dropped or picked files into the graph (.webnn or JSON) and its weights (by name). */
 function classifyFiles(files: readonly File[]): GraphFiles {
@@ -222,9 +226,13 @@ function classifyFiles(files: readonly File[]): GraphFiles {
   let weights: File | undefined;
   let manifest: File | undefined;
   let safetensors: File | undefined;
+  let onnx: File | undefined;
+  const others: File[] = [];
   const rank = (n: string) => (n.endsWith(".webnn") ? 2 : n.endsWith(".webnn.json") ? 1 : 0);
   for (const f of files) {
     const n = f.name.toLowerCase();
+    if (n.endsWith(".onnx") && !onnx) { onnx = f; continue; }
+    others.push(f);
     if (n.endsWith(".manifest.json") || n === "manifest.json") manifest ??= f;
     else if (n.endsWith(".safetensors")) safetensors ??= f;
     else if (n.endsWith(".weights") || n.endsWith(".bin")) weights ??= f;
@@ -232,8 +240,9 @@ function classifyFiles(files: readonly File[]): GraphFiles {
       if (!graph || rank(n) > rank(graph.name.toLowerCase())) graph = f;
     }
   }
-  if (!graph) throw new Error(`no graph among ${files.map((f) => f.name).join(", ") || "the files"} (expected a .webnn or .webnn.json file)`);
-  return { graph, weights, manifest, safetensors };
+  if (onnx) return { graph: onnx, onnx, others };
+  if (!graph) throw new Error(`no graph among ${files.map((f) => f.name).join(", ") || "the files"} (expected an .onnx, .webnn or .webnn.json file)`);
+  return { graph, weights, manifest, safetensors, others };
 }
 
 function stemOf(file: File): string {
@@ -264,6 +273,7 @@ function fileSource(files: readonly File[]): void {
     setState("error");
     return;
   }
+  if (picked.onnx) { void onnxSource(picked.onnx, picked.others); return; }
   const { graph, weights, manifest, safetensors } = picked;
   void convert({
     label: [graph, safetensors ?? weights, safetensors ? undefined : manifest].filter(Boolean).map((f) => f!.name).join(" + "),
@@ -273,6 +283,39 @@ function fileSource(files: readonly File[]): void {
       const [json, w, m] = await Promise.all([graph.arrayBuffer(), safetensors ? undefined : weights?.arrayBuffer(), safetensors ? undefined : manifest?.arrayBuffer()]);
       return { source: { kind: "graph-json", json, weights: w, manifest: m, safetensors }, defaultName: stemOf(graph) };
     },
+  });
+}
+
+/** An ONNX model (and its external data files, by name): asks for what the model needs, then converts. */
+async function onnxSource(model: File, others: readonly File[], previous?: OnnxFormValues): Promise<void> {
+  let values = previous;
+  if (!values) {
+    let summary;
+    try {
+      summary = await converter.describeOnnx(model);
+    } catch (e) {
+      ui.stage.textContent = `Could not read ${model.name}.`;
+      showError(e);
+      setState("error");
+      return;
+    }
+    values = { freeDimensions: {}, inputValues: {} };
+    if (needsForm(summary)) {
+      ui.stage.textContent = `${model.name} needs a few values.`;
+      const given = await askOnnxOptions(ui.onnxForm, summary);
+      if (!given) return;
+      values = given;
+    }
+  }
+  const chosen = values;
+  void convert({
+    label: [model, ...others].map((f) => f.name).join(" + "),
+    make: async () => ({
+      // External data files go as Files: the worker reads each tensor's range on its own.
+      source: { kind: "onnx", model: await model.arrayBuffer(), externalData: Object.fromEntries(others.map((f) => [f.name, f])) },
+      defaultName: model.name.replace(/\.onnx$/i, ""),
+      options: chosen,
+    }),
   });
 }
 

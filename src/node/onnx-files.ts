@@ -78,7 +78,7 @@ export async function loadOnnxFile(path: string, options: OnnxImportOptions = {}
   const bytes = await readModelBytes(path);
   const used = new Set<string>();
   const r = await importOnnxDetailed({ model: bytes, externalData: externalDataReader(path, used) }, options);
-  return { graph: r.graph, name: r.name && !/^(main_graph|torch_jit|graph)$/.test(r.name) ? r.name : basename(path).replace(/\.onnx$/i, ""), files: [path, ...used], metadata: r.metadata };
+  return { graph: r.graph, name: r.name ?? basename(path).replace(/\.onnx$/i, ""), files: [path, ...used], metadata: r.metadata };
 }
 
 /** Any graph file the CLI converts: ONNX, `.webnn` text or webnn-graph JSON. */

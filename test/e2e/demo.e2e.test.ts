@@ -304,6 +304,40 @@ describe("the built demo", () => {
     await act(() => page.fill("#free-dims", "").then(() => page.press("#free-dims", "Enter")), "error");
   });
 
+  it("converts an ONNX model with external data; a model with free dimensions and a control input asks for them first", async () => {
+    const { onnxModel, T, tensor } = await import("../onnx/onnx-writer.js");
+    const w = Float32Array.from({ length: 8 }, (_, i) => i / 4);
+    await writeFile(join(tmp, "w.bin"), new Uint8Array(w.buffer));
+    const branch = (op: string) => ({ nodes: [{ op, inputs: ["mm"], outputs: ["o"] }], inputs: [], outputs: [["o", T.FLOAT] as [string, number]] });
+    const model = (withIf: boolean) => onnxModel({
+      nodes: [
+        { op: "MatMul", inputs: ["x", "w"], outputs: [withIf ? "mm" : "y"] },
+        ...(withIf ? [{ op: "Equal", inputs: ["sr", "k"], outputs: ["c"] }, { op: "If", inputs: ["c"], outputs: ["y"], attrs: { then_branch: { graph: branch("Relu") }, else_branch: { graph: branch("Neg") } } }] : []),
+      ],
+      inputs: [["x", T.FLOAT, withIf ? ["batch", 4] : [1, 4]], ...(withIf ? [["sr", T.INT64, []] as [string, number, number[]]] : [])],
+      outputs: [["y", T.FLOAT]],
+      initializers: [{ name: "w", type: T.FLOAT, dims: [4, 2], external: { location: "w.bin" } }, ...(withIf ? [tensor("k", T.INT64, [], BigInt64Array.of(16000n))] : [])],
+    }, 13);
+    await writeFile(join(tmp, "plain.onnx"), model(false));
+    await writeFile(join(tmp, "vad.onnx"), model(true));
+    await act(() => page.setInputFiles("#model-file", [join(tmp, "plain.onnx"), join(tmp, "w.bin")]), "done");
+    const plain = await readPackageZip(await downloadZip("plain.mlpackage.zip"));
+    expect(tensorValues((await runPackage(plain, { x: tensorFromNumbers("float32", [1, 4], [1, 0, 0, 1]) })).y)).toEqual([1.5, 2]); // rows 0 and 3 of w
+    // The form: prefilled from the model, converts on submit.
+    await page.setInputFiles("#model-file", [join(tmp, "vad.onnx"), join(tmp, "w.bin")]);
+    await page.waitForSelector("#onnx-form:not([hidden]) #dim-batch");
+    expect(await page.textContent("#onnx-inputs")).toMatch(/x: float \[batch, 4\]/);
+    expect(await page.inputValue("#dim-batch")).toBe("1");
+    await page.fill("#dim-batch", "2");
+    await page.fill("#value-sr", "8000");
+    await act(() => page.click("#onnx-convert"), "done");
+    expect(await page.isHidden("#onnx-form")).toBe(true);
+    const vad = await readPackageZip(await downloadZip("vad.mlpackage.zip"));
+    expect(vad.parsed.inputs.map((i) => [i.name, i.shape])).toEqual([["x", [2, 4]]]);
+    const y = (await runPackage(vad, { x: tensorFromNumbers("float32", [2, 4], [1, 0, 0, 0, 0, 0, 0, 1]) })).y;
+    expect(tensorValues(y)).toEqual([-0, -0.25, -1.5, -1.75]); // Neg: sr = 8000 takes the else branch
+  });
+
   it("shows errors inline, naming the operator and the operand", async () => {
     const doc = JSON.parse(await readFile(EXAMPLE, "utf8"));
     doc.nodes[0].options.groups = 2;

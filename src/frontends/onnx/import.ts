@@ -75,7 +75,9 @@ export async function importOnnxDetailed(source: OnnxSource, options: OnnxImport
     Object.defineProperty(named, o.name, { value: operand, enumerable: true, writable: true, configurable: true });
   });
   if (Object.keys(named).length === 0) throw new GraphFormatError("the model has no outputs", { rule: "outputs" });
-  return { graph: builder.buildSync(named), name: model.graph.name || undefined, metadata: metadataOf(model), opset };
+  // Exporters' stock graph names ("main_graph", "torch_jit", …) say nothing: the caller names the model then.
+  const generic = /^(main_graph|torch[-_]jit.*|graph|tf2onnx|paddle.*|p2o.*|model)?$/i.test(model.graph.name);
+  return { graph: builder.buildSync(named), name: generic ? undefined : model.graph.name, metadata: metadataOf(model), opset };
 }
 
 function metadataOf(model: OnnxModel): Record<string, string> {
