@@ -106,6 +106,26 @@ describe("ONNX import: Resize, Upsample, Einsum, quantization", () => {
   });
 });
 
+describe("ONNX import: more operators", () => {
+  it("LRN", async () => {
+    for (const size of [3, 5]) await expectSameAsOrt(nodeModel("LRN", [["x", [2, 5, 3, 4]]], ["y"], { size, alpha: float(0.001), beta: float(0.75), bias: float(2) }, 13), { x: f32([2, 5, 3, 4]) }, { atol: 1e-5 });
+  });
+  it("ConvInteger with zero points", async () => {
+    const m = onnxModel({
+      nodes: [{ op: "ConvInteger", inputs: ["x", "w", "xz", "wz"], outputs: ["y"], attrs: { pads: [1, 1, 1, 1] } }],
+      inputs: [["x", T.UINT8, [1, 2, 4, 4]]], outputs: [["y", T.INT32]],
+      initializers: [tensor("w", T.UINT8, [3, 2, 3, 3], Uint8Array.from(rand(54, 0, 255).map(Math.floor))), tensor("xz", T.UINT8, [], Uint8Array.of(7)), tensor("wz", T.UINT8, [], Uint8Array.of(128))],
+    }, 13);
+    await expectSameAsOrt(m, { x: { dataType: "uint8", shape: [1, 2, 4, 4], data: rand(32, 0, 255).map(Math.floor) } });
+  });
+  it("pools with auto_pad", async () => {
+    for (const auto_pad of ["SAME_UPPER", "SAME_LOWER", "VALID"]) {
+      await expectSameAsOrt(nodeModel("MaxPool", [["x", [1, 2, 7, 6]]], ["y"], { kernel_shape: [3, 2], strides: [2, 2], auto_pad }, 12), { x: f32([1, 2, 7, 6]) });
+      await expectSameAsOrt(nodeModel("AveragePool", [["x", [1, 2, 7, 6]]], ["y"], { kernel_shape: [2, 3], strides: [2, 1], auto_pad }, 11), { x: f32([1, 2, 7, 6]) });
+    }
+  });
+});
+
 describe("ONNX import: graphs, bindings and errors", () => {
   it("If with a condition from a pinned input is inlined; the input leaves the model", async () => {
     const branch = (op: string) => ({ nodes: [{ op, inputs: ["x"], outputs: ["o"] }], inputs: [], outputs: [["o", T.FLOAT] as [string, number]] });

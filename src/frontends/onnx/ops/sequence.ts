@@ -256,4 +256,55 @@ export const SEQUENCE_OPS: OnnxOpTable = {
   MatMulInteger: {
     lower: (c) => [c.builder.cast(c.builder.matmul(integerInput(c, 0, 2), integerInput(c, 1, 3)), "int32", c.label)],
   },
+  ConvInteger: {
+    lower: (c) => {
+      const b = c.builder;
+      const x = c.has(2) ? b.sub(b.cast(c.operand(0), "float32"), b.cast(c.operand(2), "float32")) : b.cast(c.operand(0), "float32");
+      let w = b.cast(c.operand(1), "float32");
+      if (c.has(3)) {
+        const z = b.cast(c.operand(3), "float32");
+        w = b.sub(w, z.shape.length === 1 && z.shape[0] > 1 ? b.reshape(z, [z.shape[0], ...new Array<number>(w.shape.length - 1).fill(1)]) : z);
+      }
+      const shape = c.shape(0);
+      if (shape.length !== 4) c.fail("only 2-D integer convolution is supported");
+      const kernel = c.intList("kernel_shape") ?? c.shape(1).slice(2);
+      const strides = c.intList("strides") ?? [1, 1];
+      const dilations = c.intList("dilations") ?? [1, 1];
+      const auto = c.string("auto_pad", "NOTSET");
+      let padding: number[];
+      if (auto === "SAME_UPPER" || auto === "SAME_LOWER") {
+        padding = [];
+        for (let i = 0; i < 2; i++) {
+          const out = Math.ceil(shape[2 + i] / strides[i]);
+          const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - shape[2 + i]);
+          const small = Math.floor(total / 2);
+          padding.push(auto === "SAME_UPPER" ? small : total - small, auto === "SAME_UPPER" ? total - small : small);
+        }
+      } else {
+        const pads = auto === "VALID" ? [0, 0, 0, 0] : c.intList("pads") ?? [0, 0, 0, 0];
+        padding = [pads[0], pads[2], pads[1], pads[3]];
+      }
+      const y = b.conv2d(x, w, { padding, strides, dilations, groups: c.int("group", 1) });
+      return [b.cast(y, "int32", c.label)];
+    },
+  },
+  LRN: {
+    lower: (c) => {
+      const b = c.builder;
+      const x = c.operand(0);
+      const shape = [...x.shape];
+      if (shape.length < 3) c.fail("LRN needs an input of rank 3 or more");
+      const size = c.int("size") ?? c.fail("size is required");
+      const alpha = c.float("alpha", 0.0001), beta = c.float("beta", 0.75), bias = c.float("bias", 1);
+      const [n, ch] = shape;
+      const rest = shape.slice(2).reduce((a, d) => a * d, 1);
+      // The sum of squares over a window of channels: zero padding, then an average (sum / size).
+      const sq = b.reshape(b.mul(x, x), [n, 1, ch, rest]);
+      const padded = b.pad(sq, [0, 0, Math.floor((size - 1) / 2), 0], [0, 0, Math.ceil((size - 1) / 2), 0]);
+      const avg = b.reshape(b.averagePool2d(padded, { windowDimensions: [size, 1] }), shape);
+      const dt = x.dataType;
+      const denom = b.pow(b.add(b.mul(avg, scalar(c, dt, alpha)), scalar(c, dt, bias)), scalar(c, dt, beta));
+      return [b.div(x, denom, c.label)];
+    },
+  },
 };
