@@ -1,4 +1,4 @@
-// npm run bench [-- --json FILE] [--huge] [--only big,ops,wpt]
+// npm run bench [-- --json FILE] [--huge] [--only big,ops,wpt,onnx]
 // Runs each section in its own Node process (own heap, own peak RSS), prints a table with the
 // targets and whether each holds, and writes every figure as JSON.
 import { spawn, spawnSync } from "node:child_process";
@@ -49,6 +49,20 @@ const want = (s: string) => !only || only.includes(s);
 if (want("big")) { process.stderr.write("bench: (a) 256 MiB float16 model…\n"); Object.assign(results, await section("big.ts")); }
 if (want("ops")) { process.stderr.write("bench: (b) 600 and 6,000 operations…\n"); Object.assign(results, await section("ops.ts")); }
 if (want("wpt")) { process.stderr.write("bench: (c) WPT corpus…\n"); Object.assign(results, await section("wpt.ts")); }
+if (want("onnx")) {
+  const dir = mkdtempSync(join(tmpdir(), "webnn-coreml-onnx-"));
+  try {
+    process.stderr.write("bench: (e) 256 MiB float16 ONNX models (inline and external data)…\n");
+    await section("onnx.ts", ["gen", dir]);
+    for (const kind of ["inline", "external"]) {
+      Object.assign(results, await section("onnx.ts", ["read", dir, kind]));
+      Object.assign(results, await section("onnx.ts", ["measure", dir, kind]));
+    }
+    Object.assign(results, await section("onnx.ts", ["ppocr"]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 if (values.huge) {
   const dir = mkdtempSync(join(tmpdir(), "webnn-coreml-huge-"));
@@ -92,6 +106,17 @@ if (has("ops6000.convert_ms", "ops600.convert_ms")) {
   targets.push({ name: "(b) growth 600 → 6,000 ≤ 12 ×", holds: n("ops.growth") <= 12, detail: `${n("ops.growth")} ×` });
 }
 if (has("wpt.convert_ms")) targets.push({ name: "(c) WPT corpus ≤ 5 s", holds: n("wpt.convert_ms") <= 5000, detail: `${n("wpt.convert_ms")} ms for ${n("wpt.cases")} graphs` });
+for (const kind of ["inline", "external"]) {
+  if (!has(`onnx.${kind}.import_ms`)) continue;
+  const total = n(`onnx.${kind}.import_ms`) + n(`onnx.${kind}.convert_ms`);
+  const limit = 2 * n(`onnx.${kind}.read_ms`);
+  targets.push({ name: `(e) ONNX ${kind}: import + convert ≤ 2 × read`, holds: total <= limit, detail: `${total.toFixed(1)} ms vs ${limit.toFixed(1)} ms (read ${n(`onnx.${kind}.read_ms`)} ms)` });
+}
+for (const kind of ["inline", "external"]) {
+  if (!has(`onnx.${kind}.peak_rss_mb`, `onnx.${kind}.file_mb`)) continue;
+  const limit = n(`onnx.${kind}.file_mb`) + 256;
+  targets.push({ name: `(e) ONNX ${kind}: peak RSS ≤ file + 256 MiB`, holds: n(`onnx.${kind}.peak_rss_mb`) <= limit, detail: `${n(`onnx.${kind}.peak_rss_mb`)} MiB vs ${limit} MiB${kind === "external" && has("onnx.ppocr_det_640_ms") ? `; PP-OCRv4 det 640×640 converts in ${n("onnx.ppocr_det_640_ms")} ms` : ""}` });
+}
 if (has("huge.peak_rss_mb", "huge.weights_mb")) {
   const limit = n("huge.weights_mb") + 256;
   targets.push({ name: "(d) peak RSS ≤ weights + 256 MiB", holds: n("huge.peak_rss_mb") <= limit, detail: `${n("huge.peak_rss_mb")} MiB vs ${limit} MiB` });

@@ -4,7 +4,7 @@
 // Values are computed as doubles and stored in the result's data type, as a cast would.
 import { UnsupportedError } from "../../errors.js";
 import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
-import { allocHost, fromNumbers, numbers, type HostTensor } from "./tensor.js";
+import { allocHost, fromNumbers, numbers, rawTensor, type HostTensor } from "./tensor.js";
 
 /** Largest result folded; larger ones are left to the converter. */
 export const MAX_FOLDED_ELEMENTS = 1 << 22;
@@ -61,6 +61,8 @@ export function elementwise(inputs: readonly HostTensor[], outType: MLOperandDat
 }
 
 export function reshape(t: HostTensor, shape: number[]): HostTensor {
+  // Stored bytes stay as they are (a reshaped weight is still a view of the file).
+  if (t.raw) return rawTensor(t.dataType, shape, t.raw, () => t.data);
   return { dataType: t.dataType, shape, data: t.data };
 }
 

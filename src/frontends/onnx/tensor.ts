@@ -15,6 +15,21 @@ export interface HostTensor {
   shape: number[];
   /** float16 as Uint16Array bits; int4/uint4 never appear here. */
   data: HostData;
+  /** The little-endian bytes as stored (raw_data, external data): what a constant is made of, never copied. */
+  raw?: Uint8Array;
+}
+
+/**
+ * A tensor over stored little-endian bytes. Its typed `data` (for folding) is made only when
+ * read, and copied only when the bytes are not aligned for it; constants use `raw` as it is.
+ */
+export function rawTensor(dataType: MLOperandDataType, shape: number[], raw: Uint8Array, make: () => HostData): HostTensor {
+  let data: HostData | undefined;
+  return {
+    dataType, shape, raw,
+    get data() { return (data ??= make()); },
+    set data(v: HostData) { data = v; },
+  };
 }
 
 /** ONNX TensorProto.DataType codes. */
@@ -103,8 +118,9 @@ export function scalarTensor(dataType: MLOperandDataType, v: number): HostTensor
   return fromNumbers(dataType, [], [v]);
 }
 
-/** The bytes of a host tensor (a view when its data is a view). */
+/** The bytes of a host tensor (its stored bytes, or a view of its data). */
 export function hostBytes(t: HostTensor): Uint8Array {
+  if (t.raw) return t.raw;
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
@@ -136,14 +152,14 @@ export function hostTensorOf(t: OnnxTensor, raw?: Uint8Array): HostTensor {
     const need = n * (size[t.dataType] ?? 0);
     if (bytes.byteLength !== need) bad(`${bytes.byteLength} bytes of data for ${onnxTypeName(t.dataType)} [${shape.join(", ")}], which needs ${need}`);
     switch (t.dataType) {
-      case ONNX_TYPES.FLOAT: return { dataType, shape, data: viewAs(Float32Array, bytes, n) };
-      case ONNX_TYPES.FLOAT16: return { dataType, shape, data: viewAs(Uint16Array, bytes, n) };
-      case ONNX_TYPES.INT32: return { dataType, shape, data: viewAs(Int32Array, bytes, n) };
-      case ONNX_TYPES.UINT32: return { dataType, shape, data: viewAs(Uint32Array, bytes, n) };
-      case ONNX_TYPES.INT64: return { dataType, shape, data: viewAs(BigInt64Array, bytes, n) };
-      case ONNX_TYPES.UINT64: return { dataType, shape, data: viewAs(BigUint64Array, bytes, n) };
-      case ONNX_TYPES.INT8: return { dataType, shape, data: new Int8Array(bytes.buffer, bytes.byteOffset, n) };
-      case ONNX_TYPES.UINT8: return { dataType, shape, data: bytes.subarray(0, n) };
+      case ONNX_TYPES.FLOAT: return rawTensor(dataType, shape, bytes, () => viewAs(Float32Array, bytes, n));
+      case ONNX_TYPES.FLOAT16: return rawTensor(dataType, shape, bytes, () => viewAs(Uint16Array, bytes, n));
+      case ONNX_TYPES.INT32: return rawTensor(dataType, shape, bytes, () => viewAs(Int32Array, bytes, n));
+      case ONNX_TYPES.UINT32: return rawTensor(dataType, shape, bytes, () => viewAs(Uint32Array, bytes, n));
+      case ONNX_TYPES.INT64: return rawTensor(dataType, shape, bytes, () => viewAs(BigInt64Array, bytes, n));
+      case ONNX_TYPES.UINT64: return rawTensor(dataType, shape, bytes, () => viewAs(BigUint64Array, bytes, n));
+      case ONNX_TYPES.INT8: return rawTensor(dataType, shape, bytes, () => new Int8Array(bytes.buffer, bytes.byteOffset, n));
+      case ONNX_TYPES.UINT8: return rawTensor(dataType, shape, bytes, () => bytes.subarray(0, n));
       case ONNX_TYPES.BOOL: return { dataType, shape, data: Uint8Array.from(bytes.subarray(0, n), (b) => (b ? 1 : 0)) };
       case ONNX_TYPES.DOUBLE: return { dataType, shape, data: Float32Array.from(viewAs(Float64Array as never, bytes, n) as unknown as Float64Array) };
       case ONNX_TYPES.INT16: return { dataType, shape, data: Int32Array.from(viewAs(Int16Array as never, bytes, n) as unknown as Int16Array) };
