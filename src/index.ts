@@ -13,6 +13,12 @@ export { readGraphText, readGraphTextWithName, isGraphText } from "./frontends/w
 export { writeGraphTextFiles, type GraphTextFiles } from "./frontends/webnn-text/writer.js";
 export { writeGraphJsonFiles, type GraphJsonFiles } from "./frontends/webnn-json/write.js";
 export { readSafetensors, readSafetensorsBlob, writeSafetensors, type WeightTensor, type WeightTensors } from "./frontends/safetensors.js";
+export {
+  importOnnx, importOnnxDetailed,
+  type OnnxImportOptions, type OnnxImportResult, type OnnxSource, type OnnxExternalData, type OnnxInputValue,
+} from "./frontends/onnx/import.js";
+export { describeOnnx, type OnnxModelSummary, type OnnxValueSummary } from "./frontends/onnx/describe.js";
+export { SUPPORTED_ONNX_OPERATORS } from "./frontends/onnx/ops/index.js";
 export { lowerGraph, supportedOperators, resolveTarget, TARGETS, DEFAULT_TARGET, type TargetName, type IOEntry } from "./lowering/index.js";
 export { serializeModel } from "./serialization/model-writer.js";
 export { parseModel, type ParsedModel } from "./serialization/model-reader.js";
