@@ -7,6 +7,8 @@ import { WebNNCoreMLError } from "../../src/errors.js";
 import { readSafetensors, readSafetensorsBlob, writeSafetensors, type WeightTensors } from "../../src/frontends/safetensors.js";
 import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
 import { readGraphText } from "../../src/frontends/webnn-text/index.js";
+import { importOnnx } from "../../src/frontends/onnx/import.js";
+import { ONNX_SEEDS, writeSpec } from "./onnx-corpus.js";
 import { documentToText } from "../../src/frontends/webnn-text/writer.js";
 import type { MLOperandDataType } from "../../src/graph/types.js";
 import { elementCount } from "../../src/mil/program.js";
@@ -22,12 +24,14 @@ import { seedGraphs, type SeedGraph } from "./corpus.js";
 import { JsonMutator, mutateBytes, mutateNumbersInText, type Json } from "./mutate.js";
 import type { Rng } from "./random.js";
 
-export const FUZZ_TARGETS = ["graph-object", "graph-bytes", "graph-text", "weights", "safetensors", "package-zip", "package-file", "inputs"] as const;
+export const FUZZ_TARGETS = ["graph-object", "graph-bytes", "graph-text", "weights", "safetensors", "onnx", "package-zip", "package-file", "inputs"] as const;
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
 export type Outcome = "ok" | "typed";
 
 /** Packages run by the fuzz test hold at most this many elements in all their values together. */
 const MAX_RUN_ELEMENTS = 1 << 22;
+/** …and at most this many operations (an LSTM over thousands of steps is a long run, not a hang). */
+const MAX_RUN_OPERATIONS = 4000;
 const TARGETS: readonly TargetName[] = ["ios15", "ios16", "ios17", "ios18"];
 
 interface SeedPackage {
@@ -143,6 +147,24 @@ const CASES: Record<FuzzTarget, (ctx: FuzzContext, rng: Rng, log: string[]) => P
     await convertAndRun(readGraphText(textOf(seed), { tensors }), rng, log);
   },
 
+  async onnx(_ctx, rng, log) {
+    const k = rng.int(ONNX_SEEDS.length);
+    const seed = ONNX_SEEDS[k];
+    log.push(`ONNX seed ${k}`);
+    let bytes: Uint8Array | undefined;
+    if (rng.chance(0.7)) {
+      const m = new JsonMutator(rng, seed);
+      const spec = m.mutate(seed, 2);
+      log.push(...m.log);
+      bytes = writeSpec(spec);
+      if (!bytes) { log.push("(the mutated spec cannot be written)"); return; }
+    } else {
+      bytes = mutateBytes(rng, writeSpec(seed)!, log, 3);
+    }
+    const graph = await importOnnx(bytes, { freeDimensions: { N: rng.between(0, 3) } });
+    await convertAndRun(graph, rng, log);
+  },
+
   async weights(ctx, rng, log) {
     const seed = ctx.seeds.find((s) => s.weights)!;
     let manifest: unknown = seed.manifest;
@@ -200,7 +222,15 @@ const CASES: Record<FuzzTarget, (ctx: FuzzContext, rng: Rng, log: string[]) => P
   },
 };
 
+/**
+ * Conversions the fuzz test makes stay small: a graph whose lowering would unroll into more than
+ * this many operations (recurrent networks unroll one step at a time) is a big model, not a hang.
+ */
+const MAX_CONVERT_COST = 20000;
+
 async function convertAndRun(graph: Parameters<typeof convertGraph>[0], rng: Rng, log: string[]): Promise<void> {
+  const cost = graph.nodes.reduce((n, node) => n + (node.op === "lstm" || node.op === "gru" ? 60 * Number((node.attributes as { steps?: number }).steps ?? 1) : 1), 0);
+  if (cost > MAX_CONVERT_COST) { log.push(`not converted: about ${cost} operations`); return; }
   const target = rng.pick(TARGETS);
   log.push(`convert for ${target}`);
   const pkg = await convertGraph(graph, { target });
@@ -214,7 +244,8 @@ function run(read: ReadPackage, rng: Rng, log: string[]): void {
     for (const op of fn.operations) for (const o of op.outputs) total += elementCount(o.type.shape);
     for (const i of fn.inputs) total += elementCount(i.type.shape);
   }
-  if (!(total <= MAX_RUN_ELEMENTS)) { log.push(`not run: ${total} elements`); return; }
+  const operations = [...read.parsed.program.functions.values()].reduce((n, f) => n + f.operations.length, 0);
+  if (!(total <= MAX_RUN_ELEMENTS) || operations > MAX_RUN_OPERATIONS) { log.push(`not run: ${total} elements, ${operations} operations`); return; }
   runPackageContents(read, inputsFor(read, () => rng.between(-6, 6) / 2));
 }
 

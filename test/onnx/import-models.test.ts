@@ -196,6 +196,13 @@ describe("ONNX import: graphs, bindings and errors", () => {
     await expectSameAsOrt(m, { "input.1": f32([1, 2, 2]) });
   });
 
+  it("refuses what the fuzz test found: Concat of mixed types, inputs of absurd rank", async () => {
+    const mixed = onnxModel({ nodes: [{ op: "Concat", inputs: ["a", "b"], outputs: ["y"], attrs: { axis: 0 } }], inputs: [], outputs: [["y", T.INT64]], initializers: [i64("a", [1, 2]), tensor("b", T.INT32, [1], Int32Array.of(3))] });
+    await expect(importOnnx(mixed)).rejects.toThrow(/Concat inputs are int64 and int32; they must have one type/);
+    const deep = onnxModel({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }], inputs: [["x", T.FLOAT, new Array(70000).fill("s")]], outputs: [["y", T.FLOAT]] });
+    await expect(importOnnx(deep)).rejects.toThrow(/input "x" has rank 70000/);
+  });
+
   it("refuses bytes that are not an ONNX model with a typed error", async () => {
     for (const bytes of [new Uint8Array([0xff, 0xff, 0xff]), new TextEncoder().encode("not a model"), new Uint8Array(0), onnxModel({ nodes: [], inputs: [], outputs: [] }).subarray(0, 10)]) {
       const e = await importOnnx(bytes).catch((x: unknown) => x);

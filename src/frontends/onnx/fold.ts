@@ -103,6 +103,13 @@ export function gather(t: HostTensor, indices: readonly number[], indexShape: re
 
 export function concat(ts: readonly HostTensor[], axis: number): HostTensor {
   const first = ts[0];
+  if (!first) throw new UnsupportedError("Concat has no inputs", { rule: "arity" });
+  for (const t of ts) {
+    if (t.dataType !== first.dataType) throw new UnsupportedError(`Concat inputs are ${first.dataType} and ${t.dataType}; they must have one type`, { rule: "data-type-mismatch" });
+    if (t.shape.length !== first.shape.length || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
+      throw new UnsupportedError(`Concat inputs [${first.shape.join(", ")}] and [${t.shape.join(", ")}] differ outside axis ${axis}`, { rule: "shape-mismatch" });
+    }
+  }
   const shape = [...first.shape];
   shape[axis] = ts.reduce((s, t) => s + t.shape[axis], 0);
   const outer = elementCountOf(shape.slice(0, axis));

@@ -42,6 +42,8 @@ export interface OnnxImportResult {
 export type OnnxSource = Uint8Array | ArrayBuffer | { model: Uint8Array | ArrayBuffer; externalData?: OnnxExternalData };
 
 const MIN_OPSET = 7;
+/** Inputs of higher rank are refused before anything is built (WebNN and Core ML stop at far less). */
+const MAX_RANK = 8;
 
 export async function importOnnx(source: OnnxSource, options: OnnxImportOptions = {}): Promise<MLGraph> {
   return (await importOnnxDetailed(source, options)).graph;
@@ -130,6 +132,7 @@ function resolveInputs(graph: OnnxGraph, initializers: ReadonlySet<string>, opti
       throw new UnsupportedError(`input "${v.name}" has element type ${onnxTypeName(v.elemType)}, which the importer cannot use`, { operand: v.name, rule: "data-type" });
     }
     let shape: number[] | undefined;
+    if (v.shape && v.shape.length > MAX_RANK) throw new UnsupportedError(`input "${v.name}" has rank ${v.shape.length}; Core ML tensors have at most 5 dimensions`, { operand: v.name, rule: "rank" });
     if (own(shapes, v.name)) {
       shape = [...shapes[v.name]];
       if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new GraphFormatError(`inputShapes["${v.name}"] must be a list of non-negative integers`, { operand: v.name, rule: "shape" });
@@ -138,7 +141,9 @@ function resolveInputs(graph: OnnxGraph, initializers: ReadonlySet<string>, opti
         if (d.value !== undefined && d.param === undefined) return d.value;
         if (d.param !== undefined && d.param !== "") {
           if (own(free, d.param)) return free[d.param];
-          unresolved.set(d.param, [...(unresolved.get(d.param) ?? []), v.name]);
+          const list = unresolved.get(d.param);
+          if (!list) unresolved.set(d.param, [v.name]);
+          else if (list[list.length - 1] !== v.name) list.push(v.name);
           return -1;
         }
         unnamed.push(`input "${v.name}" dimension ${i}`);

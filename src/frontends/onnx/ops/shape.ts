@@ -146,6 +146,7 @@ export const SHAPE_OPS: OnnxOpTable = {
   Concat: {
     fold: (c) => {
       const ts = Array.from({ length: c.inputCount }, (_, i) => known(c, i, "input")).filter((t) => elementCountOf(t.shape) > 0 || t.shape.length > 0);
+      if (ts.length === 0) c.fail("has no inputs", "argument-value");
       return [concat(ts, c.axis(c.int("axis", 0), ts[0].shape.length))];
     },
     lower: (c) => {
