@@ -209,6 +209,7 @@ describe("ONNX import: graphs, bindings and errors", () => {
       expect(e, String(bytes.slice(0, 4))).toBeInstanceOf(GraphFormatError);
     }
     await expect(importOnnx(nodeModel("Relu", [["x", [2]]], ["y"], {}, 5))).rejects.toThrow(/opset 5 is older than the oldest supported \(7\)/);
+    await expect(importOnnx(nodeModel("Relu", [["x", [2]]], ["y"], {}, 99))).rejects.toThrow(/opset 99 is newer than the newest supported \(23\)/);
   });
 
   it("a small CNN classifier, end to end (Conv, BatchNorm, Relu, MaxPool, GlobalAveragePool, Flatten, Gemm, Softmax)", async () => {

@@ -42,6 +42,8 @@ export interface OnnxImportResult {
 export type OnnxSource = Uint8Array | ArrayBuffer | { model: Uint8Array | ArrayBuffer; externalData?: OnnxExternalData };
 
 const MIN_OPSET = 7;
+/** The newest default-domain opset whose operator forms the importer knows. */
+export const MAX_ONNX_OPSET = 23;
 /** Inputs of higher rank are refused before anything is built (WebNN and Core ML stop at far less). */
 const MAX_RANK = 8;
 
@@ -56,6 +58,7 @@ export async function importOnnxDetailed(source: OnnxSource, options: OnnxImport
   const opset = model.opsetImport.get("");
   if (opset === undefined) throw new UnsupportedError("the model imports no version of the default ONNX operator set", { rule: "unsupported" });
   if (opset < MIN_OPSET) throw new UnsupportedError(`opset ${opset} is older than the oldest supported (${MIN_OPSET})`, { rule: "unsupported" });
+  if (opset > MAX_ONNX_OPSET) throw new UnsupportedError(`opset ${opset} is newer than the newest supported (${MAX_ONNX_OPSET})`, { rule: "unsupported" });
   checkOperators(model);
   const initializerNames = new Set(model.graph.initializers.map((t) => t.name));
   const inputs = resolveInputs(model.graph, initializerNames, options);
