@@ -13,7 +13,7 @@
 // Content-Security-Policy fails the build.
 import { build } from "esbuild";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -22,12 +22,19 @@ const common = {
   alias: { long: join(root, "src/browser/long-stub.ts") }, logLevel: "warning",
 };
 await build({ ...common, minify: false, entryPoints: [join(root, "node_modules/protobufjs/minimal.js")], outfile: join(root, "dist/vendor/protobufjs-minimal.js"), platform: "neutral", mainFields: ["main"] });
-for (const f of ["coreml.js", "index.js"]) {
-  const file = join(root, "dist/serialization/proto", f);
+// Every compiled module that imports protobufjs's runtime gets the vendored one (no long.js).
+const walkJs = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === "vendor" ? [] : walkJs(join(dir, e.name))) : e.name.endsWith(".js") ? [join(dir, e.name)] : []));
+const rewrittenFiles = [];
+for (const file of walkJs(join(root, "dist"))) {
   const code = readFileSync(file, "utf8");
-  const rewritten = code.replace(/from "protobufjs\/minimal\.js"/g, 'from "../../vendor/protobufjs-minimal.js"');
-  if (rewritten === code) throw new Error(`${file} does not import protobufjs/minimal.js`);
-  writeFileSync(file, rewritten);
+  if (!code.includes('from "protobufjs/minimal.js"')) continue;
+  let rel = relative(dirname(file), join(root, "dist/vendor/protobufjs-minimal.js")).split(sep).join("/");
+  if (!rel.startsWith(".")) rel = `./${rel}`;
+  writeFileSync(file, code.replace(/from "protobufjs\/minimal\.js"/g, `from "${rel}"`));
+  rewrittenFiles.push(relative(root, file).split(sep).join("/"));
+}
+for (const f of ["dist/serialization/proto/coreml.js", "dist/serialization/proto/index.js", "dist/frontends/onnx/proto.js"]) {
+  if (!rewrittenFiles.includes(f)) throw new Error(`${f} does not import protobufjs/minimal.js`);
 }
 await build({ ...common, entryPoints: [join(root, "worker/convert-worker.ts")], outfile: join(root, "dist/worker/convert-worker.js") });
 // The worker's code as a string, for starting it from a Blob where its file cannot be reached.

@@ -10,14 +10,18 @@ import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeBrowser, CSP, openPage, packAndInstall, readmeSamples, ROOT } from "./fixture.js";
+import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
 
 /** README's browser sample is what every browser page runs. */
 const PAGE_SCRIPT = readmeSamples("browser")[0];
 
 let app: string;
 let tarball: string;
+// A user's shell: without this repository's npm settings (its .npmrc reaches child processes as
+// npm_config_* variables, which npm run in another project would warn about).
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_onnxruntime/i.test(k)));
 const run = (cmd: string, args: string[], opts: ExecFileSyncOptions = {}) =>
-  execFileSync(cmd, args, { cwd: app, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...opts }) as unknown as string;
+  execFileSync(cmd, args, { cwd: app, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env, ...opts }) as unknown as string;
 
 beforeAll(async () => {
   ({ dir: app, tarball } = await packAndInstall());
@@ -87,6 +91,8 @@ describe("README's samples", () => {
       writeFileSync(join(dir, `model.${ext}`), readFileSync(join(app, `node_modules/webnn-coreml/examples/small-cnn.${ext}`)));
     }
     writeFileSync(join(dir, "inputs.json"), JSON.stringify({ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [0.5] } }));
+    // An ONNX model with a free dimension "batch", as the sample's ONNX lines expect.
+    writeFileSync(join(dir, "model.onnx"), onnxModel({ nodes: [{ op: "MatMul", inputs: ["x", "w"], outputs: ["y"] }], inputs: [["x", T.FLOAT, ["batch", 4]]], outputs: [["y", T.FLOAT]], initializers: [tensor("w", T.FLOAT, [4, 2], new Float32Array(8).fill(0.5))] }, 13));
     for (const line of readmeSamples("shell")[0].split("\n")) {
       const command = line.replace(/#.*$/, "").trim();
       if (!command) continue;
