@@ -118,6 +118,22 @@ describe("ONNX import: more operators", () => {
     }, 13);
     await expectSameAsOrt(m, { x: { dataType: "uint8", shape: [1, 2, 4, 4], data: rand(32, 0, 255).map(Math.floor) } });
   });
+  it("RMSNormalization (opset 23) and SimplifiedLayerNormalization (ONNX Runtime's)", async () => {
+    const x = f32([2, 3, 8]);
+    await expectSameAsOrt(nodeModel("RMSNormalization", [["x", [2, 3, 8]]], ["y"], { epsilon: float(1e-5) }, 23, [F("s", [8], 0.5, 1.5)]), { x }, { atol: 1e-5 });
+    await expectSameAsOrt(nodeModel("SimplifiedLayerNormalization", [["x", [2, 3, 8]]], ["y"], { axis: -1, epsilon: float(1e-6) }, 17, [F("s", [8], 0.5, 1.5)]), { x }, { atol: 1e-5 });
+  });
+  it.each([[0, 0, 4], [1, 0, 4], [0, 4, 4], [1, 4, 3]] as const)("RotaryEmbedding interleaved=%i rotary_embedding_dim=%i rank %i", async (interleaved, dim, rank) => {
+    const [n, h, s, d] = [1, 2, 3, 8];
+    const rot = dim || d;
+    const shape = rank === 4 ? [n, h, s, d] : [n, s, h * d];
+    const m = onnxModel({
+      nodes: [{ op: "RotaryEmbedding", inputs: ["x", "cos", "sin", "pos"], outputs: ["y"], attrs: { interleaved, ...(dim ? { rotary_embedding_dim: dim } : {}), ...(rank === 3 ? { num_heads: h } : {}) } }],
+      inputs: [["x", T.FLOAT, shape]], outputs: [["y", T.FLOAT]],
+      initializers: [F("cos", [8, rot / 2], -1, 1), F("sin", [8, rot / 2], -1, 1), i64("pos", [2, 5, 7], [1, 3])],
+    }, 23);
+    await expectSameAsOrt(m, { x: f32(shape) }, { atol: 1e-5 });
+  });
   it("pools with auto_pad", async () => {
     for (const auto_pad of ["SAME_UPPER", "SAME_LOWER", "VALID"]) {
       await expectSameAsOrt(nodeModel("MaxPool", [["x", [1, 2, 7, 6]]], ["y"], { kernel_shape: [3, 2], strides: [2, 2], auto_pad }, 12), { x: f32([1, 2, 7, 6]) });

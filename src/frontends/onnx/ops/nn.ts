@@ -274,3 +274,63 @@ export const NN_OPS: OnnxOpTable = {
 };
 
 export { numbers };
+
+/** RMS normalization: x / sqrt(mean(x², axes from `axis` on) + ε) · scale (ONNX RMSNormalization-23; ORT's SimplifiedLayerNormalization). */
+function rmsNormalization(c: ImportContext): MLOperand[] {
+  const b = c.builder;
+  const x = c.operand(0);
+  const rank = x.shape.length;
+  const axis = c.axis(c.int("axis", -1), rank);
+  if (c.node.outputs.slice(1).some((o) => o)) c.fail("the inv_std_var output is not supported");
+  const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  const dt = x.dataType;
+  const ms = b.reduceMean(b.mul(x, x), { axes, keepDimensions: true });
+  const y = b.div(x, b.sqrt(b.add(ms, scalar(c, dt, c.float("epsilon", 1e-5)))));
+  return [b.mul(y, c.operand(1), c.label)];
+}
+
+/**
+ * RotaryEmbedding (opset 23): each pair of channels (halves, or neighbours when interleaved) of
+ * the first rotary_embedding_dim channels turns by the cached angle of its position.
+ */
+function rotaryEmbedding(c: ImportContext): MLOperand[] {
+  const b = c.builder;
+  let x = c.operand(0);
+  const inShape = [...x.shape];
+  const interleaved = c.int("interleaved", 0) === 1;
+  if (inShape.length === 3) {
+    const heads = c.int("num_heads") ?? c.fail("num_heads is required for a 3-D input");
+    const [n, s, hidden] = inShape;
+    x = b.transpose(b.reshape(x, [n, s, heads, hidden / heads]), { permutation: [0, 2, 1, 3] });
+  } else if (inShape.length !== 4) c.fail(`input of rank ${inShape.length} is not supported (3 or 4)`);
+  const [n, , s, d] = x.shape;
+  const rot = c.int("rotary_embedding_dim", 0) || d;
+  const half = rot / 2;
+  let cos = c.operand(1), sin = c.operand(2);
+  if (c.has(3)) {
+    const ids = c.operand(3);
+    cos = b.gather(cos, ids, { axis: 0 });
+    sin = b.gather(sin, ids, { axis: 0 });
+  }
+  // [n, s, half] → [n, 1, s, half], against [n, heads, s, half]
+  cos = b.reshape(cos, [n, 1, s, half]);
+  sin = b.reshape(sin, [n, 1, s, half]);
+  const heads = x.shape[1];
+  const part = (start: number, size: number, stride = 1) => b.slice(x, [0, 0, 0, start], [n, heads, s, size], { strides: [1, 1, 1, stride] });
+  const x1 = interleaved ? part(0, rot - 1, 2) : part(0, half);
+  const x2 = interleaved ? part(1, rot - 1, 2) : part(half, half);
+  const o1 = b.sub(b.mul(x1, cos), b.mul(x2, sin));
+  const o2 = b.add(b.mul(x2, cos), b.mul(x1, sin));
+  let rotated = interleaved
+    ? b.reshape(b.concat([b.reshape(o1, [n, heads, s, half, 1]), b.reshape(o2, [n, heads, s, half, 1])], 4), [n, heads, s, rot])
+    : b.concat([o1, o2], 3);
+  if (rot < d) rotated = b.concat([rotated, part(rot, d - rot)], 3);
+  if (inShape.length === 3) return [b.reshape(b.transpose(rotated, { permutation: [0, 2, 1, 3] }), inShape, c.label)];
+  return [b.identity(rotated, c.label)];
+}
+
+export const NORMALIZATION_EXTRA_OPS: OnnxOpTable = {
+  RMSNormalization: { lower: rmsNormalization },
+  SimplifiedLayerNormalization: { lower: rmsNormalization },
+  RotaryEmbedding: { lower: rotaryEmbedding },
+};
