@@ -214,7 +214,8 @@ describe("browser consumers", () => {
     console.log(`consumer sizes (gzip): builder-only page ${builderKb.toFixed(1)} kB, converter page ${pageKb.toFixed(1)} kB, worker ${workerKb.toFixed(1)} kB`);
     writeFileSync(join(ROOT, "test/consumer/.sizes.json"), JSON.stringify({ builderKb, pageKb, workerKb }));
     expect(builderKb).toBeLessThanOrEqual(50);
-    expect(workerKb).toBeLessThanOrEqual(120);
+    // The worker holds every reader (JSON, text, safetensors, ONNX with its operator tables) and the converter.
+    expect(workerKb).toBeLessThanOrEqual(140);
   });
 
   /** Serves `app` as static files under a CSP (and 204 for the favicon the browser asks for). */
