@@ -93,6 +93,17 @@ async function downloadZip(expectedName: string): Promise<Uint8Array> {
   return bytes;
 }
 
+/** Drops files on the drop zone, as a user dragging them from a file manager, and waits for the conversion. */
+async function dropFiles(paths: readonly string[]): Promise<void> {
+  const files = await Promise.all(paths.map(async (p) => ({ name: basename(p), bytes: [...(await readFile(p))] })));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, files);
+  await act(() => page.dispatchEvent("#drop-zone", "drop", { dataTransfer }), "done");
+}
+
 async function nodeZip(path: string, target: TargetName): Promise<Uint8Array> {
   const { graph, name } = await loadGraphFile(path);
   return packageToZipBytes(await convertGraph(graph, { name, target }));
@@ -265,13 +276,7 @@ describe("the built demo", () => {
   });
 
   it("converts files dropped on the drop zone", async () => {
-    const files = await Promise.all(EXAMPLE_FILES.map(async (p) => ({ name: basename(p), bytes: [...(await readFile(p))] })));
-    const dataTransfer = await page.evaluateHandle((list) => {
-      const dt = new DataTransfer();
-      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
-      return dt;
-    }, files);
-    await act(() => page.dispatchEvent("#drop-zone", "drop", { dataTransfer }), "done");
+    await dropFiles(EXAMPLE_FILES);
     const zip = await downloadZip("SmallCNN.mlpackage.zip");
     expect(Buffer.from(zip).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
   });
@@ -282,13 +287,7 @@ describe("the built demo", () => {
     expect(written.map((p) => basename(p))).toEqual(["small-cnn.webnn", "small-cnn.safetensors"]);
     await act(() => page.setInputFiles("#model-file", written), "done");
     expect(Buffer.from(await downloadZip("SmallCNN.mlpackage.zip")).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
-    const files = await Promise.all(written.map(async (p) => ({ name: basename(p), bytes: [...(await readFile(p))] })));
-    const dataTransfer = await page.evaluateHandle((list) => {
-      const dt = new DataTransfer();
-      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
-      return dt;
-    }, files);
-    await act(() => page.dispatchEvent("#drop-zone", "drop", { dataTransfer }), "done");
+    await dropFiles(written);
     expect(Buffer.from(await downloadZip("SmallCNN.mlpackage.zip")).equals(Buffer.from(await nodeZip(EXAMPLE, "ios17")))).toBe(true);
   });
 

@@ -1,20 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { captureConsole } from "./capture.js";
 import { main } from "../../src/node/cli.js";
 
 const ROOT = join(__dirname, "../..");
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  out = []; err = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { out.push(a.join(" ")); });
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { err.push(a.join(" ")); });
-  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureConsole();
 
 describe("webnn-coreml CLI", () => {
   it("convert writes a directory or a zip chosen by the output name, with a one-line summary", async () => {
@@ -23,15 +15,15 @@ describe("webnn-coreml CLI", () => {
     expect(existsSync(join(dir, "Small.mlpackage/Manifest.json"))).toBe(true);
     expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Small.mlpackage.zip"), "--target", "ios18"])).toBe(0);
     expect(existsSync(join(dir, "Small.mlpackage.zip"))).toBe(true);
-    expect(out.join("\n")).toMatch(/wrote .*Small\.mlpackage \(directory\): 9 operations, \d+ constants \(5 in weight\.bin\), \d+ blob bytes/);
+    expect(io.out.join("\n")).toMatch(/wrote .*Small\.mlpackage \(directory\): 9 operations, \d+ constants \(5 in weight\.bin\), \d+ blob bytes/);
   });
 
   it("inspect prints the MIL program and the weight table", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-"));
     await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "S.mlpackage.zip")]);
-    out = [];
+    io.out.length = 0;
     expect(await main(["inspect", join(dir, "S.mlpackage.zip")])).toBe(0);
-    const text = out.join("\n");
+    const text = io.out.join("\n");
     expect(text).toMatch(/specificationVersion 8, opset CoreML7/);
     expect(text).toMatch(/= conv\(/);
     expect(text).toMatch(/const\(blob@64\)/);
@@ -55,23 +47,23 @@ describe("webnn-coreml CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-"));
     writeFileSync(join(dir, "bad.webnn.json"), "{ not json");
     expect(await main(["convert", join(dir, "bad.webnn.json"), "-o", join(dir, "B.mlpackage")])).toBe(1);
-    expect(err.join("\n")).toMatch(/GraphFormatError/);
+    expect(io.err.join("\n")).toMatch(/GraphFormatError/);
     expect(existsSync(join(dir, "B.mlpackage"))).toBe(false);
   });
 
   it("--version, --help for the tool and for every command", async () => {
     expect(await main(["--version"])).toBe(0);
-    expect(out.join("")).toMatch(/^\d+\.\d+\.\d+/);
+    expect(io.out.join("")).toMatch(/^\d+\.\d+\.\d+/);
     for (const cmd of ["convert", "inspect", "run"]) {
-      out = [];
+      io.out.length = 0;
       expect(await main([cmd, "--help"])).toBe(0);
-      expect(out.join("\n")).toContain(`usage: webnn-coreml ${cmd}`);
+      expect(io.out.join("\n")).toContain(`usage: webnn-coreml ${cmd}`);
     }
-    out = [];
+    io.out.length = 0;
     expect(await main(["--help"])).toBe(0);
-    expect(out.join("\n")).toMatch(/commands:[\s\S]*convert[\s\S]*inspect[\s\S]*run/);
+    expect(io.out.join("\n")).toMatch(/commands:[\s\S]*convert[\s\S]*inspect[\s\S]*run/);
     expect(await main(["convert", "--frobnicate"])).toBe(2);
-    expect(err.join("\n")).toMatch(/usage error: .*frobnicate[\s\S]*webnn-coreml convert --help/);
+    expect(io.err.join("\n")).toMatch(/usage error: .*frobnicate[\s\S]*webnn-coreml convert --help/);
   });
 
   it("run: bad inputs are one line naming the input and the rule, checked against the model first, no stack trace", async () => {
@@ -88,22 +80,22 @@ describe("webnn-coreml CLI", () => {
       [[1, 2], /inputs must be a JSON object/],
     ];
     for (const [json, re] of cases) {
-      err = [];
+      io.err.length = 0;
       writeFileSync(join(dir, "in.json"), JSON.stringify(json));
       expect(await main(["run", pkg, "--inputs", join(dir, "in.json")])).toBe(1);
-      expect(err.join("\n")).toMatch(re);
-      expect(err.join("\n")).not.toMatch(/\n\s+at /);
+      expect(io.err.join("\n")).toMatch(re);
+      expect(io.err.join("\n")).not.toMatch(/\n\s+at /);
     }
-    err = [];
+    io.err.length = 0;
     writeFileSync(join(dir, "in.json"), "{ not json");
     expect(await main(["run", pkg, "--inputs", join(dir, "in.json")])).toBe(1);
-    expect(err.join("\n")).toMatch(/^error: --inputs .* is not valid JSON/);
-    err = [];
+    expect(io.err.join("\n")).toMatch(/^error: --inputs .* is not valid JSON/);
+    io.err.length = 0;
     expect(await main(["run", pkg, "--inputs", dir])).toBe(1);
-    expect(err.join("\n")).toMatch(/is a directory/);
-    err = [];
+    expect(io.err.join("\n")).toMatch(/is a directory/);
+    io.err.length = 0;
     expect(await main(["run", pkg, "--inputs", dir, "--debug"])).toBe(1);
-    expect(err.join("\n")).toMatch(/\n\s+at /);
+    expect(io.err.join("\n")).toMatch(/\n\s+at /);
   });
 
   it("convert -o never deletes what is not a package it could have written, nor an input", async () => {
@@ -123,10 +115,10 @@ describe("webnn-coreml CLI", () => {
       [join(dir, ".."), /must end in \.mlpackage/],
       [join(dir, "out.zip"), /must end in \.mlpackage/],
     ] as const) {
-      err = [];
+      io.err.length = 0;
       expect(await main(["convert", graph, "-o", out, "--quiet"])).toBe(1);
-      expect(err.join("\n")).toMatch(/PackageFormatError \[output-path\]/);
-      expect(err.join("\n")).toMatch(re);
+      expect(io.err.join("\n")).toMatch(/PackageFormatError \[output-path\]/);
+      expect(io.err.join("\n")).toMatch(re);
     }
     expect(readFileSync(join(dir, "Photos.mlpackage/holiday.jpg"), "utf8")).toBe("jpeg");
     expect(readFileSync(join(dir, "notes.mlpackage.zip"), "utf8")).toBe("not a zip");

@@ -3,7 +3,8 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { captureConsole } from "./capture.js";
 import { WeightsError } from "../../src/errors.js";
 import { main } from "../../src/node/cli.js";
 import { loadGraphFile } from "../../src/node/graph-files.js";
@@ -13,21 +14,13 @@ import { packageToZipBytes } from "../../src/packaging/zip.js";
 
 const ROOT = join(__dirname, "../..");
 const EXAMPLE = join(ROOT, "examples/small-cnn.webnn.json");
-let out: string[];
-let err: string[];
-
-beforeEach(() => {
-  out = []; err = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { out.push(a.join(" ")); });
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { err.push(a.join(" ")); });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureConsole();
 
 describe("graph files", () => {
   it("JSON → .webnn + .safetensors → package: the same package as from the JSON", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gf-"));
     expect(await main(["convert", EXAMPLE, "-o", join(dir, "net.webnn")])).toBe(0);
-    expect(out.join("\n")).toMatch(/wrote .*net\.webnn, .*net\.safetensors: 9 operations, 6 constants/);
+    expect(io.out.join("\n")).toMatch(/wrote .*net\.webnn, .*net\.safetensors: 9 operations, 6 constants/);
     const text = readFileSync(join(dir, "net.webnn"), "utf8");
     expect(text).toMatch(/^webnn_graph "SmallCNN" v2 \{/);
     expect(text).toContain('conv1_w: f16[8, 3, 3, 3] @weights("conv1_w");');
@@ -45,7 +38,7 @@ describe("graph files", () => {
     expect(readFileSync(join(dir, "c/M.mlpackage.zip")).equals(readFileSync(join(dir, "b/M.mlpackage.zip")))).toBe(true);
     // A graph output never replaces an input.
     expect(await main(["convert", join(dir, "net.webnn"), "-o", join(dir, "net.webnn")])).toBe(1);
-    expect(err.join("\n")).toMatch(/is one of the conversion's inputs/);
+    expect(io.err.join("\n")).toMatch(/is one of the conversion's inputs/);
   });
 
   it("the repository's .webnn example is the JSON example in text form", async () => {
@@ -80,14 +73,14 @@ describe("graph files", () => {
     const graph = join(dir, "dyn.webnn");
     writeFileSync(graph, `webnn_graph "dyn" v2 {\n  inputs { x: f32[dyn("batch", 4), 3]; }\n  nodes { y = relu(x); }\n  outputs { y; }\n}\n`);
     expect(await main(["convert", graph, "-o", join(dir, "D.mlpackage.zip")])).toBe(1);
-    expect(err.join("\n")).toMatch(/GraphFormatError \[free-dimension\].*"batch" \(at most 4; inputs "x"\)/);
+    expect(io.err.join("\n")).toMatch(/GraphFormatError \[free-dimension\].*"batch" \(at most 4; inputs "x"\)/);
     expect(await main(["convert", graph, "-o", join(dir, "D.mlpackage.zip"), "--free-dim", "batch=5"])).toBe(1);
-    expect(err.join("\n")).toMatch(/"batch" is 5, over its maximum 4/);
+    expect(io.err.join("\n")).toMatch(/"batch" is 5, over its maximum 4/);
     expect(await main(["convert", graph, "-o", join(dir, "D.mlpackage.zip"), "--free-dim", "batch=x"])).toBe(2);
-    err = [];
+    io.err.length = 0;
     expect(await main(["convert", graph, "-o", join(dir, "D.mlpackage.zip"), "--free-dim", "batch=2", "-q"])).toBe(0);
-    out = [];
+    io.out.length = 0;
     expect(await main(["inspect", join(dir, "D.mlpackage.zip")])).toBe(0);
-    expect(out.join("\n")).toMatch(/input +x → x: float32 \[2, 3\]/);
+    expect(io.out.join("\n")).toMatch(/input +x → x: float32 \[2, 3\]/);
   });
 });

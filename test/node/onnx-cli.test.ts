@@ -3,19 +3,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { captureConsole } from "./capture.js";
 import { main } from "../../src/node/cli.js";
 import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
 
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  out = []; err = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => { out.push(a.join(" ")); });
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => { err.push(a.join(" ")); });
-  vi.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureConsole();
 
 /** x[batch, 4] · w (external, in weights.bin at offset 16) + relu; "mode" picks Relu or Neg through If. */
 function writeModel(dir: string): string {
@@ -43,26 +36,26 @@ describe("CLI with ONNX models", () => {
     const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
     const model = writeModel(dir);
     expect(await main(["inspect", model])).toBe(0);
-    const summary = out.join("\n");
+    const summary = io.out.join("\n");
     expect(summary).toMatch(/opsets: ai\.onnx 13/);
     expect(summary).toMatch(/input  x: float \[batch, 4\]/);
     expect(summary).toMatch(/free dimensions: batch/);
     expect(summary).toMatch(/every operator is supported/);
     expect(summary).toMatch(/inputs deciding control flow: mode/);
-    out = [];
+    io.out.length = 0;
     expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q"])).toBe(1);
-    expect(err.join("\n")).toMatch(/GraphFormatError \[free-dimension\]: .*"batch" \(input "x"\)/);
+    expect(io.err.join("\n")).toMatch(/GraphFormatError \[free-dimension\]: .*"batch" \(input "x"\)/);
     expect(existsSync(join(dir, "Net.mlpackage.zip"))).toBe(false);
     expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q", "--free-dim", "batch=2"])).toBe(1);
-    expect(err.join("\n")).toMatch(/If node "If_2": the condition must be known/);
-    err = [];
+    expect(io.err.join("\n")).toMatch(/If node "If_2": the condition must be known/);
+    io.err.length = 0;
     expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q", "--free-dim", "batch=2", "--input-value", "mode=1"])).toBe(0);
     expect(await main(["convert", model, "-o", join(dir, "Other.mlpackage.zip"), "-q", "--input-shape", "x=3,4", "--input-value", "mode=0"])).toBe(0);
     // Run it: Relu(x·w).
     writeFileSync(join(dir, "in.json"), JSON.stringify({ x: { dataType: "float32", shape: [2, 4], data: [1, 0, 0, 0, 0, 0, 0, 1] } }));
-    out = [];
+    io.out.length = 0;
     expect(await main(["run", join(dir, "Net.mlpackage.zip"), "--inputs", join(dir, "in.json")])).toBe(0);
-    expect(JSON.parse(out.join("")).y.data).toEqual([0, 0, 0, 0.75, 1, 1.25]); // rows 0 and 3 of w, through Relu
+    expect(JSON.parse(io.out.join("")).y.data).toEqual([0, 0, 0, 0.75, 1, 1.25]); // rows 0 and 3 of w, through Relu
     expect(readdirSync(dir).filter((f) => f.includes("partial"))).toEqual([]);
   });
 
@@ -89,17 +82,17 @@ describe("CLI with ONNX models", () => {
     const flags = ["--free-dim", "batch=1", "--input-value", "mode=1", "-q"];
     writeFileSync(join(dir, "weights.bin"), new Uint8Array(20));
     expect(await main(["convert", model, "-o", join(dir, "N.mlpackage.zip"), ...flags])).toBe(1);
-    expect(err.join("\n")).toMatch(/WeightsError \[missing-weights\]: external data "weights.bin" of net.onnx: bytes \[16, 64\) run past the end of the file \(20 bytes\)/);
+    expect(io.err.join("\n")).toMatch(/WeightsError \[missing-weights\]: external data "weights.bin" of net.onnx: bytes \[16, 64\) run past the end of the file \(20 bytes\)/);
     expect(await main(["convert", model, "-o", join(dir, "N.mlpackage.zip"), "--input-shape", "x=a,b"])).toBe(2);
     const bad = join(dir, "bad.onnx");
     writeFileSync(bad, onnxModel({ nodes: [{ op: "RoiAlign", inputs: ["x"], outputs: ["y"] }], inputs: [["x", T.FLOAT, [1]]], outputs: [["y", T.FLOAT]] }));
-    err = [];
+    io.err.length = 0;
     expect(await main(["convert", bad, "-o", join(dir, "N.mlpackage.zip")])).toBe(1);
-    expect(err.join("\n")).toMatch(/UnsupportedError \[unknown-operator\]: .*RoiAlign \(1 node, first "RoiAlign_0"\)/);
+    expect(io.err.join("\n")).toMatch(/UnsupportedError \[unknown-operator\]: .*RoiAlign \(1 node, first "RoiAlign_0"\)/);
     writeFileSync(bad, "not a model at all");
-    err = [];
+    io.err.length = 0;
     expect(await main(["convert", bad, "-o", join(dir, "N.mlpackage.zip")])).toBe(1);
-    expect(err.join("\n")).toMatch(/GraphFormatError \[format\]: not a readable ONNX model/);
+    expect(io.err.join("\n")).toMatch(/GraphFormatError \[format\]: not a readable ONNX model/);
     expect(existsSync(join(dir, "N.mlpackage.zip"))).toBe(false);
   });
 });
