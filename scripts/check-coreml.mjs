@@ -1,5 +1,5 @@
 // npm run check:coreml — Apple's own readers on this project's packages: converts the examples,
-// emits the package of every conformance case, and loads all of them with coremltools
+// emits the package of every conformance case and of the real ONNX models of the tests, and loads all of them with coremltools
 // (scripts/check-with-coremltools.py). Needs Python 3 with coremltools (.ci/run installs
 // coremltools==9.0 from PyPI); without them it says so and skips.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -23,6 +23,7 @@ try {
   for (const target of ["ios15", "ios18"]) {
     execFileSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", target, "--emit-packages", join(dir, target)], { stdio: ["ignore", "ignore", "inherit"] });
   }
+  execFileSync(tsx, [join(root, "scripts/emit-real-onnx.ts"), join(dir, "onnx")], { stdio: "inherit" });
   const r = spawnSync("python3", [join(root, "scripts/check-with-coremltools.py"), dir], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
 } finally {

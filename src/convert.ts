@@ -2,6 +2,7 @@
 import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
+import type { ModelMetadata } from "./mil/model.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
 import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";
@@ -30,8 +31,10 @@ export interface ConvertOptions {
   target?: TargetName;
   /** Package name (files go under `<name>.mlpackage/`); default "Model". */
   name?: string;
-  /** Short description stored in the model metadata. */
+  /** Short description stored in the model metadata (the same as metadata.description). */
   description?: string;
+  /** Author, license, version, description, input/output descriptions and key/value pairs, where Xcode and coremltools read them. */
+  metadata?: ModelMetadata;
   onProgress?: (p: ConvertProgress) => void;
   /**
    * Cancels the conversion: checked before each stage, after every operation, and between
@@ -60,6 +63,15 @@ export function weightSizeWarning(blobBytes: number): ConvertWarning | undefined
     code: "weights-over-2gib",
     message: `weight.bin holds ${blobBytes} bytes; Core ML has been reported to fail loading packages with over 2 GiB of weights (coremltools#1807): consider float16 or compressed weights, or splitting the model`,
   };
+}
+
+/** A model's own metadata (ONNX doc_string, producer, metadata_props) under what the caller gives. */
+export function mergeMetadata(fromModel: Record<string, string> | undefined, given: ModelMetadata | undefined): ModelMetadata | undefined {
+  if (!fromModel && !given) return undefined;
+  const userDefined: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(fromModel ?? {})) if (k !== "onnx.doc_string") userDefined[k] = v;
+  Object.assign(userDefined, given?.userDefined ?? {});
+  return { ...given, description: given?.description ?? fromModel?.["onnx.doc_string"], userDefined };
 }
 
 /** Checks platform limits that can be known from the graph alone, before any work. */
@@ -100,6 +112,7 @@ export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptio
   signal?.throwIfAborted();
   const serialized = serializeModel(lowered, {
     shortDescription: options.description,
+    modelMetadata: options.metadata,
     onProgress: onProgress || signal ? (done, total) => {
       signal?.throwIfAborted();
       onProgress?.({ stage: "serialize", done, total, operations: done });

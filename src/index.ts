@@ -33,8 +33,9 @@ export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, ty
 export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";
 export { milToText } from "./mil/text.js";
 export {
-  convertGraph, convertGraphDetailed, convertGraphToZip, checkGraphLimits,
+  convertGraph, convertGraphDetailed, convertGraphToZip, checkGraphLimits, mergeMetadata,
   type ConvertOptions, type ConvertProgress, type ConvertWarning, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
 } from "./convert.js";
 export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
+export type { ModelMetadata } from "./mil/model.js";
 export { summarizeConversion, type ConversionSummary, type IOSummary } from "./summary.js";

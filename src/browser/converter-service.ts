@@ -6,7 +6,7 @@
 // crosses to the page. Each job has an AbortController that `cancel(jobId)` aborts; the pipeline
 // yields to the event loop between stages so that a cancel message gets in, and a cancelled job
 // drops every reference to its graph, package and buffers.
-import { convertGraphDetailed, type ConvertProgress } from "../convert.js";
+import { convertGraphDetailed, mergeMetadata, type ConvertProgress } from "../convert.js";
 import { GraphFormatError } from "../errors.js";
 import { readSafetensors, readSafetensorsBlob, type WeightTensors } from "../frontends/safetensors.js";
 import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
@@ -90,7 +90,7 @@ function bytesOf(v: ArrayBuffer | ArrayBufferView | string | undefined, what: st
 }
 
 /** The source as a built graph (validated by MLGraphBuilder) and its name. */
-export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>, options?: Pick<WorkerConvertOptions, "inputShapes" | "inputValues">): Promise<{ graph: MLGraph; name?: string }> {
+export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>, options?: Pick<WorkerConvertOptions, "inputShapes" | "inputValues">): Promise<{ graph: MLGraph; name?: string; metadata?: Record<string, string> }> {
   if (typeof source !== "object" || source === null) throw new GraphFormatError("the conversion source must be an object", { rule: "source" });
   if (source.kind === "graph-json") {
     const json = bytesOf(source.json, "the graph file");
@@ -115,7 +115,7 @@ export async function graphFromSource(source: ConvertSource, freeDimensions?: Re
     const externalData: Record<string, Uint8Array | Blob> = Object.create(null);
     for (const [k, v] of Object.entries(ext)) externalData[k] = typeof Blob !== "undefined" && v instanceof Blob ? v : (bytesOf(v as ArrayBuffer, `external data "${k}"`) as Uint8Array);
     const r = await importOnnxDetailed({ model: bytesOf(source.model, "the ONNX model") as Uint8Array, externalData }, { freeDimensions, inputShapes: options?.inputShapes, inputValues: options?.inputValues });
-    return { graph: r.graph, name: r.name };
+    return { graph: r.graph, name: r.name, metadata: r.metadata };
   }
   throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json", "onnx" or "graph")`, { rule: "source" });
 }
@@ -148,15 +148,16 @@ export function createConverterService(): ConverterService {
     try {
       progress.report("read", 0, 1);
       await checkpoint(signal);
-      if (source?.kind === "onnx") progress.report("import", 0, 1);
-      const { graph, name: docName } = await graphFromSource(source, options.freeDimensions, options);
-      if (source?.kind === "onnx") progress.report("import", 1, 1);
-      progress.report("read", 1, 1);
+      const onnx = source?.kind === "onnx";
+      if (onnx) progress.report("import", 0, 1);
+      const { graph, name: docName, metadata: fromModel } = await graphFromSource(source, options.freeDimensions, options);
+      progress.report(onnx ? "import" : "read", 1, 1);
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
       const { package: pkg, lowered } = await convertGraphDetailed(graph, {
         target: options.target,
         name,
         description: options.description,
+        metadata: mergeMetadata(fromModel, options.metadata),
         signal,
         onProgress: (p: ConvertProgress) => progress.report(p.stage as ConversionStage, p.done, p.total),
       });

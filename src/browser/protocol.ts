@@ -7,6 +7,7 @@ import type { TargetName } from "../mil/target.js";
 import { PlatformLimitError } from "../limits.js";
 import type { ConversionSummary } from "../summary.js";
 import type { OnnxModelSummary } from "../frontends/onnx/describe.js";
+import type { ModelMetadata } from "../mil/model.js";
 
 /**
  * A webnn-graph file as read from files: the `.webnn` text form or webnn-graph JSON (told apart by
@@ -46,6 +47,8 @@ export interface WorkerConvertOptions {
   defaultName?: string;
   /** Short description stored in the model metadata. */
   description?: string;
+  /** Author, license, version, descriptions, key/value pairs (an ONNX model's own come first). */
+  metadata?: ModelMetadata;
   /** Sizes of named dimensions: ONNX dim_params, or `dyn("batch", 8)` (each at most its maximum). */
   freeDimensions?: Record<string, number>;
   /** ONNX inputs' whole shapes by name. */

@@ -32,3 +32,19 @@ export interface MilModel {
   placeholderInput?: string;
 }
 
+
+/**
+ * What Xcode and coremltools show about a model: ModelDescription.metadata (shortDescription,
+ * author, license, versionString, userDefined) and each input's and output's shortDescription.
+ * Descriptions of inputs and outputs are keyed by their WebNN names.
+ */
+export interface ModelMetadata {
+  description?: string;
+  author?: string;
+  license?: string;
+  version?: string;
+  inputDescriptions?: Readonly<Record<string, string>>;
+  outputDescriptions?: Readonly<Record<string, string>>;
+  /** Key/value pairs (userDefined); keys starting with "com.github.webnn-coreml." are the converter's own. */
+  userDefined?: Readonly<Record<string, string>>;
+}

@@ -8,9 +8,11 @@ import { convertGraph } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
+import type { ModelMetadata } from "../mil/model.js";
 import { milToText } from "../mil/text.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
 import { describeOnnxFile, isOnnxFile, loadModelFile } from "./onnx-files.js";
+import { mergeMetadata } from "../convert.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
@@ -47,6 +49,12 @@ options:
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
   --input-shape NAME=D,D  an ONNX input's whole shape (e.g. x=1,3,224,224); repeat
   --input-value NAME=V    pin an ONNX input to a value (V or V,V,…): it leaves the model; repeat
+  --description TEXT      the model's description (ONNX doc_string by default)
+  --author TEXT, --license TEXT, --version TEXT
+                          the model's author, license and version string
+  --input-description NAME=TEXT, --output-description NAME=TEXT
+                          an input's or output's description; repeat
+  --metadata KEY=VALUE    a user-defined metadata pair (ONNX metadata_props carry over); repeat
   -q, --quiet             no progress on stderr
   --debug                 print stack traces`,
   inspect: `usage: webnn-coreml inspect <Name.mlpackage | Name.mlpackage.zip | model.onnx>
@@ -120,10 +128,34 @@ export function parseInputValues(values: readonly string[]): Record<string, numb
   return out;
 }
 
+/** NAME=VALUE pairs of a repeated flag. */
+function pairs(flag: string, values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const v of values ?? []) {
+    const i = v.indexOf("=");
+    if (i <= 0) throw new UsageError(`--${flag} must be NAME=TEXT, got ${JSON.stringify(v)}`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+/** The package's metadata from the flags, over what the model itself carries (ONNX doc_string, producer, metadata_props). */
+function modelMetadata(values: Record<string, unknown>, fromModel: Record<string, string>): ModelMetadata | undefined {
+  const str = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  return mergeMetadata(fromModel, {
+    description: str("description"), author: str("author"), license: str("license"), version: str("version"),
+    inputDescriptions: pairs("input-description", values["input-description"] as string[] | undefined),
+    outputDescriptions: pairs("output-description", values["output-description"] as string[] | undefined),
+    userDefined: pairs("metadata", values.metadata as string[] | undefined),
+  });
+}
+
 async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
+    description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
+    "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
@@ -151,8 +183,9 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const { graph } = await loadModelFile(positionals[0], graphOptions);
+    const { graph, metadata: fromModel } = await loadModelFile(positionals[0], graphOptions);
     const pkg = await convertGraph(graph, {
+      metadata: modelMetadata(values, fromModel),
       target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
       onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
     });
@@ -184,8 +217,12 @@ async function inspect(args: string[]): Promise<void> {
     }
   }
   console.log(`specificationVersion ${p.specificationVersion}, opset ${main.opset}`);
-  for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
-  for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])`);
+  const md = p.metadata;
+  for (const [k, v] of [["description", md.description], ["author", md.author], ["license", md.license], ["version", md.version]] as const) if (v) console.log(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(md.userDefined ?? {})) console.log(`metadata ${k}: ${v}`);
+  const note = (d: Readonly<Record<string, string>> | undefined, name: string) => (d && Object.prototype.hasOwnProperty.call(d, name) ? ` — ${d[name]}` : "");
+  for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.inputDescriptions, e.name)}`);
+  for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.outputDescriptions, e.name)}`);
   console.log("");
   process.stdout.write(milToText(p.program, { blobOffsets }));
   console.log("");

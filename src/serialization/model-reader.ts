@@ -1,9 +1,9 @@
 // parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
-import type { IOEntry, ModelDataType } from "../mil/model.js";
+import type { IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
-import { IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
+import { CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packedSize, unpackNibbles } from "../mil/sub-byte.js";
 import { readWeightBlob, type BlobRecord, type WeightBlobSource } from "./weight-blob.js";
@@ -23,6 +23,8 @@ export interface ParsedModel {
   /** A model input that stands in for a graph without inputs (feed float32 [1] zeros). */
   placeholderInput?: string;
   userDefined: Record<string, string>;
+  /** Author, license, version, description, input/output descriptions, user-defined pairs (the converter's own keys left out). */
+  metadata: ModelMetadata;
   /** The decoded protobuf, for inspection. */
   proto: CoreML.Specification.Model;
   /** Weight blob records by metadata offset. */
@@ -201,5 +203,23 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     inputs = (proto.description?.input ?? []).map(fromDescription);
     outputs = (proto.description?.output ?? []).map(fromDescription);
   }
-  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, userDefined, proto, blobs };
+  const md = proto.description?.metadata;
+  const describe = (features: CoreML.Specification.FeatureDescription.$Properties[] | null | undefined, entries: IOEntry[]) => {
+    const out: Record<string, string> = Object.create(null);
+    for (const f of features ?? []) {
+      const e = entries.find((x) => x.coremlName === f.name);
+      if (e && f.shortDescription) out[e.name] = f.shortDescription;
+    }
+    return out;
+  };
+  const metadata: ModelMetadata = {
+    description: md?.shortDescription || undefined,
+    author: md?.author || undefined,
+    license: md?.license || undefined,
+    version: md?.versionString || undefined,
+    inputDescriptions: describe(proto.description?.input, inputs),
+    outputDescriptions: describe(proto.description?.output, outputs),
+    userDefined: Object.fromEntries(Object.entries(userDefined).filter(([k]) => !k.startsWith(CONVERTER_METADATA_PREFIX))),
+  };
+  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, userDefined, metadata, proto, blobs };
 }

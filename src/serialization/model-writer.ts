@@ -1,6 +1,7 @@
 // serializeModel: a lowered model (MIL program + boundary mapping) → model.mlmodel protobuf
 // bytes and the weight blob. Large constants go to weight.bin; the rest are immediate values.
-import type { IOEntry, MilModel as LoweredModel, ModelDataType } from "../mil/model.js";
+import { GraphFormatError } from "../errors.js";
+import type { IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packNibbles } from "../mil/sub-byte.js";
@@ -11,6 +12,8 @@ const MIL = CoreML.Specification.MILSpec;
 
 export const WEIGHT_FILE_REFERENCE = "@model_path/weights/weight.bin";
 /** Model metadata key holding the WebNN ↔ Core ML boundary mapping (JSON). */
+/** Metadata keys the converter writes for itself. */
+export const CONVERTER_METADATA_PREFIX = "com.github.webnn-coreml.";
 export const IO_METADATA_KEY = "com.github.webnn-coreml.io";
 export const VERSION_METADATA_KEY = "com.github.webnn-coreml.version";
 export const CONVERTER_VERSION = "0.1.0";
@@ -33,6 +36,8 @@ export interface SerializeOptions {
   /** Extra model metadata (userDefined). */
   metadata?: Record<string, string>;
   shortDescription?: string;
+  /** Author, license, version, descriptions, user-defined pairs. */
+  modelMetadata?: ModelMetadata;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -91,12 +96,15 @@ export function immediateTensor(v: MilConstValue): CoreML.Specification.MILSpec.
   }
 }
 
-function featureDescription(e: IOEntry): CoreML.Specification.FeatureDescription.$Properties {
+function featureDescription(e: IOEntry, description?: string): CoreML.Specification.FeatureDescription.$Properties {
   return {
     name: e.coremlName,
+    ...(description ? { shortDescription: description } : {}),
     type: { multiArrayType: { shape: e.coremlShape, dataType: ARRAY_DATA_TYPE[e.coremlDataType] } },
   };
 }
+
+const own = (o: Readonly<Record<string, string>> | undefined, k: string): string | undefined => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 /** An object's keys in code-unit order (most are already sorted: then no sort). */
 function sortedKeys(o: object): string[] {
@@ -166,7 +174,14 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   const placeholder: IOEntry[] = lowered.placeholderInput
     ? [{ name: lowered.placeholderInput, coremlName: lowered.placeholderInput, dataType: "float32", shape: [1], coremlDataType: "float32", coremlShape: [1] }]
     : [];
+  const meta = options.modelMetadata ?? {};
+  for (const k of Object.keys(meta.userDefined ?? {})) {
+    if (k.startsWith(CONVERTER_METADATA_PREFIX)) throw new GraphFormatError(`metadata key "${k}" is reserved for the converter`, { rule: "model" });
+    // protobuf map readers (coremltools' too, in JavaScript) treat it as an object's prototype.
+    if (k === "__proto__") throw new GraphFormatError(`metadata key "__proto__" cannot be stored`, { rule: "model" });
+  }
   const userDefined = sortedRecord<string>([
+    ...Object.entries(meta.userDefined ?? {}),
     [IO_METADATA_KEY, JSON.stringify(io)],
     [VERSION_METADATA_KEY, CONVERTER_VERSION],
     ...Object.entries(options.metadata ?? {}),
@@ -174,9 +189,15 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   const model: CoreML.Specification.Model.$Properties = {
     specificationVersion: target.specificationVersion,
     description: {
-      input: [...lowered.inputs, ...placeholder].map(featureDescription),
-      output: lowered.outputs.map(featureDescription),
-      metadata: { shortDescription: options.shortDescription ?? "", userDefined },
+      input: [...lowered.inputs, ...placeholder].map((e) => featureDescription(e, own(meta.inputDescriptions, e.name))),
+      output: lowered.outputs.map((e) => featureDescription(e, own(meta.outputDescriptions, e.name))),
+      metadata: {
+        shortDescription: meta.description ?? options.shortDescription ?? "",
+        ...(meta.version ? { versionString: meta.version } : {}),
+        ...(meta.author ? { author: meta.author } : {}),
+        ...(meta.license ? { license: meta.license } : {}),
+        userDefined,
+      },
     },
     mlProgram: {
       version: 1,

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureConsole } from "./capture.js";
 import { main } from "../../src/node/cli.js";
+import { readPackagePath } from "../../src/node/package-files.js";
+import { milToText } from "../../src/mil/text.js";
 import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
 
 const io = captureConsole();
@@ -59,6 +61,19 @@ describe("CLI with ONNX models", () => {
     expect(readdirSync(dir).filter((f) => f.includes("partial"))).toEqual([]);
   });
 
+  it("carries ONNX metadata into the package, with flags on top; inspect prints it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = join(dir, "m.onnx");
+    writeFileSync(model, onnxModel({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }], inputs: [["x", T.FLOAT, [2]]], outputs: [["y", T.FLOAT]] }, 13, { producer: "pytorch", doc: "from ONNX", metadata: { license: "BSD", "hf.repo": "x/y" } }));
+    expect(await main(["convert", model, "-o", join(dir, "M.mlpackage.zip"), "-q", "--author", "Ada", "--version", "2.0", "--input-description", "x=raw values", "--metadata", "k=v"])).toBe(0);
+    io.out.length = 0;
+    expect(await main(["inspect", join(dir, "M.mlpackage.zip")])).toBe(0);
+    const text = io.out.join("\n");
+    for (const line of ["description: from ONNX", "author: Ada", "version: 2.0", "metadata onnx.producer: pytorch", "metadata license: BSD", "metadata hf.repo: x/y", "metadata k: v"]) expect(text).toContain(line);
+    expect(text).toMatch(/input  x → x: float32 \[2\] .* — raw values/);
+    expect(await main(["convert", model, "-o", join(dir, "N.mlpackage.zip"), "--metadata", "novalue"])).toBe(2);
+  });
+
   it("writes the imported graph as WebNN (.webnn.json and .webnn), which converts to the same package", async () => {
     const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
     const model = writeModel(dir);
@@ -71,9 +86,13 @@ describe("CLI with ONNX models", () => {
     expect(await main(["convert", model, "-o", join(dir, "a/Net.mlpackage.zip"), ...flags])).toBe(0);
     expect(await main(["convert", join(dir, "net.webnn"), "-o", join(dir, "b/Net.mlpackage.zip"), "-q"])).toBe(0);
     expect(await main(["convert", join(dir, "net.webnn.json"), "-o", join(dir, "c/Net.mlpackage.zip"), "-q"])).toBe(0);
-    const [a, b, c] = ["a", "b", "c"].map((n) => readFileSync(join(dir, `${n}/Net.mlpackage.zip`)));
-    expect(b.equals(a), "ONNX vs .webnn").toBe(true);
-    expect(c.equals(a), "ONNX vs .webnn.json").toBe(true);
+    // The same program and weights (the ONNX route also carries the model's metadata, which graph files have no place for).
+    const [a, b, c] = await Promise.all(["a", "b", "c"].map((n) => readPackagePath(join(dir, `${n}/Net.mlpackage.zip`))));
+    const program = (p: typeof a) => milToText(p.parsed.program);
+    expect(program(b), "ONNX vs .webnn").toBe(program(a));
+    expect(program(c), "ONNX vs .webnn.json").toBe(program(a));
+    expect(Buffer.from(b.weights!).equals(Buffer.from(a.weights!))).toBe(true);
+    expect(Buffer.from(c.weights!).equals(Buffer.from(a.weights!))).toBe(true);
   });
 
   it("reports a missing or short external data file, a bad flag, an unsupported operator, and bytes that are not a model", async () => {
