@@ -28,6 +28,7 @@ const ui = {
   dropZone: $<HTMLDivElement>("drop-zone"),
   fileInput: $<HTMLInputElement>("model-file"),
   target: $<HTMLSelectElement>("target"),
+  precision: $<HTMLSelectElement>("precision"),
   freeDims: $<HTMLInputElement>("free-dims"),
   onnxForm: $<HTMLFormElement>("onnx-form"),
   progress: $<HTMLProgressElement>("progress"),
@@ -180,6 +181,7 @@ async function convert(factory: SourceFactory): Promise<void> {
     controller.signal.throwIfAborted();
     const result = await converter.convert(source, {
       target: ui.target.value as TargetName,
+      precision: ui.precision.value as "float32" | "float16",
       freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
       inputValues: sourceOptions?.inputValues,
       name,
@@ -373,7 +375,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-e
   });
 }
 
-for (const control of [ui.target, ui.freeDims]) {
+for (const control of [ui.target, ui.precision, ui.freeDims]) {
   control.addEventListener("change", () => {
     if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
   });

@@ -155,6 +155,7 @@ export function createConverterService(): ConverterService {
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
       const { package: pkg, lowered } = await convertGraphDetailed(graph, {
         target: options.target,
+        precision: options.precision,
         name,
         description: options.description,
         metadata: mergeMetadata(fromModel, options.metadata),

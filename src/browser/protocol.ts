@@ -41,6 +41,8 @@ export type ConvertSource = GraphJsonSource | SerializedGraphSource | OnnxSource
 export interface WorkerConvertOptions {
   /** Deployment target; default ios17. */
   target?: TargetName;
+  /** "float16" computes in float16 (Neural Engine, half the weight bytes); default "float32". */
+  precision?: "float32" | "float16";
   /** Package name; default: the graph document's name, else `defaultName`, else "Model". */
   name?: string;
   /** Package name for a graph document that has no name (e.g. its file's stem). */

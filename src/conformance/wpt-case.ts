@@ -126,9 +126,10 @@ export interface Tolerance {
 
 
 /** WPT's tolerance for one operator node (see test/fixtures/wpt/README.md). */
-export function nodeTolerance(op: string, node: { inputs: Record<string, unknown>; attributes: Record<string, unknown>; outputs: readonly MLOperand[] }): Tolerance {
+export function nodeTolerance(op: string, node: { inputs: Record<string, unknown>; attributes: Record<string, unknown>; outputs: readonly MLOperand[] }, half = false): Tolerance {
   const out = node.outputs[0];
-  const f16 = out.dataType === "float16";
+  // `half`: a float32 graph computed in float16 (convert's precision option) gets float16's tolerances.
+  const f16 = out.dataType === "float16" || (half && out.dataType === "float32");
   const input = node.inputs.input as MLOperand | undefined;
   const ulp = (v: number): Tolerance => ({ metric: "ULP", value: v });
   const reducedCount = () => {
@@ -198,11 +199,11 @@ export function nodeTolerance(op: string, node: { inputs: Record<string, unknown
 }
 
 /** Tolerances add up over the operators of a graph (WPT). */
-export function graphTolerance(graph: MLGraph): Tolerance {
+export function graphTolerance(graph: MLGraph, half = false): Tolerance {
   let ulp = 0;
   let atol = 0;
   for (const n of graph.nodes) {
-    const t = nodeTolerance(n.op, n as never);
+    const t = nodeTolerance(n.op, n as never, half);
     if (t.metric === "ULP") ulp += t.value; else atol += t.value;
   }
   return atol > 0 ? { metric: "ATOL", value: atol } : { metric: "ULP", value: ulp };
@@ -238,7 +239,7 @@ export interface Comparison {
 }
 
 /** Compares per element; a single expected number means the first 1,000 elements must equal it. */
-export function compareOutput(actual: WebNNTensor, expected: WptTensor, tol: Tolerance): Comparison {
+export function compareOutput(actual: WebNNTensor, expected: WptTensor, tol: Tolerance, half = false): Comparison {
   const exp = Array.isArray(expected.data) ? expected.data.map(wptNumber) : null;
   const single = exp ? undefined : wptNumber(expected.data as WptValue);
   const act = actual.data as ArrayLike<number | bigint>;
@@ -260,6 +261,7 @@ export function compareOutput(actual: WebNNTensor, expected: WptTensor, tol: Tol
     else if (!Number.isFinite(e) || !Number.isFinite(a)) err = a === e ? 0 : Infinity;
     else if (!isFloat) err = a === e ? 0 : Infinity;
     else if (tol.metric === "ATOL") err = Math.abs(a - e);
+    else if (half) err = ulpDistance(a, e, "float16"); // float32 outputs of a float16 computation, in float16 ULPs
     else err = ulpDistance(a, isF16 ? e : Math.fround(e), actual.dataType);
     if (err > worst) worst = err;
     if (err > tol.value) return { pass: false, worst, firstMismatch: { index: i, actual: a, expected: e } };

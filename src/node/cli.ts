@@ -44,6 +44,8 @@ options:
                           or name.webnn.json; an existing package path is replaced only if it holds
                           a package, and no output may be one of the inputs
   --target T              ios15 | ios16 | ios17 (default) | ios18
+  --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
+                          float16; weights take half the bytes; inputs and outputs keep their types)
   --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
   --manifest FILE         the weights manifest of a .weights file
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
@@ -154,13 +156,15 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
-    description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
+    precision: { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
   const target = values.target as string | undefined;
   if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
+  const precision = values.precision as string | undefined;
+  if (precision !== undefined && precision !== "float32" && precision !== "float16") throw new UsageError(`--precision must be float32 or float16, got ${precision}`);
   const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
   const graphOptions = {
     weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
@@ -186,6 +190,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     const { graph, metadata: fromModel } = await loadModelFile(positionals[0], graphOptions);
     const pkg = await convertGraph(graph, {
       metadata: modelMetadata(values, fromModel),
+      precision: precision as "float32" | "float16" | undefined,
       target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
       onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
     });

@@ -1,5 +1,6 @@
 // npm run conformance -- [--json FILE] [--emit DIR | --emit-packages DIR] [--target T] [--via-text] [CASE_FILES…]
 // --via-text runs every case after a trip through the `.webnn` text form and a safetensors sidecar;
+// --precision float16 converts the float32 cases with float16 computation and compares them under float16 tolerances (a measurement);
 // --emit writes each case's package, inputs and expected outputs (for bridge/apple's coreml-conformance);
 // --emit-packages the packages only (for scripts/check-with-coremltools.py).
 // Runs WPT WebNN conformance cases end to end: builder → convert → zip → read back → run with
@@ -60,10 +61,12 @@ function viaText(built: BuiltCase): BuiltCase & { outputNames?: Map<string, stri
   return { ...built, graph, inputs, outputNames };
 }
 
-async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string, packagesOnly = false, text = false): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
+async function runCase(operator: string, c: WptFile["tests"][number], target: TargetName, emit?: string, packagesOnly = false, text = false, half = false): Promise<Omit<CaseResult, "file" | "operator" | "name">> {
   const built: BuiltCase & { outputNames?: Map<string, string> } = text ? viaText(buildWptGraph(c)) : buildWptGraph(c);
-  const tol = graphTolerance(built.graph);
-  const pkg = await convertGraph(built.graph, { target, name: "Model" });
+  // --precision float16 measures the float32 cases computed in float16, against float16 tolerances.
+  if (half && !built.graph.outputs.some((o) => o.operand.dataType === "float32")) return { status: "skipped", error: "no float32 output" };
+  const tol = graphTolerance(built.graph, half);
+  const pkg = await convertGraph(built.graph, { target, name: "Model", precision: half ? "float16" : "float32" });
   const zip = await packageToZipBytes(pkg);
   const read = await readPackageZip(zip);
   const issues = validateProgram(read.parsed.program, resolveTarget(target).ios);
@@ -86,7 +89,7 @@ async function runCase(operator: string, c: WptFile["tests"][number], target: Ta
     const actual = outputs[built.outputNames?.get(name) ?? name];
     if (!actual) return { status: "failed", error: `no output ${name}` };
     if (actual.dataType !== expected.descriptor.dataType) return { status: "failed", error: `output ${name} is ${actual.dataType}, expected ${expected.descriptor.dataType}` };
-    const r = compareOutput(actual, expected, tol);
+    const r = compareOutput(actual, expected, tol, half && actual.dataType === "float32");
     worst = Math.max(worst, r.worst);
     if (!r.pass) {
       const m = r.firstMismatch!;
@@ -116,7 +119,7 @@ function realModelsSection(): string[] {
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { json: { type: "string" }, emit: { type: "string" }, "emit-packages": { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" }, "via-text": { type: "boolean" } },
+    options: { json: { type: "string" }, emit: { type: "string" }, "emit-packages": { type: "string" }, target: { type: "string", default: "ios17" }, quiet: { type: "boolean" }, "via-text": { type: "boolean" }, precision: { type: "string", default: "float32" } },
   });
   const files = positionals.length
     ? positionals.map((p) => resolve(p))
@@ -132,11 +135,11 @@ export async function main(argv: string[]): Promise<number> {
       const operator = c.graph.operators.map((o) => o.name).join("+");
       let r: Omit<CaseResult, "file" | "operator" | "name">;
       try {
-        r = await runCase(operator, c, values.target as TargetName, values.emit ?? values["emit-packages"], values.emit === undefined, values["via-text"] === true);
+        r = await runCase(operator, c, values.target as TargetName, values.emit ?? values["emit-packages"], values.emit === undefined, values["via-text"] === true, values.precision === "float16");
       } catch (e) {
         r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
       }
-      if (r.status === "failed" && isExpected(file, c.name)) r = { ...r, status: "skipped" };
+      if (r.status === "failed" && isExpected(file, c.name) && values.precision !== "float16") r = { ...r, status: "skipped" };
       results.push({ file, operator, name: c.name, ...r });
       if (r.status === "failed" && !values.quiet) console.log(`FAIL ${file}: ${c.name}: ${r.error}`);
     }
@@ -170,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`\nconformance: ${results.length} cases from ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (values.json) await writeFile(values.json, JSON.stringify({ passed, failed, skipped, results }, null, 1));
   // The documented table is the default target's full run (not a run that only emits packages).
-  if (!positionals.length && values.target === "ios17" && values["emit-packages"] === undefined && !values["via-text"]) {
+  if (!positionals.length && values.target === "ios17" && values["emit-packages"] === undefined && !values["via-text"] && values.precision !== "float16") {
     const skippedList = results.filter((r) => r.status === "skipped").map((r) => {
       const e = isExpected(r.file, r.name)!;
       return `- \`${r.file}\` “${r.name}”: ${e.reason} (source: ${e.source})`;

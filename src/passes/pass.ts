@@ -5,6 +5,8 @@ import type { Target } from "../mil/target.js";
 
 export interface PassContext {
   readonly target: Target;
+  /** Float computation precision: "float32" (default) or "float16" (the fp16-compute pass). */
+  readonly precision?: "float32" | "float16";
 }
 
 export interface ProgramPass {

@@ -1,0 +1,118 @@
+// fp16-compute (convert option precision: "float16", as coremltools' FP16ComputePrecision):
+// every float32 value inside each function becomes float16 — float32 inputs are cast to float16
+// once at the start, float32 constants are stored as float16, operations compute in float16, and
+// float32 outputs are cast back at the end, so the model's inputs and outputs keep their types.
+// A constant bound to a parameter whose signature has no float16 stays float32, and so does a
+// `cast` to float32 that only feeds a function output. Integer and boolean values are untouched.
+import type { MilFunction, MilNamedType, MilOperation } from "../mil/program.js";
+import { signatureFor } from "../mil/validate.js";
+import { halfBitsFromNumber } from "../runtime/fp16.js";
+import type { PassContext } from "./pass.js";
+import { functionPass } from "./pass.js";
+
+function toHalfBytes(bytes: Uint8Array): Uint8Array {
+  const n = bytes.byteLength / 4;
+  const src = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = halfBitsFromNumber(src.getFloat32(i * 4, true));
+  return new Uint8Array(out.buffer);
+}
+
+/** Whether parameter `param` of `op` takes float16 at this target (its type or type variable allows it). */
+function acceptsHalf(op: MilOperation, param: string, ios: number): boolean {
+  const sig = signatureFor(op.type, ios);
+  const p = sig?.params.find((x) => x.name === param);
+  if (!sig || !p) return true;
+  if (p.type === "fp16") return true;
+  const domain = sig.typeVars[p.type];
+  return domain ? domain.includes("fp16") : p.type !== "fp32";
+}
+
+function rewrite(fn: MilFunction, context: PassContext): MilFunction {
+  if (context.precision !== "float16") return fn;
+  const ios = context.target.ios;
+  const taken = new Set<string>([...fn.inputs.map((i) => i.name), ...fn.operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)])]);
+  const fresh = (base: string) => { let n = base; for (let k = 2; taken.has(n); k++) n = `${base}_${k}`; taken.add(n); return n; };
+  const half = (t: MilNamedType["type"]) => (t.dataType === "fp32" ? { ...t, dataType: "fp16" as const } : t);
+
+  // Constants some parameter needs in float32.
+  const keep32 = new Set<string>();
+  const constNames = new Set(fn.operations.filter((o) => o.type === "const").map((o) => o.outputs[0].name));
+  for (const op of fn.operations) {
+    if (op.type === "const") continue;
+    for (const [param, names] of Object.entries(op.inputs)) {
+      if (!acceptsHalf(op, param, ios)) for (const n of names) if (constNames.has(n)) keep32.add(n);
+    }
+  }
+  if (!fn.operations.some((o) => o.outputs.some((x) => x.type.dataType === "fp32")) && !fn.inputs.some((i) => i.type.dataType === "fp32")) return fn;
+
+  const rename = new Map<string, string>();
+  const ops: MilOperation[] = [];
+  const dtypeConst = (value: string): string => {
+    const name = fresh(`dtype_${value}`);
+    ops.push({ type: "const", name, inputs: {}, outputs: [{ name, type: { dataType: "string", shape: [] } }], value: { type: { dataType: "string", shape: [] }, strings: [value] } });
+    return name;
+  };
+  let toHalfDtype: string | undefined;
+  let toFloatDtype: string | undefined;
+
+  for (const input of fn.inputs) {
+    if (input.type.dataType !== "fp32") continue;
+    const name = fresh(`${input.name}_fp16`);
+    toHalfDtype ??= dtypeConst("fp16");
+    ops.push({ type: "cast", name, inputs: { x: [input.name], dtype: [toHalfDtype] }, outputs: [{ name, type: half(input.type) }] });
+    rename.set(input.name, name);
+  }
+
+  const outputs32 = new Set(fn.outputs.filter((o) => fn.operations.some((op) => op.outputs.some((x) => x.name === o && x.type.dataType === "fp32"))));
+  for (const op of fn.operations) {
+    if (op.type === "const") {
+      const out = op.outputs[0];
+      if (out.type.dataType !== "fp32" || !op.value?.bytes || keep32.has(out.name) && !usedAsHalf(fn, out.name, ios)) { ops.push(op); continue; }
+      const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: toHalfBytes(op.value.bytes) } };
+      if (keep32.has(out.name)) {
+        // Needed both ways: the float32 original stays, a float16 twin feeds the others.
+        const twin = fresh(`${out.name}_fp16`);
+        ops.push(op, { ...converted, name: twin, outputs: [{ name: twin, type: half(out.type) }] });
+        rename.set(`${out.name}#half`, twin);
+      } else ops.push(converted);
+      continue;
+    }
+    const inputs: Record<string, string[]> = {};
+    for (const [param, names] of Object.entries(op.inputs)) {
+      inputs[param] = names.map((n) => {
+        if (keep32.has(n) && acceptsHalf(op, param, ios) && rename.has(`${n}#half`)) return rename.get(`${n}#half`)!;
+        return rename.get(n) ?? n;
+      });
+    }
+    // A cast to float32 computes a float16 value now.
+    if (op.type === "cast" && inputs.dtype) {
+      const d = fn.operations.find((o) => o.type === "const" && o.outputs[0].name === op.inputs.dtype[0]);
+      if (d?.value?.strings?.[0] === "fp32") inputs.dtype = [toHalfDtype ??= dtypeConst("fp16")];
+    }
+    const outs = op.outputs.map((o) => {
+      if (o.type.dataType !== "fp32") return o;
+      if (!outputs32.has(o.name)) return { name: o.name, type: half(o.type) };
+      const name = fresh(`${o.name}_fp16`);
+      rename.set(o.name, name);
+      return { name, type: half(o.type) };
+    });
+    ops.push({ ...op, inputs, outputs: outs });
+  }
+  // Outputs back to float32, under their own names.
+  for (const o of fn.outputs) {
+    if (!outputs32.has(o)) continue;
+    const src = rename.get(o)!;
+    const type = fn.operations.flatMap((op) => op.outputs).find((x) => x.name === o)!.type;
+    toFloatDtype ??= dtypeConst("fp32");
+    ops.push({ type: "cast", name: fresh(`${o}_to_fp32`), inputs: { x: [src], dtype: [toFloatDtype] }, outputs: [{ name: o, type }] });
+  }
+  return { ...fn, operations: ops };
+}
+
+/** Whether a float32 constant also feeds a parameter that takes float16. */
+function usedAsHalf(fn: MilFunction, name: string, ios: number): boolean {
+  return fn.operations.some((op) => op.type !== "const" && Object.entries(op.inputs).some(([p, ns]) => ns.includes(name) && acceptsHalf(op, p, ios)));
+}
+
+export const fp16Compute = functionPass("fp16-compute", rewrite);
