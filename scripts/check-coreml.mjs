@@ -23,6 +23,8 @@ try {
   for (const target of ["ios15", "ios18"]) {
     execFileSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", target, "--emit-packages", join(dir, target)], { stdio: ["ignore", "ignore", "inherit"] });
   }
+  // The float32 cases again, computed in float16 (precision "float16").
+  execFileSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", "ios16", "--precision", "float16", "--emit-packages", join(dir, "ios16-fp16")], { stdio: ["ignore", "ignore", "inherit"] });
   execFileSync(tsx, [join(root, "scripts/emit-real-onnx.ts"), join(dir, "onnx")], { stdio: "inherit" });
   const r = spawnSync("python3", [join(root, "scripts/check-with-coremltools.py"), dir], { stdio: "inherit" });
   process.exitCode = r.status ?? 1;
