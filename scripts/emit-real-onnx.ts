@@ -2,18 +2,27 @@
 // into packages under DIR, for Apple's readers (npm run check:coreml).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { convertGraph } from "../src/convert.js";
+import { convertGraph, type ConvertOptions } from "../src/convert.js";
 import { loadOnnxFile } from "../src/node/onnx-files.js";
 import { writePackagePath } from "../src/node/package-files.js";
 import { REAL_MODELS } from "../test/onnx/real-models.js";
 
 const dir = process.argv[2];
 mkdirSync(dir, { recursive: true });
+// Each model at two targets, and in the deployment forms: float16 compute, int8 and int4 weights.
+const VARIANTS: Array<{ suffix: string; options: ConvertOptions }> = [
+  { suffix: "ios15", options: { target: "ios15" } },
+  { suffix: "ios18", options: { target: "ios18" } },
+  { suffix: "ios17-fp16-int8", options: { target: "ios17", precision: "float16", compress: { mode: "int8", minElements: 256 } } },
+  { suffix: "ios18-int4", options: { target: "ios18", compress: { mode: "int4", blockSize: 16, minElements: 256 } } },
+];
+let count = 0;
 for (const m of REAL_MODELS) {
   const { graph } = await loadOnnxFile(m.path, m.options);
-  for (const target of ["ios15", "ios18"] as const) {
-    const name = `${m.path.split("/").pop()!.replace(/\.onnx$/, "")}-${target}`;
-    await writePackagePath(await convertGraph(graph, { name, target }), join(dir, `${name}.mlpackage`));
+  for (const v of VARIANTS) {
+    const name = `${m.path.split("/").pop()!.replace(/\.onnx$/, "")}-${v.suffix}`;
+    await writePackagePath(await convertGraph(graph, { ...v.options, name }), join(dir, `${name}.mlpackage`));
+    count++;
   }
 }
-console.log(`wrote ${REAL_MODELS.length * 2} packages of real ONNX models to ${dir}`);
+console.log(`wrote ${count} packages of real ONNX models to ${dir}`);

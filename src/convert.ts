@@ -3,6 +3,7 @@ import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
 import type { ModelMetadata } from "./mil/model.js";
+import type { CompressOptions } from "./passes/compress-weights.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
 import { packageToZipBlob, writePackageZip, type ZipOptions, type ZipTarget } from "./packaging/zip.js";
@@ -39,6 +40,11 @@ export interface ConvertOptions {
    * outputs cast back, so the model's inputs and outputs keep their types. Default "float32".
    */
   precision?: "float32" | "float16";
+  /**
+   * Weight compression of conv/matmul/linear weights with at least minElements (2048) elements:
+   * { mode: "int8" } (per output channel; iOS 16+) or { mode: "int4", blockSize: 32 } (iOS 18).
+   */
+  compress?: CompressOptions;
   /** Author, license, version, description, input/output descriptions and key/value pairs, where Xcode and coremltools read them. */
   metadata?: ModelMetadata;
   onProgress?: (p: ConvertProgress) => void;
@@ -114,7 +120,7 @@ export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptio
     } : undefined,
   });
   signal?.throwIfAborted();
-  const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target, precision: options.precision }) };
+  const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target, precision: options.precision, compress: options.compress }) };
   signal?.throwIfAborted();
   const serialized = serializeModel(lowered, {
     shortDescription: options.description,

@@ -156,6 +156,7 @@ export function createConverterService(): ConverterService {
       const { package: pkg, lowered } = await convertGraphDetailed(graph, {
         target: options.target,
         precision: options.precision,
+        compress: options.compress,
         name,
         description: options.description,
         metadata: mergeMetadata(fromModel, options.metadata),

@@ -8,6 +8,7 @@ import { PlatformLimitError } from "../limits.js";
 import type { ConversionSummary } from "../summary.js";
 import type { OnnxModelSummary } from "../frontends/onnx/describe.js";
 import type { ModelMetadata } from "../mil/model.js";
+import type { CompressOptions } from "../passes/compress-weights.js";
 
 /**
  * A webnn-graph file as read from files: the `.webnn` text form or webnn-graph JSON (told apart by
@@ -43,6 +44,8 @@ export interface WorkerConvertOptions {
   target?: TargetName;
   /** "float16" computes in float16 (Neural Engine, half the weight bytes); default "float32". */
   precision?: "float32" | "float16";
+  /** Weight compression: { mode: "int8" } or { mode: "int4", blockSize }. */
+  compress?: CompressOptions;
   /** Package name; default: the graph document's name, else `defaultName`, else "Model". */
   name?: string;
   /** Package name for a graph document that has no name (e.g. its file's stem). */

@@ -9,6 +9,7 @@ import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import type { ModelMetadata } from "../mil/model.js";
+import type { CompressOptions } from "../passes/compress-weights.js";
 import { milToText } from "../mil/text.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
 import { describeOnnxFile, isOnnxFile, loadModelFile } from "./onnx-files.js";
@@ -46,6 +47,8 @@ options:
   --target T              ios15 | ios16 | ios17 (default) | ios18
   --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
                           float16; weights take half the bytes; inputs and outputs keep their types)
+  --compress MODE         compress conv/matmul weights of 2048+ elements: int8 (per output channel,
+                          iOS 16+) or int4:B (blocks of B input channels, iOS 18)
   --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
   --manifest FILE         the weights manifest of a .weights file
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
@@ -107,6 +110,15 @@ export function parseFreeDimensions(values: readonly string[]): Record<string, n
   return out;
 }
 
+/** `--compress int8` or `--compress int4:B`. */
+export function parseCompress(v: string | undefined): CompressOptions | undefined {
+  if (v === undefined) return undefined;
+  if (v === "int8") return { mode: "int8" };
+  const m = /^int4(?::([1-9][0-9]*))?$/.exec(v);
+  if (m) return { mode: "int4", blockSize: m[1] ? Number(m[1]) : 32 };
+  throw new UsageError(`--compress must be int8 or int4:B (B input channels per block), got ${v}`);
+}
+
 /** `--input-shape NAME=D,D,…` values as a record. */
 export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = Object.create(null);
@@ -156,7 +168,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
-    precision: { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
+    precision: { type: "string" }, compress: { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
@@ -165,6 +177,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
   const precision = values.precision as string | undefined;
   if (precision !== undefined && precision !== "float32" && precision !== "float16") throw new UsageError(`--precision must be float32 or float16, got ${precision}`);
+  const compress = parseCompress(values.compress as string | undefined);
   const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
   const graphOptions = {
     weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
@@ -191,6 +204,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     const pkg = await convertGraph(graph, {
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,
+      compress,
       target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
       onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
     });

@@ -6,12 +6,14 @@ import { bindDefaults } from "./bind-defaults.js";
 import { eliminateDeadCode } from "./eliminate-dead-code.js";
 import { foldConstants } from "./fold-constants.js";
 import { fp16Compute } from "./fp16-compute.js";
+import { compressWeights, type CompressOptions } from "./compress-weights.js";
 import { nameConstants } from "./name-constants.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { validate } from "./validate.js";
 
 // fp16-compute does nothing unless the conversion asks for float16; dead code is removed again after it (the float32 casts' dtype constants it replaces).
-export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, bindDefaults, fp16Compute, eliminateDeadCode, nameConstants, validate]);
+// compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
+export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate]);
 
 /** Runs `passes` (default: the whole pipeline) in order; `onPass` hears of each one as it finishes. */
 export function runPasses(program: MilProgram, context: PassContext, passes: readonly ProgramPass[] = PASS_PIPELINE,
@@ -24,4 +26,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, eliminateDeadCode, foldConstants, fp16Compute, nameConstants, validate, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, foldConstants, fp16Compute, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

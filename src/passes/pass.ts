@@ -2,11 +2,14 @@
 // never changed), run in order between lowering and serialization.
 import type { MilFunction, MilProgram } from "../mil/program.js";
 import type { Target } from "../mil/target.js";
+import type { CompressOptions } from "./compress-weights.js";
 
 export interface PassContext {
   readonly target: Target;
   /** Float computation precision: "float32" (default) or "float16" (the fp16-compute pass). */
   readonly precision?: "float32" | "float16";
+  /** Weight compression (the compress-weights pass); none when absent. */
+  readonly compress?: CompressOptions;
 }
 
 export interface ProgramPass {

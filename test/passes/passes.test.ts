@@ -55,11 +55,11 @@ describe("validate", () => {
   });
 
   it("is the last pass of the pipeline", () => {
-    expect(PASS_PIPELINE.map((p) => p.name)).toEqual(["fold-constants", "eliminate-dead-code", "bind-defaults", "fp16-compute", "eliminate-dead-code", "name-constants", "validate"]);
+    expect(PASS_PIPELINE.map((p) => p.name)).toEqual(["fold-constants", "eliminate-dead-code", "bind-defaults", "fp16-compute", "compress-weights", "eliminate-dead-code", "name-constants", "validate"]);
     const names: string[] = [];
     const x = type("fp32", [2]);
     runPasses(singleFunctionProgram({ inputs: [{ name: "x", type: x }], opset: "CoreML7", outputs: ["y"], operations: [op("relu", "y", { x: ["x"] }, x)] }), ctx, PASS_PIPELINE, (pass) => names.push(pass.name));
-    expect(names).toEqual(["fold-constants", "eliminate-dead-code", "bind-defaults", "fp16-compute", "eliminate-dead-code", "name-constants", "validate"]);
+    expect(names).toEqual(["fold-constants", "eliminate-dead-code", "bind-defaults", "fp16-compute", "compress-weights", "eliminate-dead-code", "name-constants", "validate"]);
   });
 });
 
