@@ -29,6 +29,7 @@ const ui = {
   fileInput: $<HTMLInputElement>("model-file"),
   target: $<HTMLSelectElement>("target"),
   precision: $<HTMLSelectElement>("precision"),
+  compress: $<HTMLSelectElement>("compress"),
   freeDims: $<HTMLInputElement>("free-dims"),
   onnxForm: $<HTMLFormElement>("onnx-form"),
   progress: $<HTMLProgressElement>("progress"),
@@ -182,6 +183,7 @@ async function convert(factory: SourceFactory): Promise<void> {
     const result = await converter.convert(source, {
       target: ui.target.value as TargetName,
       precision: ui.precision.value as "float32" | "float16",
+      compress: ui.compress.value === "int8" ? { mode: "int8" } : ui.compress.value === "int4" ? { mode: "int4", blockSize: 32 } : undefined,
       freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
       inputValues: sourceOptions?.inputValues,
       name,
@@ -375,7 +377,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-e
   });
 }
 
-for (const control of [ui.target, ui.precision, ui.freeDims]) {
+for (const control of [ui.target, ui.precision, ui.compress, ui.freeDims]) {
   control.addEventListener("change", () => {
     if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
   });

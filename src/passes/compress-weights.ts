@@ -20,13 +20,23 @@ export interface CompressOptions {
   minElements?: number;
 }
 
-/** The weight parameters of the operations whose constants are compressed, and each one's output-channel axis. */
-const WEIGHT_PARAMS: Readonly<Record<string, Readonly<Record<string, (rank: number) => number>>>> = {
+/**
+ * The weight parameters of the operations whose constants are compressed, and each one's
+ * output-channel axis (a matmul's depends on its transposes: the axis that is not summed over).
+ */
+const WEIGHT_PARAMS: Readonly<Record<string, Readonly<Record<string, (rank: number, transposed: boolean) => number>>>> = {
   conv: { weight: () => 0 },
   conv_transpose: { weight: () => 1 },
   linear: { weight: () => 0 },
-  matmul: { x: () => 0, y: (rank) => rank - 1 },
+  matmul: { x: (rank, t) => (t ? rank - 1 : rank - 2), y: (rank, t) => (t ? rank - 2 : rank - 1) },
 };
+
+/** Whether a matmul operand is transposed (its transpose_x / transpose_y constant). */
+function transposed(op: MilOperation, param: string, consts: ReadonlyMap<string, MilOperation>): boolean {
+  const flag = op.inputs[`transpose_${param}`]?.[0];
+  const c = flag ? consts.get(flag) : undefined;
+  return Boolean(c?.value?.bytes?.[0]);
+}
 
 function floats(dataType: MilDataType, bytes: Uint8Array): Float64Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -81,7 +91,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
       const c = name ? consts.get(name) : undefined;
       const t = c?.value?.type;
       if (!c || !t || (t.dataType !== "fp32" && t.dataType !== "fp16") || t.shape.length < 2 || elementCount(t.shape) < minElements || axisOf.has(name!)) continue;
-      axisOf.set(name!, axis(t.shape.length));
+      axisOf.set(name!, axis(t.shape.length, op.type === "matmul" && transposed(op, param, consts)));
     }
   }
   if (axisOf.size === 0) return fn;
