@@ -11,6 +11,7 @@ import {
   createConverter, type ConversionProgress, type ConversionSummary, type ConvertResult, type ConverterSource, type IOSummary,
 } from "../src/browser/index.js";
 import { WebNNCoreMLError } from "../src/errors.js";
+import { parseCompressMode } from "../src/passes/compress-options.js";
 import type { TargetName } from "../src/mil/target.js";
 import { askOnnxOptions, cancelOnnxForm, needsForm, type OnnxFormValues } from "./onnx-form.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
@@ -129,6 +130,7 @@ function renderSummary(result: ConvertResult): void {
       ["MIL constants", s.milConstants],
       ["in weight.bin", s.blobConstants],
       ["blob bytes", `${s.blobBytes} (${formatBytes(s.blobBytes)})`],
+      ...(s.compression ? [["compressed weights", `${Object.values(s.compression.weights).reduce((a, b) => a + b, 0)}: ${formatBytes(s.compression.denseBytes)} → ${formatBytes(s.compression.storedBytes)}`]] : []),
     ], { id: "summary-constants" }),
     table("MIL operations by type", ["operation", "count"], Object.entries(s.milOperations), { numeric: [1], id: "summary-mil-operations" }),
     table("Inputs", ["name", "type", "shape", "Core ML"], ioRows(s.inputs), { id: "summary-inputs", wide: true }),
@@ -183,7 +185,7 @@ async function convert(factory: SourceFactory): Promise<void> {
     const result = await converter.convert(source, {
       target: ui.target.value as TargetName,
       precision: ui.precision.value as "float32" | "float16",
-      compress: ui.compress.value === "int8" ? { mode: "int8" } : ui.compress.value === "int4" ? { mode: "int4", blockSize: 32 } : undefined,
+      compress: ui.compress.value ? parseCompressMode(ui.compress.value) : undefined,
       freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
       inputValues: sourceOptions?.inputValues,
       name,

@@ -9,12 +9,16 @@ import { REAL_MODELS } from "../test/onnx/real-models.js";
 
 const dir = process.argv[2];
 mkdirSync(dir, { recursive: true });
-// Each model at two targets, and in the deployment forms: float16 compute, int8 and int4 weights.
+// Each model at two targets, and in the deployment forms: float16 compute, int8, int4 and palettized weights.
 const VARIANTS: Array<{ suffix: string; options: ConvertOptions }> = [
   { suffix: "ios15", options: { target: "ios15" } },
   { suffix: "ios18", options: { target: "ios18" } },
   { suffix: "ios17-fp16-int8", options: { target: "ios17", precision: "float16", compress: { mode: "int8", minElements: 256 } } },
   { suffix: "ios18-int4", options: { target: "ios18", compress: { mode: "int4", blockSize: 16, minElements: 256 } } },
+  { suffix: "ios16-palettize4", options: { target: "ios16", compress: { mode: "palettize", bits: 4, minElements: 256 } } },
+  { suffix: "ios17-fp16-palettize6", options: { target: "ios17", precision: "float16", compress: { mode: "palettize", bits: 6, minElements: 256 } } },
+  { suffix: "ios18-palettize2", options: { target: "ios18", compress: { mode: "palettize", bits: 2, minElements: 256 } } },
+  { suffix: "ios18-fp16-palettize8", options: { target: "ios18", precision: "float16", compress: { mode: "palettize", bits: 8, minElements: 256 } } },
 ];
 let count = 0;
 for (const m of REAL_MODELS) {

@@ -38,5 +38,5 @@ export {
 } from "./convert.js";
 export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
 export type { ModelMetadata } from "./mil/model.js";
-export type { CompressOptions } from "./passes/compress-weights.js";
+export { parseCompressMode, type CompressOptions, type PaletteBits } from "./passes/compress-options.js";
 export { summarizeConversion, type ConversionSummary, type IOSummary } from "./summary.js";

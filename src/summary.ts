@@ -7,6 +7,7 @@ import type { TargetName } from "./mil/target.js";
 import { milToText } from "./mil/text.js";
 import { packageSize, type MLPackage } from "./packaging/package.js";
 import { programFunction } from "./mil/program.js";
+import { compressionSummary, type CompressionSummary } from "./mil/compression.js";
 
 export interface IOSummary {
   /** The WebNN name. */
@@ -36,6 +37,8 @@ export interface ConversionSummary {
   blobConstants: number;
   /** Size of weight.bin (headers and alignment included). */
   blobBytes: number;
+  /** Compressed weights and the bytes they save (when the conversion compressed any). */
+  compression?: CompressionSummary;
   inputs: IOSummary[];
   outputs: IOSummary[];
   /** Bytes of the package's files (before zipping). */
@@ -69,6 +72,7 @@ export function summarizeConversion(graph: MLGraph, lowered: LoweredModel, pkg: 
     milConstants: pkg.stats.constants,
     blobConstants: pkg.stats.blobConstants,
     blobBytes: pkg.stats.blobBytes,
+    ...(() => { const c = compressionSummary(lowered.program); return c ? { compression: c } : {}; })(),
     inputs: lowered.inputs.map(io),
     outputs: lowered.outputs.map(io),
     packageBytes: packageSize(pkg),

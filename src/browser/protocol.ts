@@ -44,7 +44,7 @@ export interface WorkerConvertOptions {
   target?: TargetName;
   /** "float16" computes in float16 (Neural Engine, half the weight bytes); default "float32". */
   precision?: "float32" | "float16";
-  /** Weight compression: { mode: "int8" } or { mode: "int4", blockSize }. */
+  /** Weight compression: { mode: "int8" }, { mode: "int4", blockSize } or { mode: "palettize", bits }. */
   compress?: CompressOptions;
   /** Package name; default: the graph document's name, else `defaultName`, else "Model". */
   name?: string;

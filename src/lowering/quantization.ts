@@ -8,7 +8,7 @@ import type { LoweringFamily } from "./table.js";
 import { roundHalfEven } from "./elementwise.js";
 import { elementCountOf } from "../graph/types.js";
 import type { MilDataType } from "../mil/program.js";
-import { unpackNibbles } from "../mil/sub-byte.js";
+import { unpackSubByte } from "../mil/sub-byte.js";
 
 /** Repeats each element of a per-block parameter so that it matches the input's shape. */
 function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number[]): MilValue {
@@ -50,7 +50,7 @@ function quantRange(t: MLOperandDataType): [number, number] {
 /** A constant's bytes in MIL's layout for its own (narrow) dtype: int4/uint4 unpacked one per byte. */
 function narrowConstant(ctx: LoweringContext, o: MLOperand): MilValue {
   const n = elementCountOf(o.shape);
-  const bytes = o.dataType === "int4" || o.dataType === "uint4" ? unpackNibbles(o.data!, n, o.dataType === "int4") : o.data!;
+  const bytes = o.dataType === "int4" || o.dataType === "uint4" ? unpackSubByte(o.dataType, o.data!, n) : o.data!;
   return ctx.mil.constant(tensorType(o.dataType as MilDataType, o.shape), bytes, o.name ?? "quantized");
 }
 

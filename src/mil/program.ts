@@ -7,7 +7,7 @@ export type MilDataType =
   | "bool" | "string"
   | "fp16" | "fp32" | "fp64"
   | "int4" | "int8" | "int16" | "int32" | "int64"
-  | "uint4" | "uint8" | "uint16" | "uint32" | "uint64";
+  | "uint1" | "uint2" | "uint3" | "uint4" | "uint6" | "uint8" | "uint16" | "uint32" | "uint64";
 
 export interface MilTensorType {
   dataType: MilDataType;
@@ -23,7 +23,7 @@ export interface MilNamedType {
 /**
  * A compile-time tensor value (the `val` of a `const` op).
  * Numeric data is raw little-endian bytes (`bytes`), exactly as stored: fp16 as IEEE half bits,
- * bool as one byte per element (0/1), int4/uint4 unpacked one value per byte (sign-extended for int4).
+ * bool as one byte per element (0/1), sub-byte types (int4, uint1/2/3/4/6) unpacked one value per byte (sign-extended for int4).
  * `bytes` may be a view into a caller's buffer: never mutate it.
  * Strings are in `strings`.
  */
@@ -88,7 +88,7 @@ export function withDefaultFunction(program: MilProgram, fn: MilFunction): MilPr
 /** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */
 export function milElementSize(dataType: MilDataType): number {
   switch (dataType) {
-    case "bool": case "int4": case "uint4": case "int8": case "uint8": return 1;
+    case "bool": case "int4": case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": case "int8": case "uint8": return 1;
     case "fp16": case "int16": case "uint16": return 2;
     case "fp32": case "int32": case "uint32": return 4;
     case "fp64": case "int64": case "uint64": return 8;

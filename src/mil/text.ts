@@ -17,7 +17,7 @@ function valueToText(v: MilConstValue, maxElements = 8): string {
       case "int32": shown.push(String(dv.getInt32(i * 4, true))); break;
       case "bool": shown.push(dv.getUint8(i) ? "true" : "false"); break;
       case "int8": shown.push(String(dv.getInt8(i))); break;
-      case "uint8": case "uint4": shown.push(String(dv.getUint8(i))); break;
+      case "uint8": case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": shown.push(String(dv.getUint8(i))); break;
       case "int4": shown.push(String(dv.getInt8(i))); break;
       case "fp16": shown.push(String(getFloat16(dv, i * 2, true))); break;
       default: shown.push("?");

@@ -93,6 +93,8 @@ function validateFunction(fn: MilFunction, ios: number): ValidationIssue[] {
       const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios);
       if (message) issue(message);
     }
+    // A constexpr op (weight decompression) yields a compile-time constant, as coremltools counts it.
+    if (op.type.startsWith("constexpr_")) for (const o of op.outputs) consts.add(o.name);
     for (const o of op.outputs) {
       types.set(o.name, o.type);
       if (o.type.shape.length > MAX_RANK) issue(`output ${o.name} has rank ${o.type.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`);

@@ -4,13 +4,14 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { convertGraph } from "../convert.js";
+import { convertGraphDetailed } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
 import type { ModelMetadata } from "../mil/model.js";
-import type { CompressOptions } from "../passes/compress-weights.js";
+import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
 import { milToText } from "../mil/text.js";
+import { compressionSummary, describeCompression } from "../mil/compression.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
 import { describeOnnxFile, isOnnxFile, loadModelFile } from "./onnx-files.js";
 import { mergeMetadata } from "../convert.js";
@@ -48,7 +49,9 @@ options:
   --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
                           float16; weights take half the bytes; inputs and outputs keep their types)
   --compress MODE         compress conv/matmul weights of 2048+ elements: int8 (per output channel,
-                          iOS 16+) or int4:B (blocks of B input channels, iOS 18)
+                          iOS 16+), int4:B (blocks of B input channels, iOS 18) or palettize:N
+                          (a k-means table of 2^N values per weight, N = 1, 2, 4, 6, 8; iOS 16+)
+  --compress-min N        compress only weights of at least N elements (default 2048)
   --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
   --manifest FILE         the weights manifest of a .weights file
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
@@ -110,13 +113,14 @@ export function parseFreeDimensions(values: readonly string[]): Record<string, n
   return out;
 }
 
-/** `--compress int8` or `--compress int4:B`. */
+/** `--compress int8`, `int4:B` or `palettize:N`. */
 export function parseCompress(v: string | undefined): CompressOptions | undefined {
   if (v === undefined) return undefined;
-  if (v === "int8") return { mode: "int8" };
-  const m = /^int4(?::([1-9][0-9]*))?$/.exec(v);
-  if (m) return { mode: "int4", blockSize: m[1] ? Number(m[1]) : 32 };
-  throw new UsageError(`--compress must be int8 or int4:B (B input channels per block), got ${v}`);
+  try {
+    return parseCompressMode(v);
+  } catch (e) {
+    throw new UsageError(`--compress: ${(e as Error).message}`);
+  }
 }
 
 /** `--input-shape NAME=D,D,…` values as a record. */
@@ -168,7 +172,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const { values, positionals } = parse(args, {
     out: { type: "string", short: "o" }, target: { type: "string" }, weights: { type: "string" }, manifest: { type: "string" },
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
-    precision: { type: "string" }, compress: { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
+    precision: { type: "string" }, compress: { type: "string" }, "compress-min": { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
@@ -178,6 +182,12 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   const precision = values.precision as string | undefined;
   if (precision !== undefined && precision !== "float32" && precision !== "float16") throw new UsageError(`--precision must be float32 or float16, got ${precision}`);
   const compress = parseCompress(values.compress as string | undefined);
+  if (values["compress-min"] !== undefined) {
+    const min = values["compress-min"] as string;
+    if (!compress) throw new UsageError("--compress-min needs --compress");
+    if (!/^[0-9]{1,12}$/.test(min)) throw new UsageError(`--compress-min must be a whole number, got ${min}`);
+    compress.minElements = Number(min);
+  }
   const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
   const graphOptions = {
     weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
@@ -201,7 +211,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     const { graph, metadata: fromModel } = await loadModelFile(positionals[0], graphOptions);
-    const pkg = await convertGraph(graph, {
+    const { package: pkg, lowered } = await convertGraphDetailed(graph, {
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,
       compress,
@@ -212,6 +222,8 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     progress.done();
     const s = pkg.stats;
     console.log(`wrote ${out} (${kind}): ${s.operations} operations, ${s.constants} constants (${s.blobConstants} in weight.bin), ${s.blobBytes} blob bytes`);
+    const compression = compressionSummary(lowered.program);
+    if (compression) console.log(describeCompression(compression));
   } finally {
     progress.done();
     process.off("SIGINT", onSignal);
@@ -248,6 +260,8 @@ async function inspect(args: string[]): Promise<void> {
   // weight.bin may be read blob by blob (over 4 GiB): its size is where the last blob ends.
   const weightBytes = pkg.weights?.byteLength ?? Math.max(64, ...[...p.blobs.values()].map((r) => r.dataOffset + r.sizeInBytes));
   console.log(`weights: ${p.blobs.size} blobs, ${p.blobs.size ? weightBytes : 0} bytes`);
+  const compression = compressionSummary(p.program);
+  if (compression) console.log(describeCompression(compression));
   console.log("offset      dtype   bytes");
   for (const r of [...p.blobs.values()].sort((a, b) => a.offset - b.offset)) {
     console.log(`${String(r.offset).padEnd(11)} ${r.dataType.padEnd(7)} ${r.sizeInBytes}`);

@@ -1,24 +1,23 @@
-// compress-weights (convert option `compress`, as coremltools' ct.optimize.coreml linear
-// quantization): float weights of conv, conv_transpose, linear and matmul with at least
-// minElements elements are stored quantized and expanded by a constexpr operation when Core ML
-// loads the model — so weight.bin shrinks and nothing changes for the operations that use them.
-//   int8: symmetric, one scale per output channel; constexpr_affine_dequantize (iOS 16, 17) or
-//         constexpr_blockwise_shift_scale (iOS 18).
-//   int4: symmetric, one scale per block of `blockSize` input channels and output channel;
-//         constexpr_blockwise_shift_scale with int4 data (iOS 18).
+// compress-weights (convert option `compress`, as coremltools' ct.optimize.coreml): float
+// weights of conv, conv_transpose, linear and matmul with at least minElements elements are
+// stored compressed and expanded by a constexpr operation when Core ML loads the model — so
+// weight.bin shrinks and nothing changes for the operations that use them.
+//   int8:        symmetric, one scale per output channel; constexpr_affine_dequantize (iOS 16,
+//                17) or constexpr_blockwise_shift_scale (iOS 18).
+//   int4:        symmetric, one scale per block of `blockSize` input channels and output channel;
+//                constexpr_blockwise_shift_scale with int4 data (iOS 18).
+//   palettize N: one lookup table of 2^N values per tensor (k-means); constexpr_lut_to_dense,
+//                keys packed into bytes (iOS 16, 17) or as a uintN tensor (iOS 18).
 import { UnsupportedError } from "../errors.js";
 import { elementCount, type MilDataType, type MilFunction, type MilOperation } from "../mil/program.js";
-import { halfBitsFromNumber, numberFromHalfBits } from "../runtime/fp16.js";
+import { halfBitsFromNumber, halfTable, numberFromHalfBits } from "../runtime/fp16.js";
+import { packBits } from "../mil/sub-byte.js";
+import { assignNearest, kmeans1d } from "./kmeans.js";
+import { PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 import type { PassContext } from "./pass.js";
 import { functionPass } from "./pass.js";
 
-export interface CompressOptions {
-  mode: "int8" | "int4";
-  /** int4: input channels per scale (default 32; must divide the weight's input channels). */
-  blockSize?: number;
-  /** Weights with fewer elements stay as they are (default 2048). */
-  minElements?: number;
-}
+export { parseCompressMode, PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 
 /**
  * The weight parameters of the operations whose constants are compressed, and each one's
@@ -38,11 +37,15 @@ function transposed(op: MilOperation, param: string, consts: ReadonlyMap<string,
   return Boolean(c?.value?.bytes?.[0]);
 }
 
-function floats(dataType: MilDataType, bytes: Uint8Array): Float64Array {
+/** The weight's values (exact: float16 and float32 both fit a Float32Array). */
+function floats(dataType: MilDataType, bytes: Uint8Array): Float32Array {
+  if (dataType === "fp32") {
+    return bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Float32Array(bytes.slice().buffer);
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = dataType === "fp32" ? bytes.byteLength / 4 : bytes.byteLength / 2;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = dataType === "fp32" ? dv.getFloat32(i * 4, true) : numberFromHalfBits(dv.getUint16(i * 2, true));
+  const tab = halfTable();
+  const out = new Float32Array(bytes.byteLength / 2);
+  for (let i = 0; i < out.length; i++) out[i] = tab[dv.getUint16(i * 2, true)];
   return out;
 }
 
@@ -51,11 +54,16 @@ function floatBytes(dataType: MilDataType, values: ArrayLike<number>): Uint8Arra
   return new Uint8Array(Uint16Array.from(values, halfBitsFromNumber).buffer);
 }
 
+function allFinite(w: Float32Array): boolean {
+  for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i])) return false;
+  return true;
+}
+
 /**
  * Symmetric quantization of `w` (shape `shape`) with one scale per block: `blocks[d]` elements
  * along each axis share a scale. Returns the integers (one per byte) and the scales.
  */
-export function quantizeBlocks(w: Float64Array, shape: readonly number[], blocks: readonly number[], qmax: number): { q: Int8Array; scales: Float64Array; scaleShape: number[] } {
+export function quantizeBlocks(w: ArrayLike<number>, shape: readonly number[], blocks: readonly number[], qmax: number): { q: Int8Array; scales: Float64Array; scaleShape: number[] } {
   const scaleShape = shape.map((d, i) => d / blocks[i]);
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const sStrides = scaleShape.map((_, i) => scaleShape.slice(i + 1).reduce((a, b) => a * b, 1));
@@ -73,14 +81,74 @@ export function quantizeBlocks(w: Float64Array, shape: readonly number[], blocks
   return { q, scales, scaleShape };
 }
 
-function rewrite(fn: MilFunction, context: PassContext): MilFunction {
-  const options = context.compress;
-  if (!options) return fn;
-  const ios = context.target.ios;
+/** A palette of 2^bits values (in the weight's precision) and each weight's key. */
+export function palettize(w: ArrayLike<number>, bits: PaletteBits, dataType: MilDataType): { lut: Float64Array; keys: Uint8Array } {
+  const round = dataType === "fp16" ? (v: number) => numberFromHalfBits(halfBitsFromNumber(v)) : Math.fround;
+  const lut = kmeans1d(w, 2 ** bits, round);
+  return { lut, keys: assignNearest(w, lut) };
+}
+
+/** What a compressed weight becomes: new constants plus one constexpr op with the weight's output. */
+interface Emitter {
+  constant(base: string, dataType: MilDataType, shape: readonly number[], bytes: Uint8Array): string;
+  op(type: string, base: string, inputs: Record<string, string>): void;
+}
+
+function emitInt8(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, ios: number): void {
+  const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : d)), 127);
+  const data = e.constant(`${name}_int8`, "int8", shape, new Uint8Array(q.buffer));
+  if (ios >= 18) {
+    e.op("constexpr_blockwise_shift_scale", name, { data, scale: e.constant(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales)) });
+    return;
+  }
+  const c = shape[axis];
+  e.op("constexpr_affine_dequantize", name, {
+    quantized_data: data,
+    zero_point: e.constant(`${name}_zero_point`, "int8", [c], new Uint8Array(c)),
+    scale: e.constant(`${name}_scale`, dataType, [c], floatBytes(dataType, scales)),
+    axis: e.constant(`${name}_axis`, "int32", [], new Uint8Array(Int32Array.of(axis).buffer)),
+  });
+}
+
+function emitInt4(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, block: number): boolean {
+  const inAxis = axis === 0 ? 1 : 0;
+  if (shape[inAxis] % block !== 0) return false; // left float: its channels do not split into blocks
+  const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : i === inAxis ? block : d)), 7);
+  e.op("constexpr_blockwise_shift_scale", name, {
+    data: e.constant(`${name}_int4`, "int4", shape, new Uint8Array(q.buffer)),
+    scale: e.constant(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales)),
+  });
+  return true;
+}
+
+function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, bits: PaletteBits, ios: number): void {
+  const { lut, keys } = palettize(w, bits, dataType);
+  if (ios >= 18) {
+    const keyType = `uint${bits}` as MilDataType;
+    e.op("constexpr_lut_to_dense", name, {
+      indices: e.constant(`${name}_indices`, keyType, shape, keys),
+      lut: e.constant(`${name}_lut`, dataType, [...shape.map(() => 1), lut.length, 1], floatBytes(dataType, lut)),
+    });
+    return;
+  }
+  const packed = packBits(keys, keys.length, bits).bytes;
+  e.op("constexpr_lut_to_dense", name, {
+    indices: e.constant(`${name}_indices`, "uint8", [packed.length], packed),
+    lut: e.constant(`${name}_lut`, dataType, [lut.length], floatBytes(dataType, lut)),
+    shape: e.constant(`${name}_shape`, "uint32", [shape.length], new Uint8Array(Uint32Array.from(shape).buffer)),
+  });
+}
+
+function checkOptions(options: CompressOptions, ios: number): void {
   if (ios < 16) throw new UnsupportedError("weight compression needs a target of iOS 16 or later (constexpr operations)", { rule: "target" });
   if (options.mode === "int4" && ios < 18) throw new UnsupportedError("int4 weight compression needs a target of iOS 18 (constexpr_blockwise_shift_scale with int4 data)", { rule: "target" });
-  const minElements = options.minElements ?? 2048;
-  // Which constants are weights, and along which axis their output channels run.
+  if (options.mode === "palettize" && !PALETTE_BITS.includes(options.bits ?? 4)) {
+    throw new UnsupportedError(`palettization takes 1, 2, 4, 6 or 8 bits, got ${options.bits}`, { rule: "option-value" });
+  }
+}
+
+/** The constants that are weights worth compressing, with the axis their output channels run along. */
+function weightAxes(fn: MilFunction, minElements: number): Map<string, number> {
   const axisOf = new Map<string, number>();
   const consts = new Map(fn.operations.filter((o) => o.type === "const").map((o) => [o.outputs[0].name, o]));
   for (const op of fn.operations) {
@@ -94,14 +162,18 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
       axisOf.set(name!, axis(t.shape.length, op.type === "matmul" && transposed(op, param, consts)));
     }
   }
+  return axisOf;
+}
+
+function rewrite(fn: MilFunction, context: PassContext): MilFunction {
+  const options = context.compress;
+  if (!options) return fn;
+  const ios = context.target.ios;
+  checkOptions(options, ios);
+  const axisOf = weightAxes(fn, options.minElements ?? 2048);
   if (axisOf.size === 0) return fn;
   const taken = new Set(fn.operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)]));
   const fresh = (base: string) => { let n = base; for (let k = 2; taken.has(n); k++) n = `${base}_${k}`; taken.add(n); return n; };
-  const constOp = (base: string, dataType: MilDataType, shape: number[], bytes: Uint8Array): string => {
-    const name = fresh(base);
-    out.push({ type: "const", name, inputs: {}, outputs: [{ name, type: { dataType, shape } }], value: { type: { dataType, shape }, bytes } });
-    return name;
-  };
   const out: MilOperation[] = [];
   for (const op of fn.operations) {
     const name = op.outputs[0]?.name;
@@ -109,30 +181,20 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     if (op.type !== "const" || axis === undefined || !op.value?.bytes) { out.push(op); continue; }
     const { dataType, shape } = op.value.type;
     const w = floats(dataType, op.value.bytes);
-    if (options.mode === "int8") {
-      const blocks = shape.map((d, i) => (i === axis ? 1 : d));
-      const { q, scales, scaleShape } = quantizeBlocks(w, shape, blocks, 127);
-      const data = constOp(`${name}_int8`, "int8", [...shape], new Uint8Array(q.buffer));
-      if (ios >= 18) {
-        const scale = constOp(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales));
-        out.push({ type: "constexpr_blockwise_shift_scale", name: fresh(`${name}_dequantize`), inputs: { data: [data], scale: [scale] }, outputs: op.outputs });
-      } else {
-        const c = shape[axis];
-        const scale = constOp(`${name}_scale`, dataType, [c], floatBytes(dataType, scales));
-        const zero = constOp(`${name}_zero_point`, "int8", [c], new Uint8Array(c));
-        const ax = constOp(`${name}_axis`, "int32", [], new Uint8Array(Int32Array.of(axis).buffer));
-        out.push({ type: "constexpr_affine_dequantize", name: fresh(`${name}_dequantize`), inputs: { quantized_data: [data], zero_point: [zero], scale: [scale], axis: [ax] }, outputs: op.outputs });
-      }
-    } else {
-      const block = options.blockSize ?? 32;
-      const inAxis = axis === 0 ? 1 : 0;
-      if (shape[inAxis] % block !== 0) { out.push(op); continue; } // left float: its channels do not split into blocks
-      const blocks = shape.map((d, i) => (i === axis ? 1 : i === inAxis ? block : d));
-      const { q, scales, scaleShape } = quantizeBlocks(w, shape, blocks, 7);
-      const data = constOp(`${name}_int4`, "int4", [...shape], new Uint8Array(q.buffer));
-      const scale = constOp(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales));
-      out.push({ type: "constexpr_blockwise_shift_scale", name: fresh(`${name}_dequantize`), inputs: { data: [data], scale: [scale] }, outputs: op.outputs });
-    }
+    if (!allFinite(w)) { out.push(op); continue; } // no scale or palette represents Infinity or NaN
+    const e: Emitter = {
+      constant(base, dt, s, bytes) {
+        const n = fresh(base);
+        out.push({ type: "const", name: n, inputs: {}, outputs: [{ name: n, type: { dataType: dt, shape: [...s] } }], value: { type: { dataType: dt, shape: [...s] }, bytes } });
+        return n;
+      },
+      op(type, base, inputs) {
+        out.push({ type, name: fresh(`${base}_${type.replace("constexpr_", "")}`), inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, [v]])), outputs: op.outputs });
+      },
+    };
+    if (options.mode === "int8") emitInt8(e, name!, dataType, shape, w, axis, ios);
+    else if (options.mode === "palettize") emitPalette(e, name!, dataType, shape, w, options.bits ?? 4, ios);
+    else if (!emitInt4(e, name!, dataType, shape, w, axis, options.blockSize ?? 32)) out.push(op);
   }
   return { ...fn, operations: out };
 }

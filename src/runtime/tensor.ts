@@ -8,6 +8,7 @@ import { formatBytes, resolveLimits, type PlatformLimits } from "../limits.js";
 let limits: PlatformLimits | undefined;
 const runtimeLimits = (): PlatformLimits => (limits ??= resolveLimits());
 import { halfBitsFromNumber, halfTable } from "./fp16.js";
+import { isSubByte, subByteBits } from "../mil/sub-byte.js";
 
 /**
  * Element storage per dtype:
@@ -39,7 +40,7 @@ export function isFloatType(t: MilDataType): boolean {
 
 export function isIntType(t: MilDataType): boolean {
   return t === "int4" || t === "int8" || t === "int16" || t === "int32"
-    || t === "uint4" || t === "uint8" || t === "uint16" || t === "uint32";
+    || t === "uint1" || t === "uint2" || t === "uint3" || t === "uint4" || t === "uint6" || t === "uint8" || t === "uint16" || t === "uint32";
 }
 
 export function shapeToString(shape: readonly number[]): string {
@@ -86,7 +87,7 @@ export function allocData(dataType: MilDataType, count: number): TensorData {
     case "int8": case "int4": return new Int8Array(count);
     case "uint32": return new Uint32Array(count);
     case "uint16": return new Uint16Array(count);
-    case "uint8": case "uint4": case "bool": return new Uint8Array(count);
+    case "uint8": case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": case "bool": return new Uint8Array(count);
     case "string": return new Array<string>(count).fill("");
     case "int64": case "uint64":
       throw new RuntimeError(`dtype ${dataType} is not supported by the reference runtime`);
@@ -103,7 +104,7 @@ function expectedArrayName(dataType: MilDataType): string {
     case "int8": case "int4": return "Int8Array";
     case "uint32": return "Uint32Array";
     case "uint16": return "Uint16Array";
-    case "uint8": case "uint4": case "bool": return "Uint8Array";
+    case "uint8": case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": case "bool": return "Uint8Array";
     case "string": return "Array";
     case "int64": case "uint64": return "(unsupported)";
   }
@@ -150,10 +151,11 @@ export function tensorFromConst(value: MilConstValue): RuntimeTensor {
     for (let i = 0; i < n; i++) out[i] = bytes[i] !== 0 ? 1 : 0;
     return { dataType, shape, data: out };
   }
-  if (dataType === "int4" || dataType === "uint4") {
+  if (isSubByte(dataType)) {
     // Stored unpacked, one value per byte (sign-extended for int4).
+    const shift = 32 - subByteBits(dataType);
     const out = dataType === "int4" ? new Int8Array(n) : new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = dataType === "int4" ? ((bytes[i] << 28) >> 28) : bytes[i] & 15;
+    for (let i = 0; i < n; i++) out[i] = dataType === "int4" ? ((bytes[i] << shift) >> shift) : (bytes[i] << shift) >>> shift;
     return { dataType, shape, data: out };
   }
   if (dataType === "int64" || dataType === "uint64") {
@@ -193,7 +195,7 @@ export function tensorFromConst(value: MilConstValue): RuntimeTensor {
  * - integer types: JavaScript typed-array conversion, i.e. truncate toward zero, then wrap
  *   modulo 2^bits (NaN and ±Infinity become 0). This is what numpy's astype does for
  *   in-range integers and for int32 arithmetic results (two's-complement wrap-around).
- *   int4/uint4 wrap to 4 bits.
+ *   sub-byte types wrap to their bits.
  * - bool: 1 when the value is not 0 (NaN counts as true), else 0.
  */
 export function makeData(dataType: MilDataType, values: ArrayLike<number>): NumericData {
@@ -214,9 +216,10 @@ export function makeData(dataType: MilDataType, values: ArrayLike<number>): Nume
       for (let i = 0; i < n; i++) out[i] = ((values[i] | 0) << 28) >> 28;
       return out;
     }
-    case "uint4": {
+    case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": {
+      const mask = (1 << subByteBits(dataType)) - 1;
       const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = (values[i] | 0) & 15;
+      for (let i = 0; i < n; i++) out[i] = (values[i] | 0) & mask;
       return out;
     }
     case "string": throw new RuntimeError("makeTensor cannot create string tensors");

@@ -5,7 +5,7 @@ import type { IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
-import { isSubByte, packedSize, unpackNibbles } from "../mil/sub-byte.js";
+import { isSubByte, packedSize, unpackSubByte } from "../mil/sub-byte.js";
 import { readWeightBlob, type BlobRecord, type WeightBlobSource } from "./weight-blob.js";
 
 type PValue = CoreML.Specification.MILSpec.Value.$Properties;
@@ -59,11 +59,12 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
     const rec = blobs.get(offset);
     if (!rec) fail(`${where}: no blob metadata at offset ${offset} of weight.bin`);
     if (rec.dataType !== type.dataType) fail(`${where}: blob at ${offset} holds ${rec.dataType}, the const is ${type.dataType}`);
-    const subByte = isSubByte(type.dataType);
-    const size = subByte ? packedSize(n) : n * milElementSize(type.dataType);
+    const dt = type.dataType;
+    const subByte = isSubByte(dt);
+    const size = subByte ? packedSize(dt, n) : n * milElementSize(dt);
     if (rec.sizeInBytes !== size) fail(`${where}: blob at ${offset} has ${rec.sizeInBytes} bytes, the const needs ${size}`);
     const data = weights instanceof Uint8Array ? weights.subarray(rec.dataOffset, rec.dataOffset + size) : weights.data(rec);
-    return { type, bytes: subByte ? unpackNibbles(data, n, type.dataType === "int4") : data };
+    return { type, bytes: subByte ? unpackSubByte(dt, data, n) : data };
   }
   const t = v.immediateValue?.tensor;
   if (!t) fail(`${where}: const value is neither an immediate tensor nor a blob reference`);
@@ -78,9 +79,10 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
   else if (t.doubles) bytes = new Uint8Array(Float64Array.from(t.doubles.values ?? []).buffer);
   else if (t.bytes) bytes = t.bytes.values ?? new Uint8Array(0);
   else fail(`${where}: empty immediate tensor`);
-  if (isSubByte(type.dataType)) {
-    if (bytes.byteLength !== packedSize(n)) fail(`${where}: immediate ${type.dataType} value has ${bytes.byteLength} bytes, needs ${packedSize(n)}`);
-    return { type, bytes: unpackNibbles(bytes, n, type.dataType === "int4") };
+  const dt = type.dataType;
+  if (isSubByte(dt)) {
+    if (bytes.byteLength !== packedSize(dt, n)) fail(`${where}: immediate ${dt} value has ${bytes.byteLength} bytes, needs ${packedSize(dt, n)}`);
+    return { type, bytes: unpackSubByte(dt, bytes, n) };
   }
   const size = n * milElementSize(type.dataType);
   if (bytes.byteLength !== size) fail(`${where}: immediate value has ${bytes.byteLength} bytes, ${type.dataType}[${type.shape.join(",")}] needs ${size}`);

@@ -4,7 +4,7 @@ import { GraphFormatError } from "../errors.js";
 import type { IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
-import { isSubByte, packNibbles } from "../mil/sub-byte.js";
+import { isSubByte, packSubByte } from "../mil/sub-byte.js";
 import { isBlobEligible, WeightBlobWriter } from "./weight-blob.js";
 
 const Spec = CoreML.Specification;
@@ -20,7 +20,7 @@ export const CONVERTER_VERSION = "0.1.0";
 
 export const MIL_DATA_TYPE_CODES: Record<MilDataType, number> = {
   bool: 1, string: 2, fp16: 10, fp32: 11, fp64: 12, int8: 21, int16: 22, int32: 23, int64: 24, int4: 25,
-  uint8: 31, uint16: 32, uint32: 33, uint64: 34, uint4: 35,
+  uint8: 31, uint16: 32, uint32: 33, uint64: 34, uint4: 35, uint2: 36, uint1: 37, uint6: 38, uint3: 39,
 };
 
 const ARRAY_DATA_TYPE: Record<ModelDataType, number> = { float32: 65568, float16: 65552, int32: 131104 };
@@ -91,8 +91,7 @@ export function immediateTensor(v: MilConstValue): CoreML.Specification.MILSpec.
     case "int64": return { longInts: { values: Array.from({ length: n }, (_, i) => Number(dv.getBigInt64(i * 8, true))) } };
     case "fp64": return { doubles: { values: elements(b, n, 8, Float64Array, (d, at) => d.getFloat64(at, true)) as unknown as number[] } };
     case "bool": return { bools: { values: Array.from(b, (x) => x !== 0) } };
-    case "int4": case "uint4": return { bytes: { values: packNibbles(b, n).bytes } };
-    default: return { bytes: { values: b } };
+    default: return { bytes: { values: isSubByte(v.type.dataType) ? packSubByte(v.type.dataType, b, n).bytes : b } };
   }
 }
 
@@ -141,7 +140,8 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
       const type = milTensorType(v.type);
       if (v.bytes && isBlobEligible(v.type.dataType, elementCount(v.type.shape), target.ios)) {
         blobConstants++;
-        const packed = isSubByte(v.type.dataType) ? packNibbles(v.bytes, elementCount(v.type.shape)) : undefined;
+        const dt = v.type.dataType;
+        const packed = isSubByte(dt) ? packSubByte(dt, v.bytes, elementCount(v.type.shape)) : undefined;
         const offset = packed ? weights.add(v.type.dataType, packed.bytes, packed.paddingBits) : weights.add(v.type.dataType, v.bytes);
         attributes.val = { type, blobFileValue: { fileName: WEIGHT_FILE_REFERENCE, offset } };
       } else {

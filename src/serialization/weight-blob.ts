@@ -15,7 +15,7 @@ export const BLOB_METADATA_SIZE = 64;
 
 /** Blob dataType codes. */
 export const BLOB_DATA_TYPE_CODES: Partial<Record<MilDataType, number>> = {
-  fp16: 1, fp32: 2, uint8: 3, int8: 4, int16: 6, uint16: 7, int4: 8, uint4: 11, int32: 14, uint32: 15,
+  fp16: 1, fp32: 2, uint8: 3, int8: 4, int16: 6, uint16: 7, int4: 8, uint1: 9, uint2: 10, uint4: 11, uint3: 12, uint6: 13, int32: 14, uint32: 15,
 };
 
 export const BLOB_CODE_TO_DATA_TYPE: Record<number, MilDataType> = Object.fromEntries(
@@ -26,7 +26,7 @@ export const BLOB_CODE_TO_DATA_TYPE: Record<number, MilDataType> = Object.fromEn
 export function blobMinIOS(dataType: MilDataType): number | undefined {
   switch (dataType) {
     case "fp16": case "fp32": case "uint8": case "int8": return 15;
-    case "int32": case "uint32": case "int16": case "uint16": case "int4": case "uint4": return 18;
+    case "int32": case "uint32": case "int16": case "uint16": case "int4": case "uint4": case "uint1": case "uint2": case "uint3": case "uint6": return 18;
     default: return undefined;
   }
 }

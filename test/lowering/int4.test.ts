@@ -5,7 +5,7 @@ import { readPackage } from "../../src/packaging/reader.js";
 import { fileBytes, findFile, WEIGHT_FILE } from "../../src/packaging/package.js";
 import { runPackageContents, tensorFromNumbers } from "../../src/run-package.js";
 import { validateProgram } from "../../src/mil/validate.js";
-import { packNibbles, unpackNibbles } from "../../src/mil/sub-byte.js";
+import { packSubByte, unpackSubByte } from "../../src/mil/sub-byte.js";
 import { programFunction } from "../../src/mil/program.js";
 
 function graph() {
@@ -23,11 +23,11 @@ function graph() {
 describe("int4/uint4 constants", () => {
   it("pack and unpack two per byte, low nibble first, sign-extending int4", () => {
     const unpacked = Uint8Array.from([1, 0xff, 7, 0xf8, 3]); // 1, -1, 7, -8, 3
-    const { bytes, paddingBits } = packNibbles(unpacked, 5);
+    const { bytes, paddingBits } = packSubByte("int4", unpacked, 5);
     expect(Array.from(bytes)).toEqual([0xf1, 0x87, 0x03]);
     expect(paddingBits).toBe(4);
-    expect(Array.from(unpackNibbles(bytes, 5, true))).toEqual(Array.from(unpacked));
-    expect(Array.from(unpackNibbles(bytes, 5, false))).toEqual([1, 15, 7, 8, 3]);
+    expect(Array.from(unpackSubByte("int4", bytes, 5))).toEqual(Array.from(unpacked));
+    expect(Array.from(unpackSubByte("uint4", bytes, 5))).toEqual([1, 15, 7, 8, 3]);
   });
 
   for (const target of ["ios17", "ios18"] as const) {

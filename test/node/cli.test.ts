@@ -30,6 +30,21 @@ describe("webnn-coreml CLI", () => {
     expect(text).toMatch(/^64 +fp16 +432$/m);
   });
 
+  it("convert --compress reports the weights' bytes before and after, and inspect reads them back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    const out = join(dir, "P.mlpackage");
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", out, "--compress", "palettize:2", "--compress-min", "100"])).toBe(0);
+    expect(io.out.join("\n")).toMatch(/3 weights compressed \(constexpr_lut_to_dense 3\): (\d+) → (\d+) bytes/);
+    const [, dense, stored] = /compressed \(constexpr_lut_to_dense 3\): (\d+) → (\d+)/.exec(io.out.join("\n"))!;
+    expect(Number(stored)).toBeLessThan(Number(dense) / 5);
+    io.out.length = 0;
+    expect(await main(["inspect", out])).toBe(0);
+    expect(io.out.join("\n")).toContain(`compressed (constexpr_lut_to_dense 3): ${dense} → ${stored} bytes`);
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Q.mlpackage"), "--compress", "palettize:3"])).toBe(2);
+    expect(io.err.join("\n")).toMatch(/palettize:N \(N = 1, 2, 4, 6 or 8 bits\)/);
+    expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Q.mlpackage"), "--compress-min", "5"])).toBe(2);
+  });
+
   it("run executes a package with the reference runtime from JSON tensors", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-"));
     await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "S.mlpackage.zip")]);

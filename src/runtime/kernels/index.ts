@@ -10,6 +10,7 @@ import { linearKernels } from "./linear-algebra.js";
 import { normalizationKernels } from "./normalization.js";
 import { poolingKernels } from "./pooling.js";
 import { quantizationKernels } from "./quantization.js";
+import { palettizationKernels } from "./palettization.js";
 import { reductionKernels } from "./reduction.js";
 import { resizeKernels } from "./resize.js";
 import { shapeKernels } from "./shape.js";
@@ -32,5 +33,6 @@ export const kernels: Record<string, Kernel> = {
   ...poolingKernels,
   ...resizeKernels,
   ...quantizationKernels,
+  ...palettizationKernels,
   ...sortingKernels,
 };
