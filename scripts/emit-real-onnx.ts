@@ -2,7 +2,7 @@
 // into packages under DIR, for Apple's readers (npm run check:coreml).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { convertGraph, type ConvertOptions } from "../src/convert.js";
+import { convertFunctions, convertGraph, type ConvertOptions } from "../src/convert.js";
 import { loadOnnxFile } from "../src/node/onnx-files.js";
 import { writePackagePath } from "../src/node/package-files.js";
 import { REAL_MODELS } from "../test/onnx/real-models.js";
@@ -28,5 +28,16 @@ for (const m of REAL_MODELS) {
     await writePackagePath(await convertGraph(graph, { ...v.options, name }), join(dir, `${name}.mlpackage`));
     count++;
   }
+}
+// Multifunction packages: PP-OCRv4 detection at two input sizes, one function each.
+const det = REAL_MODELS.find((m) => m.name === "PP-OCRv4 detection")!;
+const sizes = { s96x128: [96, 128], s160x224: [160, 224] } as const;
+const functions = await Promise.all(Object.entries(sizes).map(async ([name, [h, w]]) => ({
+  name, graph: (await loadOnnxFile(det.path, { freeDimensions: { "p2o.DynamicDimension.0": 1, "p2o.DynamicDimension.1": h, "p2o.DynamicDimension.2": w } })).graph,
+})));
+for (const [suffix, options] of [["ios18-functions", {}], ["ios18-functions-fp16-int8", { precision: "float16", compress: { mode: "int8", minElements: 256 } }]] as const) {
+  const name = `ch_PP-OCRv4_det_infer-${suffix}`;
+  await writePackagePath(await convertFunctions(functions, { ...options, target: "ios18", name, defaultFunction: "s160x224" }), join(dir, `${name}.mlpackage`));
+  count++;
 }
 console.log(`wrote ${count} packages of real ONNX models to ${dir}`);

@@ -2,7 +2,9 @@
 import type { MLGraph } from "./graph/operand.js";
 import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
-import type { ModelMetadata } from "./mil/model.js";
+import { FUNCTION_NAME, type ModelMetadata } from "./mil/model.js";
+import { programFunction } from "./mil/program.js";
+import { GraphValidationError, UnsupportedError } from "./errors.js";
 import type { CompressOptions } from "./passes/compress-weights.js";
 import { checkLimit, resolveLimits, type PlatformLimits, type PlatformName } from "./limits.js";
 import { createPackage, packageSize, type MLPackage } from "./packaging/package.js";
@@ -107,18 +109,75 @@ export interface ConvertResult {
 
 /** convertGraph, also returning the lowered model. */
 export async function convertGraphDetailed(graph: MLGraph, options: ConvertOptions = {}): Promise<ConvertResult> {
+  return convertFunctionsDetailed([{ name: "main", graph }], options);
+}
+
+/** One function of a multifunction package: a name and the graph it computes. */
+export interface ModelFunction {
+  name: string;
+  graph: MLGraph;
+}
+
+export interface ConvertFunctionsOptions extends ConvertOptions {
+  /** The function Core ML runs when none is named (default: the first). */
+  defaultFunction?: string;
+}
+
+/**
+ * A package of several functions (iOS 18, specification 9): typically one model at several
+ * sizes of its free dimensions. Each graph is lowered to a function of its own; they share one
+ * weight.bin, where identical constants are stored once. A single function named "main" gives
+ * exactly what convertGraph gives.
+ */
+export async function convertFunctions(functions: readonly ModelFunction[], options: ConvertFunctionsOptions = {}): Promise<MLPackage> {
+  return (await convertFunctionsDetailed(functions, options)).package;
+}
+
+function checkFunctions(functions: readonly ModelFunction[], options: ConvertFunctionsOptions): string {
+  if (functions.length === 0) throw new GraphValidationError("a package needs at least one function", { rule: "model" });
+  const seen = new Set<string>();
+  for (const f of functions) {
+    if (!FUNCTION_NAME.test(f.name)) throw new GraphValidationError(`function name "${f.name}" must be an identifier (letters, digits, _; not starting with a digit)`, { rule: "model" });
+    if (seen.has(f.name)) throw new GraphValidationError(`function "${f.name}" is given twice`, { rule: "model" });
+    seen.add(f.name);
+  }
+  const def = options.defaultFunction ?? functions[0].name;
+  if (!seen.has(def)) throw new GraphValidationError(`the default function "${def}" is not one of ${[...seen].join(", ")}`, { rule: "model" });
+  return def;
+}
+
+export async function convertFunctionsDetailed(functions: readonly ModelFunction[], options: ConvertFunctionsOptions = {}): Promise<ConvertResult> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
-  checkGraphLimits(graph, options.limits);
+  const defaultFunction = checkFunctions(functions, options);
+  const multi = functions.length > 1 || functions[0].name !== "main";
+  for (const f of functions) checkGraphLimits(f.graph, options.limits);
   // With a signal, lowering gives the event loop a turn now and then, so a cancel is seen.
   const lower = signal ? (g: MLGraph, o: LowerOptions) => lowerGraphAsync(g, { ...o, signal }) : (g: MLGraph, o: LowerOptions) => lowerGraph(g, o);
-  const raw = await lower(graph, {
-    target: options.target,
-    onNode: onProgress || signal ? (done, total) => {
-      signal?.throwIfAborted();
-      onProgress?.({ stage: "lower", done, total, operations: done });
-    } : undefined,
-  });
+  const total = functions.reduce((n, f) => n + f.graph.nodes.length, 0);
+  let before = 0;
+  const parts: Array<[string, LoweredModel]> = [];
+  for (const f of functions) {
+    const offset = before;
+    parts.push([f.name, await lower(f.graph, {
+      target: options.target,
+      onNode: onProgress || signal ? (done) => {
+        signal?.throwIfAborted();
+        onProgress?.({ stage: "lower", done: offset + done, total, operations: offset + done });
+      } : undefined,
+    })]);
+    before += f.graph.nodes.length;
+  }
+  const target = parts[0][1].target;
+  if (multi && target.ios < 18) {
+    throw new UnsupportedError(`a package of several functions needs a target of iOS 18 (specification 9); the target is ${target.name}`, { rule: "target" });
+  }
+  const first = parts.find(([n]) => n === defaultFunction)![1];
+  const raw: LoweredModel = multi ? {
+    ...first,
+    program: { functions: new Map(parts.map(([n, l]) => [n, programFunction(l.program)])), defaultFunction },
+    functions: new Map(parts.map(([n, l]) => [n, { inputs: l.inputs, outputs: l.outputs, ...(l.placeholderInput ? { placeholderInput: l.placeholderInput } : {}) }])),
+  } : first;
   signal?.throwIfAborted();
   const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target, precision: options.precision, compress: options.compress }) };
   signal?.throwIfAborted();

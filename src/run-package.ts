@@ -3,7 +3,7 @@
 // tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
 import type { MLOperandDataType } from "./graph/types.js";
 import { elementCount } from "./mil/program.js";
-import type { IOEntry } from "./mil/model.js";
+import type { FunctionBoundary, IOEntry } from "./mil/model.js";
 import type { MLPackage } from "./packaging/package.js";
 import { readPackage, readPackageZip, type ReadPackage } from "./packaging/reader.js";
 import { RuntimeError } from "./errors.js";
@@ -74,9 +74,14 @@ function fromBoundary(e: IOEntry, t: RuntimeTensor): WebNNTensor {
   }
 }
 
+export interface RunOptions {
+  /** The function of a multifunction package to run (default: its default function). */
+  function?: string;
+}
+
 /** Runs an already-read package. Inputs and outputs are keyed by the WebNN names. */
-export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebNNTensor>): Record<string, WebNNTensor> {
-  const { parsed } = pkg;
+export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebNNTensor>, options: RunOptions = {}): Record<string, WebNNTensor> {
+  const parsed = boundaryToRun(pkg, options.function);
   const feeds: Record<string, RuntimeTensor> = {};
   for (const e of parsed.inputs) {
     const t = own(inputs, e.name);
@@ -87,7 +92,7 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
   for (const name of Object.keys(inputs)) {
     if (!parsed.inputs.some((e) => e.name === name)) throw new RuntimeError(`unknown input "${name}" (the model takes ${parsed.inputs.map((e) => `"${e.name}"`).join(", ")})`);
   }
-  const results = executeProgram(parsed.program, feeds);
+  const results = executeProgram(pkg.parsed.program, feeds, { function: options.function });
   const out: Record<string, WebNNTensor> = {};
   for (const e of parsed.outputs) {
     const r = own(results, e.coremlName);
@@ -97,14 +102,23 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
   return out;
 }
 
+/** The boundary of the function to run, or a RuntimeError naming the functions there are. */
+function boundaryToRun(pkg: ReadPackage, name: string | undefined): FunctionBoundary {
+  const { parsed } = pkg;
+  if (name === undefined || name === parsed.program.defaultFunction) return parsed;
+  const b = parsed.functions?.get(name);
+  if (!b) throw new RuntimeError(`the package has no function "${name}" (it has ${[...parsed.program.functions.keys()].map((k) => `"${k}"`).join(", ")})`);
+  return b;
+}
+
 /** Runs a package given as an in-memory package, zip bytes/Blob, or an already-read package. */
-export async function runPackage(pkg: MLPackage | ReadPackage | Uint8Array | Blob, inputs: Record<string, WebNNTensor>): Promise<Record<string, WebNNTensor>> {
+export async function runPackage(pkg: MLPackage | ReadPackage | Uint8Array | Blob, inputs: Record<string, WebNNTensor>, options: RunOptions = {}): Promise<Record<string, WebNNTensor>> {
   let read: ReadPackage;
   if (pkg instanceof Uint8Array) read = await readPackageZip(pkg);
   else if (typeof Blob !== "undefined" && pkg instanceof Blob) read = await readPackageZip(pkg);
   else if ("parsed" in pkg) read = pkg;
   else read = readPackage(pkg as MLPackage);
-  return runPackageContents(read, inputs);
+  return runPackageContents(read, inputs, options);
 }
 
 /** obj[key] = value as an own property, even for a name like "__proto__" (names come from files). */

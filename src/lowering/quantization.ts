@@ -7,6 +7,7 @@ import type { LoweringContext } from "./context.js";
 import type { LoweringFamily } from "./table.js";
 import { roundHalfEven } from "./elementwise.js";
 import { elementCountOf } from "../graph/types.js";
+import { internalDataType, readAll } from "./tensor-data.js";
 import type { MilDataType } from "../mil/program.js";
 import { unpackSubByte } from "../mil/sub-byte.js";
 
@@ -55,10 +56,58 @@ function narrowConstant(ctx: LoweringContext, o: MLOperand): MilValue {
 }
 
 /**
+ * How a scale or zero point of shape `shape` covers an input of shape `input` (aligned from the
+ * right): one value (-1), one value per index of a single axis (that axis), or blocks (undefined).
+ */
+function affineAxis(shape: readonly number[], input: readonly number[]): number | undefined {
+  let axis = -1;
+  for (let d = 0; d < input.length; d++) {
+    const s = shape[d - (input.length - shape.length)] ?? 1;
+    if (s === 1) continue;
+    if (s !== input[d] || axis >= 0) return undefined;
+    axis = d;
+  }
+  return axis;
+}
+
+/**
+ * iOS 16-17: constant int8/uint8 data (int4/uint4 widened to a byte) with a per-tensor or
+ * per-axis scale and zero point becomes constexpr_affine_dequantize, so weight.bin keeps one
+ * byte per weight instead of a dequantized float. Blocks have no such form: undefined.
+ */
+function affineDequantize(ctx: LoweringContext, input: MLOperand, scale: MLOperand, zp: MLOperand): MilValue | undefined {
+  const sAxis = affineAxis(scale.shape, input.shape);
+  const zAxis = affineAxis(zp.shape, input.shape);
+  if (sAxis === undefined || zAxis === undefined || (sAxis >= 0 && zAxis >= 0 && sAxis !== zAxis)) return undefined;
+  const axis = Math.max(sAxis, zAxis);
+  const n = elementCountOf(input.shape);
+  const signed = input.dataType === "int8" || input.dataType === "int4";
+  const byteType: MilDataType = signed ? "int8" : "uint8";
+  const bytesOf = (values: number[]) => (signed ? new Uint8Array(Int8Array.from(values).buffer) : Uint8Array.from(values));
+  // A parameter as the op takes it: a scalar, or a vector along `axis` (a per-tensor one repeated).
+  const param = (o: MLOperand, ownAxis: number) => {
+    const values = readAll(o.data!, o.dataType, elementCountOf(o.shape));
+    if (axis < 0) return { shape: [] as number[], values: [values[0]] };
+    const len = input.shape[axis];
+    return { shape: [len], values: ownAxis < 0 ? new Array<number>(len).fill(values[0]) : values };
+  };
+  const s = param(scale, sAxis);
+  const z = param(zp, zAxis);
+  const scaleType = internalDataType(scale.dataType);
+  return ctx.op("constexpr_affine_dequantize", {
+    quantized_data: ctx.mil.constant(tensorType(byteType, input.shape), bytesOf(readAll(input.data!, input.dataType, n)), input.name ?? "quantized"),
+    zero_point: ctx.mil.constant(tensorType(byteType, z.shape), bytesOf(z.values), "zero_point"),
+    scale: ctx.constant(scaleType, s.shape, s.values, "scale"),
+    axis: ctx.int(Math.max(axis, 0), "axis"),
+  }, tensorType(scaleType, input.shape));
+}
+
+/**
  * (input - zeroPoint) * scale. From iOS 18, constant int4/uint4/int8/uint8 data with constant
  * scale and zero point becomes MIL constexpr_blockwise_shift_scale, which keeps the weights in
- * their narrow type (int4/uint4 as Core ML's sub-byte blobs); otherwise the data is widened to
- * int32, the subtraction is exact in int32, then one rounding.
+ * their narrow type (int4/uint4 as Core ML's sub-byte blobs); on iOS 16-17 per-tensor and per-axis
+ * ones become constexpr_affine_dequantize; otherwise the data is widened to int32, the
+ * subtraction is exact in int32, then one rounding.
  */
 function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringContext) {
   const inputOperand = node.inputs.input;
@@ -74,6 +123,10 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
       offset: narrowConstant(ctx, zpOperand),
     }, tensorType(ctx.get(scaleOperand).type.dataType, inputOperand.shape)));
     return;
+  }
+  if (ctx.target.ios >= 16 && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+    const v = affineDequantize(ctx, inputOperand, scaleOperand, zpOperand);
+    if (v) { ctx.set(node.outputs[0], v); return; }
   }
   const x = ctx.get(inputOperand);
   const scale = ctx.get(node.inputs.scale);

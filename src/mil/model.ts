@@ -20,9 +20,8 @@ export interface IOEntry {
   coremlShape: number[];
 }
 
-export interface MilModel {
-  target: Target;
-  program: MilProgram;
+/** The boundary of one function: its inputs and outputs. */
+export interface FunctionBoundary {
   inputs: IOEntry[];
   outputs: IOEntry[];
   /**
@@ -31,6 +30,28 @@ export interface MilModel {
    */
   placeholderInput?: string;
 }
+
+/** `inputs`, `outputs` and `placeholderInput` are those of the program's default function. */
+export interface MilModel extends FunctionBoundary {
+  target: Target;
+  program: MilProgram;
+  /**
+   * A multifunction model (iOS 18): every function's boundary, by function name (the default
+   * one included). Absent for a model of one function.
+   */
+  functions?: ReadonlyMap<string, FunctionBoundary>;
+}
+
+/** The boundary of function `name` (default: the default function). */
+export function functionBoundary(model: MilModel, name?: string): FunctionBoundary {
+  if (name === undefined || name === model.program.defaultFunction) return model;
+  const b = model.functions?.get(name);
+  if (!b) throw new Error(`internal: the model has no function "${name}"`);
+  return b;
+}
+
+/** Function names: identifiers, as MIL names are. */
+export const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 
 /**

@@ -1,7 +1,7 @@
 // parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
-import type { IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
+import type { FunctionBoundary, IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
@@ -22,6 +22,8 @@ export interface ParsedModel {
   outputs: IOEntry[];
   /** A model input that stands in for a graph without inputs (feed float32 [1] zeros). */
   placeholderInput?: string;
+  /** A multifunction model: each function's boundary by name (inputs/outputs above are the default function's). */
+  functions?: Map<string, FunctionBoundary>;
   userDefined: Record<string, string>;
   /** Author, license, version, description, input/output descriptions, user-defined pairs (the converter's own keys left out). */
   metadata: ModelMetadata;
@@ -126,11 +128,10 @@ const MAX_IO_ELEMENTS = 2 ** 32;
  * The model-boundary mapping stored in the metadata, checked: packages come from strangers,
  * and the runtime allocates and converts tensors from what this says.
  */
-function checkIOMetadata(io: unknown, program: MilProgram): { inputs: IOEntry[]; outputs: IOEntry[]; placeholderInput?: string } {
-  const bad = (m: string): never => fail(`metadata ${IO_METADATA_KEY}: ${m}`);
+function checkIOMetadata(io: unknown, fn: MilFunction, what = ""): FunctionBoundary {
+  const bad = (m: string): never => fail(`metadata ${IO_METADATA_KEY}${what}: ${m}`);
   if (typeof io !== "object" || io === null || Array.isArray(io)) bad("must be an object {inputs, outputs}");
   const o = io as Record<string, unknown>;
-  const fn = program.functions.get(program.defaultFunction)!;
   const shapeOf = (v: unknown, what: string): number[] => {
     if (!Array.isArray(v) || v.length > 5 || !v.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) bad(`${what} must be an array of at most 5 non-negative integers`);
     const n = (v as number[]).reduce((a, d) => a * d, 1);
@@ -164,6 +165,31 @@ function checkIOMetadata(io: unknown, program: MilProgram): { inputs: IOEntry[];
   return { inputs, outputs, placeholderInput };
 }
 
+/** The feature descriptions of the default function: its FunctionDescription, or the model's own. */
+function defaultDescription(proto: CoreML.Specification.Model): { input?: CoreML.Specification.IFeatureDescription[] | null; output?: CoreML.Specification.IFeatureDescription[] | null } {
+  const d = proto.description;
+  const fns = d?.functions ?? [];
+  if (fns.length === 0) return d ?? {};
+  return fns.find((f) => f.name === d?.defaultFunctionName) ?? fns[0];
+}
+
+/** The `functions` of the boundary metadata: one entry per function of the program, each checked against it. */
+function readFunctionBoundaries(io: Record<string, unknown>, program: MilProgram): Map<string, FunctionBoundary> | undefined {
+  if (io.functions === undefined) {
+    if (program.functions.size > 1) fail(`metadata ${IO_METADATA_KEY}: the program has ${program.functions.size} functions but no boundary for each`);
+    return undefined;
+  }
+  const f = io.functions;
+  if (typeof f !== "object" || f === null || Array.isArray(f)) fail(`metadata ${IO_METADATA_KEY}: functions must be an object`);
+  const names = Object.keys(f);
+  if (names.length !== program.functions.size || names.some((n) => !program.functions.has(n))) {
+    fail(`metadata ${IO_METADATA_KEY}: functions names ${names.join(", ")}; the program has ${[...program.functions.keys()].join(", ")}`);
+  }
+  const out = new Map<string, FunctionBoundary>();
+  for (const n of [...program.functions.keys()]) out.set(n, checkIOMetadata((f as Record<string, unknown>)[n], program.functions.get(n)!, ` (function ${n})`));
+  return out;
+}
+
 /** `weights`: weight.bin in one buffer, or as a WeightBlobSource when it is larger than a buffer can be. */
 export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | WeightBlobSource): ParsedModel {
   let proto: CoreML.Specification.Model;
@@ -179,11 +205,14 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
   if (names.length === 0) fail("ML Program has no functions");
   const functions = new Map<string, MilFunction>();
   for (const name of names) functions.set(name, readFunction(name, prog.functions![name], weights, blobs));
-  const program: MilProgram = { functions, defaultFunction: functions.has("main") ? "main" : names[0] };
+  const named = proto.description?.defaultFunctionName;
+  if (named && !functions.has(named)) fail(`defaultFunctionName "${named}" is not a function of the program`);
+  const program: MilProgram = { functions, defaultFunction: named || (functions.has("main") ? "main" : names[0]) };
   const userDefined: Record<string, string> = { ...(proto.description?.metadata?.userDefined ?? {}) };
   let inputs: IOEntry[];
   let placeholderInput: string | undefined;
   let outputs: IOEntry[];
+  let boundaries: Map<string, FunctionBoundary> | undefined;
   const ioJson = userDefined[IO_METADATA_KEY];
   if (ioJson) {
     let io: unknown;
@@ -192,7 +221,8 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     } catch {
       fail(`metadata ${IO_METADATA_KEY} is not valid JSON`);
     }
-    ({ inputs, outputs, placeholderInput } = checkIOMetadata(io, program));
+    ({ inputs, outputs, placeholderInput } = checkIOMetadata(io, program.functions.get(program.defaultFunction)!));
+    boundaries = readFunctionBoundaries(io as Record<string, unknown>, program);
   } else {
     const fromDescription = (f: CoreML.Specification.FeatureDescription.$Properties): IOEntry => {
       const t = f.type?.multiArrayType;
@@ -202,8 +232,9 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
       const shape = (t.shape ?? []).map(Number);
       return { name: f.name ?? "", coremlName: f.name ?? "", dataType: dt, shape, coremlDataType: dt, coremlShape: shape };
     };
-    inputs = (proto.description?.input ?? []).map(fromDescription);
-    outputs = (proto.description?.output ?? []).map(fromDescription);
+    const d = defaultDescription(proto);
+    inputs = (d.input ?? []).map(fromDescription);
+    outputs = (d.output ?? []).map(fromDescription);
   }
   const md = proto.description?.metadata;
   const describe = (features: CoreML.Specification.FeatureDescription.$Properties[] | null | undefined, entries: IOEntry[]) => {
@@ -219,9 +250,9 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     author: md?.author || undefined,
     license: md?.license || undefined,
     version: md?.versionString || undefined,
-    inputDescriptions: describe(proto.description?.input, inputs),
-    outputDescriptions: describe(proto.description?.output, outputs),
+    inputDescriptions: describe(defaultDescription(proto).input, inputs),
+    outputDescriptions: describe(defaultDescription(proto).output, outputs),
     userDefined: Object.fromEntries(Object.entries(userDefined).filter(([k]) => !k.startsWith(CONVERTER_METADATA_PREFIX))),
   };
-  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, userDefined, metadata, proto, blobs };
+  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, ...(boundaries ? { functions: boundaries } : {}), userDefined, metadata, proto, blobs };
 }

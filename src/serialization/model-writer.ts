@@ -1,7 +1,7 @@
 // serializeModel: a lowered model (MIL program + boundary mapping) → model.mlmodel protobuf
 // bytes and the weight blob. Large constants go to weight.bin; the rest are immediate values.
 import { GraphFormatError } from "../errors.js";
-import type { IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
+import type { FunctionBoundary, IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packSubByte } from "../mil/sub-byte.js";
@@ -166,13 +166,12 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   };
   }
 
-  const io = {
-    inputs: lowered.inputs,
-    outputs: lowered.outputs,
-    ...(lowered.placeholderInput ? { placeholderInput: lowered.placeholderInput } : {}),
-  };
-  const placeholder: IOEntry[] = lowered.placeholderInput
-    ? [{ name: lowered.placeholderInput, coremlName: lowered.placeholderInput, dataType: "float32", shape: [1], coremlDataType: "float32", coremlShape: [1] }]
+  // The boundary of each function, as the reader needs it (the default function's at the top).
+  const boundary = (b: FunctionBoundary) => ({ inputs: b.inputs, outputs: b.outputs, ...(b.placeholderInput ? { placeholderInput: b.placeholderInput } : {}) });
+  const multi = lowered.functions ? [...lowered.functions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : undefined;
+  const io = { ...boundary(lowered), ...(multi ? { functions: Object.fromEntries(multi.map(([n, b]) => [n, boundary(b)])) } : {}) };
+  const placeholder = (b: FunctionBoundary): IOEntry[] => b.placeholderInput
+    ? [{ name: b.placeholderInput, coremlName: b.placeholderInput, dataType: "float32", shape: [1], coremlDataType: "float32", coremlShape: [1] }]
     : [];
   const meta = options.modelMetadata ?? {};
   for (const k of Object.keys(meta.userDefined ?? {})) {
@@ -186,11 +185,16 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
     [VERSION_METADATA_KEY, CONVERTER_VERSION],
     ...Object.entries(options.metadata ?? {}),
   ]);
+  const inputFeatures = (b: FunctionBoundary) => [...b.inputs, ...placeholder(b)].map((e) => featureDescription(e, own(meta.inputDescriptions, e.name)));
+  const outputFeatures = (b: FunctionBoundary) => b.outputs.map((e) => featureDescription(e, own(meta.outputDescriptions, e.name)));
   const model: CoreML.Specification.Model.$Properties = {
     specificationVersion: target.specificationVersion,
     description: {
-      input: [...lowered.inputs, ...placeholder].map((e) => featureDescription(e, own(meta.inputDescriptions, e.name))),
-      output: lowered.outputs.map((e) => featureDescription(e, own(meta.outputDescriptions, e.name))),
+      // Several functions: each described on its own, and nothing at the model level.
+      ...(multi ? {
+        functions: multi.map(([name, b]) => ({ name, input: inputFeatures(b), output: outputFeatures(b) })),
+        defaultFunctionName: program.defaultFunction,
+      } : { input: inputFeatures(lowered), output: outputFeatures(lowered) }),
       metadata: {
         shortDescription: meta.description ?? options.shortDescription ?? "",
         ...(meta.version ? { versionString: meta.version } : {}),

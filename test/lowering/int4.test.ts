@@ -47,11 +47,12 @@ describe("int4/uint4 constants", () => {
         expect(new DataView(file.buffer, file.byteOffset).getUint32(rec.offset + 4, true)).toBe(8);
       } else {
         expect(types).not.toContain("constexpr_blockwise_shift_scale");
-        // Before iOS 18 int4 has no constexpr form: the dequantization of a constant is folded at
-        // conversion time into its float result (no int4 or widened int32 data, no sub/mul left).
+        // Before iOS 18 int4 has no sub-byte form: the data is widened to one byte per value and
+        // expanded by constexpr_affine_dequantize (no float copy, no widened int32, no sub/mul).
+        expect(types).toContain("constexpr_affine_dequantize");
         expect(types).not.toContain("sub");
         expect(types).not.toContain("mul");
-        expect([...read.parsed.blobs.values()].map((r) => r.dataType)).toEqual(["fp32"]);
+        expect([...read.parsed.blobs.values()].map((r) => r.dataType)).toEqual(["int8"]);
       }
       const out = runPackageContents(read, { x: tensorFromNumbers("float32", [25], [0]) });
       expect(Array.from(out.y.data as Float32Array)).toEqual(expected);

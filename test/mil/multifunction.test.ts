@@ -27,7 +27,7 @@ describe("multi-function MIL programs", () => {
     functions: new Map<string, MilFunction>([["main", programFunction(one.program)], ["triple", programFunction(two.program)]]),
     defaultFunction: "main",
   };
-  const model = { ...one, program };
+  const model = { ...one, program, functions: new Map([["main", one], ["triple", two]]) };
 
   it("serializes every function, shares identical weights, and reads them back", () => {
     const single = serializeModel(one);

@@ -124,12 +124,44 @@ export namespace CoreML {
             type $Shape = CoreML.Specification.Metadata.$Properties;
         }
 
+        interface IFunctionDescription extends CoreML.Specification.FunctionDescription.$Properties {
+        }
+
+        class FunctionDescription {
+            constructor(p?: CoreML.Specification.FunctionDescription.$Properties);
+            $unknowns?: Uint8Array[];
+            name: string;
+            input: CoreML.Specification.FeatureDescription.$Properties[];
+            output: CoreML.Specification.FeatureDescription.$Properties[];
+            static create(properties: CoreML.Specification.FunctionDescription.$Shape): CoreML.Specification.FunctionDescription & CoreML.Specification.FunctionDescription.$Shape;
+            static create(properties?: CoreML.Specification.FunctionDescription.$Properties): CoreML.Specification.FunctionDescription;
+            static encode(m: CoreML.Specification.FunctionDescription.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
+            static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.FunctionDescription & CoreML.Specification.FunctionDescription.$Shape;
+        }
+
+        namespace FunctionDescription {
+            interface $Properties {
+                name?: (string|null);
+                input?: (CoreML.Specification.FeatureDescription.$Properties[]|null);
+                output?: (CoreML.Specification.FeatureDescription.$Properties[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = {
+              name?: string|null;
+              input?: CoreML.Specification.FeatureDescription.$Shape[]|null;
+              output?: CoreML.Specification.FeatureDescription.$Shape[]|null;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
         interface IModelDescription extends CoreML.Specification.ModelDescription.$Properties {
         }
 
         class ModelDescription {
             constructor(p?: CoreML.Specification.ModelDescription.$Properties);
             $unknowns?: Uint8Array[];
+            functions: CoreML.Specification.FunctionDescription.$Properties[];
+            defaultFunctionName: string;
             input: CoreML.Specification.FeatureDescription.$Properties[];
             output: CoreML.Specification.FeatureDescription.$Properties[];
             metadata?: (CoreML.Specification.Metadata.$Properties|null);
@@ -141,12 +173,16 @@ export namespace CoreML {
 
         namespace ModelDescription {
             interface $Properties {
+                functions?: (CoreML.Specification.FunctionDescription.$Properties[]|null);
+                defaultFunctionName?: (string|null);
                 input?: (CoreML.Specification.FeatureDescription.$Properties[]|null);
                 output?: (CoreML.Specification.FeatureDescription.$Properties[]|null);
                 metadata?: (CoreML.Specification.Metadata.$Properties|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
+              functions?: CoreML.Specification.FunctionDescription.$Shape[]|null;
+              defaultFunctionName?: string|null;
               input?: CoreML.Specification.FeatureDescription.$Shape[]|null;
               output?: CoreML.Specification.FeatureDescription.$Shape[]|null;
               metadata?: CoreML.Specification.Metadata.$Shape|null;

@@ -854,11 +854,214 @@ export const CoreML = $root.CoreML = (() => {
             return Metadata;
         })();
 
+        Specification.FunctionDescription = (function() {
+
+            /**
+             * Properties of a FunctionDescription.
+             * @typedef {Object} CoreML.Specification.FunctionDescription.$Properties
+             * @property {string|null} [name] FunctionDescription name
+             * @property {Array.<CoreML.Specification.FeatureDescription.$Properties>|null} [input] FunctionDescription input
+             * @property {Array.<CoreML.Specification.FeatureDescription.$Properties>|null} [output] FunctionDescription output
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FunctionDescription.
+             * @memberof CoreML.Specification
+             * @interface IFunctionDescription
+             * @augments CoreML.Specification.FunctionDescription.$Properties
+             * @deprecated Use CoreML.Specification.FunctionDescription.$Properties instead.
+             */
+
+            /**
+             * Shape of a FunctionDescription.
+             * @typedef {{
+             *   name?: string|null;
+             *   input?: Array.<CoreML.Specification.FeatureDescription.$Shape>|null;
+             *   output?: Array.<CoreML.Specification.FeatureDescription.$Shape>|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * }} CoreML.Specification.FunctionDescription.$Shape
+             */
+
+            /**
+             * Constructs a new FunctionDescription.
+             * @memberof CoreML.Specification
+             * @classdesc Represents a FunctionDescription.
+             * @constructor
+             * @param {CoreML.Specification.FunctionDescription.$Properties=} [p] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FunctionDescription = function (p) {
+                this.input = [];
+                this.output = [];
+                if (p)
+                    for (var ks = $Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            };
+
+            /**
+             * FunctionDescription name.
+             * @member {string} name
+             * @memberof CoreML.Specification.FunctionDescription
+             * @instance
+             */
+            FunctionDescription.prototype.name = "";
+
+            /**
+             * FunctionDescription input.
+             * @member {Array.<CoreML.Specification.FeatureDescription.$Properties>} input
+             * @memberof CoreML.Specification.FunctionDescription
+             * @instance
+             */
+            FunctionDescription.prototype.input = $util.emptyArray;
+
+            /**
+             * FunctionDescription output.
+             * @member {Array.<CoreML.Specification.FeatureDescription.$Properties>} output
+             * @memberof CoreML.Specification.FunctionDescription
+             * @instance
+             */
+            FunctionDescription.prototype.output = $util.emptyArray;
+
+            /**
+             * Creates a new FunctionDescription instance using the specified properties.
+             * @function create
+             * @memberof CoreML.Specification.FunctionDescription
+             * @static
+             * @param {CoreML.Specification.FunctionDescription.$Properties=} [properties] Properties to set
+             * @returns {CoreML.Specification.FunctionDescription} FunctionDescription instance
+             * @type {{
+             *   (properties: CoreML.Specification.FunctionDescription.$Shape): CoreML.Specification.FunctionDescription & CoreML.Specification.FunctionDescription.$Shape;
+             *   (properties?: CoreML.Specification.FunctionDescription.$Properties): CoreML.Specification.FunctionDescription;
+             * }}
+             */
+            FunctionDescription.create = function(properties) {
+                return new FunctionDescription(properties);
+            };
+
+            /**
+             * Encodes the specified FunctionDescription message. Does not implicitly {@link CoreML.Specification.FunctionDescription.verify|verify} messages.
+             * @function encode
+             * @memberof CoreML.Specification.FunctionDescription
+             * @static
+             * @param {CoreML.Specification.FunctionDescription.$Properties} m FunctionDescription message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FunctionDescription.encode = function (m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === $undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (m.name != null && $Object.hasOwnProperty.call(m, "name") && m.name !== "")
+                    w.uint32(/* id 1, wireType 2 =*/10).string(m.name);
+                if (m.input != null && m.input.length) {
+                    for (var i = 0; i < m.input.length; ++i)
+                        $root.CoreML.Specification.FeatureDescription.encode(m.input[i], w.uint32(/* id 2, wireType 2 =*/18).fork(), q + 1).ldelim();
+                }
+                if (m.output != null && m.output.length) {
+                    for (var i = 0; i < m.output.length; ++i)
+                        $root.CoreML.Specification.FeatureDescription.encode(m.output[i], w.uint32(/* id 3, wireType 2 =*/26).fork(), q + 1).ldelim();
+                }
+                if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+                    for (var i = 0; i < m.$unknowns.length; ++i)
+                        w.raw(m.$unknowns[i]);
+                return w;
+            };
+
+            /**
+             * Decodes a FunctionDescription message from the specified reader or buffer.
+             * @function decode
+             * @memberof CoreML.Specification.FunctionDescription
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {CoreML.Specification.FunctionDescription & CoreML.Specification.FunctionDescription.$Shape} FunctionDescription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FunctionDescription.decode = function (r, l, z, q, g) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (q === $undefined)
+                    q = 0;
+                if (q > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                var c, m, v;
+                if (l === $undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw $RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = g || new $root.CoreML.Specification.FunctionDescription();
+                while (r.pos < c) {
+                    var s = r.pos;
+                    var t = r.tag();
+                    if (t === z) {
+                        z = $undefined;
+                        break;
+                    }
+                    var u = t & 7;
+                    switch (t >>>= 3) {
+                    case 1: {
+                            if (u !== 2)
+                                break;
+                            if ((v = r.stringVerify()).length)
+                                m.name = v;
+                            else
+                                delete m.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (u !== 2)
+                                break;
+                            if (!(m.input && m.input.length))
+                                m.input = [];
+                            m.input.push($root.CoreML.Specification.FeatureDescription.decode(r, r.size(), $undefined, q + 1));
+                            continue;
+                        }
+                    case 3: {
+                            if (u !== 2)
+                                break;
+                            if (!(m.output && m.output.length))
+                                m.output = [];
+                            m.output.push($root.CoreML.Specification.FeatureDescription.decode(r, r.size(), $undefined, q + 1));
+                            continue;
+                        }
+                    }
+                    r.skipType(u, q, t);
+                    if (!r.discardUnknown) {
+                        $util.makeProp(m, "$unknowns", false);
+                        (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+                    }
+                }
+                if (l !== $undefined) {
+                    if (r.pos !== c)
+                        throw $RangeError("index out of range");
+                    r.len = l;
+                }
+                if (z !== $undefined)
+                    throw $Error("missing end group");
+                return m;
+            };
+
+            return FunctionDescription;
+        })();
+
         Specification.ModelDescription = (function() {
 
             /**
              * Properties of a ModelDescription.
              * @typedef {Object} CoreML.Specification.ModelDescription.$Properties
+             * @property {Array.<CoreML.Specification.FunctionDescription.$Properties>|null} [functions] ModelDescription functions
+             * @property {string|null} [defaultFunctionName] ModelDescription defaultFunctionName
              * @property {Array.<CoreML.Specification.FeatureDescription.$Properties>|null} [input] ModelDescription input
              * @property {Array.<CoreML.Specification.FeatureDescription.$Properties>|null} [output] ModelDescription output
              * @property {CoreML.Specification.Metadata.$Properties|null} [metadata] ModelDescription metadata
@@ -876,6 +1079,8 @@ export const CoreML = $root.CoreML = (() => {
             /**
              * Shape of a ModelDescription.
              * @typedef {{
+             *   functions?: Array.<CoreML.Specification.FunctionDescription.$Shape>|null;
+             *   defaultFunctionName?: string|null;
              *   input?: Array.<CoreML.Specification.FeatureDescription.$Shape>|null;
              *   output?: Array.<CoreML.Specification.FeatureDescription.$Shape>|null;
              *   metadata?: CoreML.Specification.Metadata.$Shape|null;
@@ -892,6 +1097,7 @@ export const CoreML = $root.CoreML = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const ModelDescription = function (p) {
+                this.functions = [];
                 this.input = [];
                 this.output = [];
                 if (p)
@@ -899,6 +1105,22 @@ export const CoreML = $root.CoreML = (() => {
                         if (p[ks[i]] != null && ks[i] !== "__proto__")
                             this[ks[i]] = p[ks[i]];
             };
+
+            /**
+             * ModelDescription functions.
+             * @member {Array.<CoreML.Specification.FunctionDescription.$Properties>} functions
+             * @memberof CoreML.Specification.ModelDescription
+             * @instance
+             */
+            ModelDescription.prototype.functions = $util.emptyArray;
+
+            /**
+             * ModelDescription defaultFunctionName.
+             * @member {string} defaultFunctionName
+             * @memberof CoreML.Specification.ModelDescription
+             * @instance
+             */
+            ModelDescription.prototype.defaultFunctionName = "";
 
             /**
              * ModelDescription input.
@@ -964,6 +1186,12 @@ export const CoreML = $root.CoreML = (() => {
                     for (var i = 0; i < m.output.length; ++i)
                         $root.CoreML.Specification.FeatureDescription.encode(m.output[i], w.uint32(/* id 10, wireType 2 =*/82).fork(), q + 1).ldelim();
                 }
+                if (m.functions != null && m.functions.length) {
+                    for (var i = 0; i < m.functions.length; ++i)
+                        $root.CoreML.Specification.FunctionDescription.encode(m.functions[i], w.uint32(/* id 20, wireType 2 =*/162).fork(), q + 1).ldelim();
+                }
+                if (m.defaultFunctionName != null && $Object.hasOwnProperty.call(m, "defaultFunctionName") && m.defaultFunctionName !== "")
+                    w.uint32(/* id 21, wireType 2 =*/170).string(m.defaultFunctionName);
                 if (m.metadata != null && $Object.hasOwnProperty.call(m, "metadata"))
                     $root.CoreML.Specification.Metadata.encode(m.metadata, w.uint32(/* id 100, wireType 2 =*/802).fork(), q + 1).ldelim();
                 if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
@@ -1010,6 +1238,23 @@ export const CoreML = $root.CoreML = (() => {
                     }
                     var u = t & 7;
                     switch (t >>>= 3) {
+                    case 20: {
+                            if (u !== 2)
+                                break;
+                            if (!(m.functions && m.functions.length))
+                                m.functions = [];
+                            m.functions.push($root.CoreML.Specification.FunctionDescription.decode(r, r.size(), $undefined, q + 1));
+                            continue;
+                        }
+                    case 21: {
+                            if (u !== 2)
+                                break;
+                            if ((v = r.stringVerify()).length)
+                                m.defaultFunctionName = v;
+                            else
+                                delete m.defaultFunctionName;
+                            continue;
+                        }
                     case 1: {
                             if (u !== 2)
                                 break;
