@@ -12,6 +12,7 @@ import {
 } from "../src/browser/index.js";
 import { WebNNCoreMLError } from "../src/errors.js";
 import { parseCompressMode } from "../src/passes/compress-options.js";
+import { parseDimensions, parseFunctions } from "./dimensions.js";
 import type { TargetName } from "../src/mil/target.js";
 import { askOnnxOptions, cancelOnnxForm, needsForm, type OnnxFormValues } from "./onnx-form.js";
 import { BUILDER_EXAMPLES } from "./examples.js";
@@ -32,6 +33,7 @@ const ui = {
   precision: $<HTMLSelectElement>("precision"),
   compress: $<HTMLSelectElement>("compress"),
   freeDims: $<HTMLInputElement>("free-dims"),
+  functions: $<HTMLInputElement>("functions"),
   onnxForm: $<HTMLFormElement>("onnx-form"),
   progress: $<HTMLProgressElement>("progress"),
   stage: $<HTMLSpanElement>("stage"),
@@ -187,6 +189,7 @@ async function convert(factory: SourceFactory): Promise<void> {
       precision: ui.precision.value as "float32" | "float16",
       compress: ui.compress.value ? parseCompressMode(ui.compress.value) : undefined,
       freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
+      functions: parseFunctions(ui.functions.value),
       inputValues: sourceOptions?.inputValues,
       name,
       defaultName,
@@ -255,17 +258,8 @@ function stemOf(file: File): string {
   return file.name.replace(/\.webnn\.json$/i, "").replace(/\.webnn$/i, "").replace(/\.json$/i, "");
 }
 
-/** "batch=1, seq=128" → { batch: 1, seq: 128 }. */
 function freeDimensions(): Record<string, number> | undefined {
-  const text = ui.freeDims.value.trim();
-  if (!text) return undefined;
-  const out: Record<string, number> = {};
-  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
-    const m = /^([^=]+)=([0-9]+)$/.exec(part);
-    if (!m) throw new Error(`named dimensions must be written name=size, separated by commas ("${part}")`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
+  return parseDimensions(ui.freeDims.value);
 }
 
 function fileSource(files: readonly File[]): void {
@@ -379,7 +373,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-e
   });
 }
 
-for (const control of [ui.target, ui.precision, ui.compress, ui.freeDims]) {
+for (const control of [ui.target, ui.precision, ui.compress, ui.freeDims, ui.functions]) {
   control.addEventListener("change", () => {
     if (lastSource && document.body.dataset.state !== "converting") void convert(lastSource);
   });

@@ -33,8 +33,8 @@ export { PLATFORM_LIMITS, PlatformLimitError, currentPlatform, resolveLimits, ty
 export { readPackage, readPackageZip, readPackageFiles, stripPackageRoot, type ReadPackage } from "./packaging/reader.js";
 export { milToText } from "./mil/text.js";
 export {
-  convertGraph, convertGraphDetailed, convertGraphToZip, checkGraphLimits, mergeMetadata,
-  type ConvertOptions, type ConvertProgress, type ConvertWarning, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
+  convertGraph, convertGraphDetailed, convertGraphToZip, convertFunctions, convertFunctionsDetailed, checkGraphLimits, mergeMetadata,
+  type ConvertFunctionsOptions, type ModelFunction, type ConvertOptions, type ConvertProgress, type ConvertWarning, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
 } from "./convert.js";
 export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
 export type { ModelMetadata } from "./mil/model.js";

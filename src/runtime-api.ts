@@ -6,6 +6,6 @@
 //   const out = await runPackage(zipBytes, { x: tensorFromNumbers("float32", [1, 4], [1, 2, 3, 4]) });
 export {
   runPackage, runPackageContents, tensorFromNumbers, tensorValues, tensorsFromJson, tensorsToJson,
-  type JsonNumber, type JsonTensor, type WebNNData, type WebNNTensor,
+  type JsonNumber, type JsonTensor, type RunOptions, type WebNNData, type WebNNTensor,
 } from "./run-package.js";
 export * from "./runtime/index.js";

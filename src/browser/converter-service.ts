@@ -2,11 +2,11 @@
 // with comlink). It has no comlink or DOM-only dependency, so Node tests run it directly.
 //
 // One conversion: source → MLGraph (webnn-graph JSON reader, or deserializeGraph, both through
-// MLGraphBuilder) → convertGraphDetailed (convertGraph, keeping the lowered model) → zip → summary. Progress is throttled here, before it
+// MLGraphBuilder; one graph per function of a multifunction package) → convertFunctionsDetailed (keeping the lowered model) → zip → summary. Progress is throttled here, before it
 // crosses to the page. Each job has an AbortController that `cancel(jobId)` aborts; the pipeline
 // yields to the event loop between stages so that a cancel message gets in, and a cancelled job
 // drops every reference to its graph, package and buffers.
-import { convertGraphDetailed, mergeMetadata, type ConvertProgress } from "../convert.js";
+import { convertFunctionsDetailed, mergeMetadata, type ConvertProgress } from "../convert.js";
 import { GraphFormatError } from "../errors.js";
 import { readSafetensors, readSafetensorsBlob, type WeightTensors } from "../frontends/safetensors.js";
 import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
@@ -150,10 +150,24 @@ export function createConverterService(): ConverterService {
       await checkpoint(signal);
       const onnx = source?.kind === "onnx";
       if (onnx) progress.report("import", 0, 1);
-      const { graph, name: docName, metadata: fromModel } = await graphFromSource(source, options.freeDimensions, options);
+      // One graph per function (a multifunction package), each with its own named-dimension sizes.
+      const wanted = options.functions?.length ? options.functions : [{ name: "main", freeDimensions: {} }];
+      const built: Array<{ name: string; graph: MLGraph }> = [];
+      let docName: string | undefined;
+      let fromModel: Record<string, string> | undefined;
+      for (const f of wanted) {
+        const r = await graphFromSource(source, { ...options.freeDimensions, ...f.freeDimensions }, options);
+        built.push({ name: f.name, graph: r.graph });
+        docName ??= r.name;
+        fromModel ??= r.metadata;
+        await checkpoint(signal);
+      }
       progress.report(onnx ? "import" : "read", 1, 1);
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
-      const { package: pkg, lowered } = await convertGraphDetailed(graph, {
+      const defaultFunction = options.defaultFunction ?? built[0].name;
+      const graph = (built.find((f) => f.name === defaultFunction) ?? built[0]).graph;
+      const { package: pkg, lowered } = await convertFunctionsDetailed(built, {
+        defaultFunction,
         target: options.target,
         precision: options.precision,
         compress: options.compress,

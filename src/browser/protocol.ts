@@ -56,6 +56,13 @@ export interface WorkerConvertOptions {
   metadata?: ModelMetadata;
   /** Sizes of named dimensions: ONNX dim_params, or `dyn("batch", 8)` (each at most its maximum). */
   freeDimensions?: Record<string, number>;
+  /**
+   * A multifunction package (iOS 18): one function per entry, each the model with its own sizes
+   * of named dimensions (over `freeDimensions`); identical weights are stored once.
+   */
+  functions?: Array<{ name: string; freeDimensions?: Record<string, number> }>;
+  /** The function Core ML runs when none is named (default: the first of `functions`). */
+  defaultFunction?: string;
   /** ONNX inputs' whole shapes by name. */
   inputShapes?: Record<string, number[]>;
   /** ONNX inputs pinned to values (they leave the model; If conditions on them are decided). */

@@ -4,11 +4,11 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { convertGraphDetailed } from "../convert.js";
+import { convertFunctionsDetailed } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
-import type { ModelMetadata } from "../mil/model.js";
+import { FUNCTION_NAME, type ModelMetadata } from "../mil/model.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
 import { milToText } from "../mil/text.js";
 import { compressionSummary, describeCompression } from "../mil/compression.js";
@@ -52,6 +52,10 @@ options:
                           iOS 16+), int4:B (blocks of B input channels, iOS 18) or palettize:N
                           (a k-means table of 2^N values per weight, N = 1, 2, 4, 6, 8; iOS 16+)
   --compress-min N        compress only weights of at least N elements (default 2048)
+  --function NAME:DIM=V,DIM=V
+                          a function of a multifunction package (iOS 18): the model with these
+                          named-dimension sizes (over --free-dim); repeat, one per function
+  --default-function NAME the function Core ML runs when none is named (default: the first)
   --weights FILE          the weights: a .safetensors file, or a .weights file (with a manifest)
   --manifest FILE         the weights manifest of a .weights file
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
@@ -82,7 +86,8 @@ Outputs are written in the same form (to --out, or to stdout).
 
 options:
   --inputs FILE           the inputs (required)
-  --out FILE              where to write the outputs (default: stdout)`,
+  --out FILE              where to write the outputs (default: stdout)
+  --function NAME         the function of a multifunction package to run (default: its default)`,
 };
 
 class UsageError extends Error {}
@@ -121,6 +126,21 @@ export function parseCompress(v: string | undefined): CompressOptions | undefine
   } catch (e) {
     throw new UsageError(`--compress: ${(e as Error).message}`);
   }
+}
+
+/** `--function NAME:DIM=V[,DIM=V]…` values: each function's name and its own named-dimension sizes. */
+export function parseFunctions(values: readonly string[]): Array<{ name: string; freeDimensions: Record<string, number> }> {
+  return values.map((v) => {
+    const at = v.indexOf(":");
+    const name = at < 0 ? v : v.slice(0, at);
+    if (!FUNCTION_NAME.test(name)) throw new UsageError(`--function ${JSON.stringify(v)}: the name must be an identifier (letters, digits, _), followed by :DIM=V,DIM=V`);
+    const dims = at < 0 || at === v.length - 1 ? [] : v.slice(at + 1).split(",");
+    try {
+      return { name, freeDimensions: parseFreeDimensions(dims) };
+    } catch (e) {
+      throw new UsageError(`--function ${name}: ${(e as Error).message.replace("--free-dim ", "")}`);
+    }
+  });
 }
 
 /** `--input-shape NAME=D,D,…` values as a record. */
@@ -174,6 +194,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
     precision: { type: "string" }, compress: { type: "string" }, "compress-min": { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
+    function: { type: "string", multiple: true }, "default-function": { type: "string" },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
@@ -195,9 +216,13 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
     inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
   };
+  const functions = parseFunctions((values.function as unknown as string[] | undefined) ?? []);
+  const defaultFunction = values["default-function"] as string | undefined;
+  if (defaultFunction !== undefined && !functions.some((f) => f.name === defaultFunction)) throw new UsageError(`--default-function ${defaultFunction} is not one of the --function names`);
   const out = values.out;
   const inputs = [positionals[0], ...companionPaths(positionals[0], graphOptions)];
   if (graphOutputForm(out)) {
+    if (functions.length) throw new UsageError("--function writes a package (.mlpackage or .mlpackage.zip), not a graph file");
     const { graph, name, files } = await loadModelFile(positionals[0], graphOptions);
     const written = await writeGraphFiles(graph, out, { name, inputs: files });
     console.log(`wrote ${written.join(", ")}: ${graph.nodes.length} operations, ${graph.constants.length} constants`);
@@ -210,8 +235,14 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const { graph, metadata: fromModel } = await loadModelFile(positionals[0], graphOptions);
-    const { package: pkg, lowered } = await convertGraphDetailed(graph, {
+    // One graph per function, each with its own sizes over the common --free-dim ones.
+    const loaded: Array<{ fn: string; model: Awaited<ReturnType<typeof loadModelFile>> }> = [];
+    for (const f of functions.length ? functions : [{ name: "main", freeDimensions: {} }]) {
+      loaded.push({ fn: f.name, model: await loadModelFile(positionals[0], { ...graphOptions, freeDimensions: { ...graphOptions.freeDimensions, ...f.freeDimensions } }) });
+    }
+    const fromModel = loaded[0].model.metadata;
+    const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.fn, graph: l.model.graph })), {
+      defaultFunction,
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,
       compress,
@@ -272,7 +303,7 @@ async function inspect(args: string[]): Promise<void> {
 const MAX_INPUTS_FILE_BYTES = 1 << 30;
 
 async function run(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { inputs: { type: "string" }, out: { type: "string" } });
+  const { values, positionals } = parse(args, { inputs: { type: "string" }, out: { type: "string" }, function: { type: "string" } });
   if (values.help) { console.log(HELP.run); return; }
   if (positionals.length !== 1 || typeof values.inputs !== "string") throw new UsageError("run needs one package and --inputs in.json");
   const { runPackageContents, tensorsFromJson, tensorsToJson } = await import("../run-package.js");
@@ -287,8 +318,13 @@ async function run(args: string[]): Promise<void> {
   } catch (e) {
     throw new CliError(`--inputs ${inputsPath} is not valid JSON (${(e as Error).message})`);
   }
-  const inputs = tensorsFromJson(json, pkg.parsed.inputs);
-  const outputs = runPackageContents(pkg, inputs);
+  const fn = values.function as string | undefined;
+  if (fn !== undefined && fn !== pkg.parsed.program.defaultFunction && !pkg.parsed.functions?.has(fn)) {
+    throw new CliError(`--function: the package has no function "${fn}" (it has ${[...pkg.parsed.program.functions.keys()].join(", ")})`);
+  }
+  const boundary = fn === undefined || fn === pkg.parsed.program.defaultFunction ? pkg.parsed : pkg.parsed.functions!.get(fn)!;
+  const inputs = tensorsFromJson(json, boundary.inputs);
+  const outputs = runPackageContents(pkg, inputs, { function: fn });
   const text = JSON.stringify(tensorsToJson(outputs), null, 2) + "\n";
   if (typeof values.out === "string") await writeFile(values.out, text);
   else process.stdout.write(text);

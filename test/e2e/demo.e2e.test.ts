@@ -301,6 +301,15 @@ describe("the built demo", () => {
     const read = await readPackageZip(await downloadZip("Dyn.mlpackage.zip"));
     expect(read.parsed.inputs[0].shape).toEqual([2, 3]);
     await act(() => page.fill("#free-dims", "").then(() => page.press("#free-dims", "Enter")), "error");
+    // A multifunction package: one function per size, the first the default (iOS 18).
+    await act(() => page.selectOption("#target", "ios18"), "error");
+    await act(() => page.fill("#functions", "one: batch=1; four: batch=4").then(() => page.press("#functions", "Enter")), "done");
+    const multi = await readPackageZip(await downloadZip("Dyn.mlpackage.zip"));
+    expect([...multi.parsed.program.functions.keys()].sort()).toEqual(["four", "one"]);
+    expect(multi.parsed.program.defaultFunction).toBe("one");
+    expect(multi.parsed.functions!.get("four")!.inputs[0].shape).toEqual([4, 3]);
+    await act(() => page.fill("#functions", "").then(() => page.press("#functions", "Enter")), "error");
+    await act(() => page.selectOption("#target", "ios17"), "error");
   });
 
   it("converts an ONNX model with external data; a model with free dimensions and a control input asks for them first", async () => {

@@ -45,6 +45,29 @@ describe("webnn-coreml CLI", () => {
     expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Q.mlpackage"), "--compress-min", "5"])).toBe(2);
   });
 
+  it("convert --function writes a multifunction package; run --function runs one of its functions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-"));
+    const g = join(dir, "dyn.webnn");
+    writeFileSync(g, `webnn_graph "Dyn" v2 {\n  inputs { x: f32[dyn("batch", 8), dyn("seq", 16)]; }\n  nodes { y = relu(x); }\n  outputs { y; }\n}\n`);
+    const out = join(dir, "F.mlpackage");
+    expect(await main(["convert", g, "-o", out, "--target", "ios18", "--free-dim", "seq=4", "--function", "one:batch=1", "--function", "many:batch=8,seq=16", "--default-function", "many"])).toBe(0);
+    io.out.length = 0;
+    expect(await main(["inspect", out])).toBe(0);
+    expect(io.out.join("\n")).toMatch(/^default many\[CoreML8\]\(%x: fp32\[8, 16\]\)/m);
+    expect(io.out.join("\n")).toMatch(/^one\[CoreML8\]\(%x: fp32\[1, 4\]\)/m);
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ x: { dataType: "float32", shape: [1, 4], data: [-1, 2, -3, 4] } }));
+    io.out.length = 0;
+    expect(await main(["run", out, "--inputs", join(dir, "in.json"), "--function", "one"])).toBe(0);
+    expect(JSON.parse(io.out.join("\n")).y.data).toEqual([0, 2, 0, 4]);
+    expect(await main(["run", out, "--inputs", join(dir, "in.json")])).toBe(1); // the default function takes [8, 16]
+    expect(await main(["run", out, "--inputs", join(dir, "in.json"), "--function", "two"])).toBe(1);
+    expect(io.err.join("\n")).toMatch(/no function "two" \(it has many, one\)/);
+    expect(await main(["convert", g, "-o", join(dir, "G.mlpackage"), "--function", "one:batch=1,seq=4", "--function", "two:batch=2,seq=4"])).toBe(1);
+    expect(io.err.join("\n")).toMatch(/needs a target of iOS 18/);
+    expect(await main(["convert", g, "-o", join(dir, "G.mlpackage"), "--function", "9x:batch=1"])).toBe(2);
+    expect(await main(["convert", g, "-o", join(dir, "G.mlpackage"), "--function", "a:batch=1,seq=4", "--default-function", "b"])).toBe(2);
+  });
+
   it("run executes a package with the reference runtime from JSON tensors", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-"));
     await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "S.mlpackage.zip")]);

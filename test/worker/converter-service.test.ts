@@ -225,4 +225,17 @@ describe("converter service: ONNX and .webnn sources", () => {
     const own = new Uint8Array(model).buffer;
     expect(sourceTransferables({ kind: "onnx", model: own, externalData: { a: w.buffer, b: new Blob([]) } })).toEqual([own, w.buffer]);
   });
+
+  it("builds a multifunction package from one source, one function per set of named-dimension sizes", async () => {
+    const text = `webnn_graph "Dyn" v2 {\n  inputs { x: f32[dyn("batch", 8), 3]; }\n  nodes { y = relu(x); }\n  outputs { y; }\n}\n`;
+    const service = createConverterService();
+    const result = await service.convert({ kind: "graph-json", json: text }, {
+      target: "ios18", functions: [{ name: "one", freeDimensions: { batch: 1 } }, { name: "four", freeDimensions: { batch: 4 } }], defaultFunction: "four",
+    });
+    const read = await readPackageZip(new Uint8Array(result.zip as ArrayBuffer));
+    expect(read.parsed.proto.description!.functions!.map((f) => f.name)).toEqual(["four", "one"]);
+    expect(result.summary.inputs[0].shape).toEqual([4, 3]);
+    const out = await runPackage(read, { x: tensorFromNumbers("float32", [1, 3], [-1, 0, 2]) }, { function: "one" });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([0, 0, 2]);
+  });
 });
