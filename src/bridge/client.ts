@@ -50,6 +50,8 @@ export type PackageSource =
 
 export interface LoadOptions {
   computeUnits?: ComputeUnits;
+  /** The function of a multifunction package to load (default: its default function; needs iOS 18 / macOS 15). */
+  functionName?: string;
   /** Package name reported by the host (default: the package's own, else "Model"). */
   name?: string;
   /** Upload progress in bytes. */
@@ -147,7 +149,7 @@ export class CoreMLBridge {
         if (r.received !== sent) throw new BridgeError("bad-offset", `the host has ${r.received} bytes, ${sent} were sent`);
         options.onProgress?.(sent, total);
       }
-      const loaded = await this.post<LoadResponse>("models", JSON.stringify({ uploadId: begin.uploadId, computeUnits }), signal);
+      const loaded = await this.post<LoadResponse>("models", JSON.stringify({ uploadId: begin.uploadId, computeUnits, ...(options.functionName !== undefined ? { functionName: options.functionName } : {}) }), signal);
       return new CoreMLBridgeModel(this, loaded);
     } catch (e) {
       // The host drops an upload once load() has been called; cancelling an unknown one is harmless.
@@ -228,6 +230,8 @@ export class CoreMLBridgeModel {
   readonly id: string;
   readonly name: string;
   readonly computeUnits: ComputeUnits;
+  /** The function loaded (undefined: the package's default). */
+  readonly functionName?: string;
   readonly inputs: readonly TensorDescription[];
   readonly outputs: readonly TensorDescription[];
   private unloaded = false;
@@ -236,6 +240,7 @@ export class CoreMLBridgeModel {
     this.id = loaded.modelId;
     this.name = loaded.name;
     this.computeUnits = loaded.computeUnits;
+    this.functionName = loaded.functionName;
     this.inputs = loaded.inputs;
     this.outputs = loaded.outputs;
   }

@@ -121,7 +121,15 @@ export interface ChunkResponse {
 export interface LoadRequest {
   uploadId: string;
   computeUnits: ComputeUnits;
+  /**
+   * The function of a multifunction package to load (MLModelConfiguration.functionName, iOS 18 /
+   * macOS 15); default: the package's default function. An identifier of at most 128 characters.
+   */
+  functionName?: string;
 }
+
+/** What a functionName must look like: the converter's rule for function names. */
+export { FUNCTION_NAME as FUNCTION_NAME_PATTERN } from "../mil/model.js";
 
 export interface TensorDescription {
   name: string;
@@ -133,6 +141,8 @@ export interface LoadResponse {
   modelId: string;
   name: string;
   computeUnits: ComputeUnits;
+  /** The function loaded, when the request named one. */
+  functionName?: string;
   inputs: TensorDescription[];
   outputs: TensorDescription[];
 }

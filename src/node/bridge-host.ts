@@ -16,7 +16,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import {
-  BridgeError, COMPUTE_UNITS, DEFAULT_LIMITS, ERROR_STATUS, MAX_JSON_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
+  BridgeError, COMPUTE_UNITS, DEFAULT_LIMITS, ERROR_STATUS, FUNCTION_NAME_PATTERN, MAX_JSON_BYTES, PROTOCOL_NAME, PROTOCOL_VERSION,
   decodeTensorMessage, encodeTensorMessage, isSafePackagePath,
   type BeginUploadRequest, type BridgeInfo, type BridgeLimits, type BridgeTensor, type ComputeUnits, type ControlMessage,
   type ControlReply, type HostErrorCode, type LoadResponse, type TensorDescription, type UploadFileEntry, type WireDataType,
@@ -26,6 +26,7 @@ import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";
 import { runPackageContents, type WebNNTensor } from "../run-package.js";
+import type { FunctionBoundary } from "../mil/model.js";
 
 export const HOST_NAME = "webnn-coreml-node-standin/0.1.0";
 
@@ -77,6 +78,9 @@ interface LoadedModel {
   name: string;
   computeUnits: ComputeUnits;
   read: ReadPackage;
+  /** The function requested, and its boundary (the default function's when none was named). */
+  functionName?: string;
+  boundary: FunctionBoundary;
 }
 
 const fail = (code: HostErrorCode, message: string): never => { throw new BridgeError(code, message); };
@@ -236,8 +240,9 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
   }
 
   async function load(body: unknown): Promise<LoadResponse> {
-    const r = body as { uploadId?: unknown; computeUnits?: unknown };
+    const r = body as { uploadId?: unknown; computeUnits?: unknown; functionName?: unknown };
     if (!r || typeof r.uploadId !== "string") fail("bad-request", "uploadId must be a string");
+    const functionName = r.functionName as string | undefined;
     const computeUnits = (r.computeUnits ?? "all") as ComputeUnits;
     if (!COMPUTE_UNITS.includes(computeUnits)) fail("bad-request", `computeUnits must be one of ${COMPUTE_UNITS.join(", ")}`);
     const u = uploads.get(r.uploadId as string) ?? fail("unknown-upload", `no upload ${r.uploadId}`);
@@ -246,6 +251,9 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
     if (u.timer) clearTimeout(u.timer);
     let counted = false;
     try {
+      if (functionName !== undefined && (typeof functionName !== "string" || !FUNCTION_NAME_PATTERN.test(functionName))) {
+        fail("bad-request", "functionName must be an identifier of at most 128 characters");
+      }
       if (u.busy || u.received !== u.size) fail("incomplete-upload", `${u.received} of ${u.size} bytes received`);
       if (models.size + loading >= limits.maxModels) fail("too-many-models", `${models.size} models are loaded (limit ${limits.maxModels})`);
       loading++;
@@ -260,10 +268,13 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
         for (const f of u.files) files.set(f.path, new Uint8Array(await readFile(filePath(u, f.path))));
         read = readPackageFiles(files);
       }
+      const p = read.parsed;
+      const boundary = functionName === undefined || functionName === p.program.defaultFunction ? p : p.functions?.get(functionName);
+      if (!boundary) fail("load-failed", `the package has no function "${functionName}" (it has ${[...p.program.functions.keys()].join(", ")})`);
       const id = randomUUID();
-      models.set(id, { id, name: u.name, computeUnits, read });
+      models.set(id, { id, name: u.name, computeUnits, read, functionName, boundary: boundary! });
       const describe = (e: { name: string; dataType: string; shape: number[] }): TensorDescription => ({ name: e.name, dataType: e.dataType as WireDataType, shape: [...e.shape] });
-      return { modelId: id, name: u.name, computeUnits, inputs: read.parsed.inputs.map(describe), outputs: read.parsed.outputs.map(describe) };
+      return { modelId: id, name: u.name, computeUnits, ...(functionName !== undefined ? { functionName } : {}), inputs: boundary!.inputs.map(describe), outputs: boundary!.outputs.map(describe) };
     } catch (e) {
       throw toBridgeError(e, "compile-failed");
     } finally {
@@ -275,7 +286,7 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
   function predict(m: LoadedModel, body: Uint8Array): Uint8Array {
     const given = decodeTensorMessage(body);
     const inputs: Record<string, WebNNTensor> = Object.create(null);
-    for (const e of m.read.parsed.inputs) {
+    for (const e of m.boundary.inputs) {
       const t = (Object.hasOwn(given, e.name) ? given[e.name] : undefined) ?? fail("invalid-input", `missing input "${e.name}"`);
       if (t.dataType !== e.dataType) fail("invalid-input", `input "${e.name}": expected ${e.dataType}, got ${t.dataType}`);
       if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
@@ -284,11 +295,11 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
       inputs[e.name] = t as WebNNTensor;
     }
     for (const name of Object.keys(given)) {
-      if (!m.read.parsed.inputs.some((e) => e.name === name)) fail("invalid-input", `unknown input "${name}"`);
+      if (!m.boundary.inputs.some((e) => e.name === name)) fail("invalid-input", `unknown input "${name}"`);
     }
     let outputs: Record<string, WebNNTensor>;
     try {
-      outputs = runPackageContents(m.read, inputs);
+      outputs = runPackageContents(m.read, inputs, { function: m.functionName });
     } catch (e) {
       throw toBridgeError(e, "prediction-failed");
     }

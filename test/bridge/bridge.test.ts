@@ -10,7 +10,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CoreMLBridge } from "../../src/bridge/client.js";
 import { BridgeError, decodeTensorMessage, encodeTensorMessage, isSafePackagePath, type BridgeInfo } from "../../src/bridge/protocol.js";
-import { convertGraph } from "../../src/convert.js";
+import { convertFunctions, convertGraph } from "../../src/convert.js";
+import { MLGraphBuilder } from "../../src/graph/builder.js";
 import type { MLGraph } from "../../src/graph/operand.js";
 import { fileBytes, type MLPackage } from "../../src/packaging/package.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
@@ -150,6 +151,29 @@ describe("stand-in host (Node client)", () => {
     expect(Array.from(out.z.data as Float32Array)).toEqual([2, -4, 6, 1, -0.5, 8]);
     await model.unload();
     await expectBridgeError(model.predict({ x }), "unknown-model");
+    expect(await host.state()).toEqual({ uploads: 0, models: 0, tempEntries: [] });
+  });
+
+  it("loads one function of a multifunction package by functionName", async () => {
+    const graph = (n: number) => {
+      const b = new MLGraphBuilder();
+      const x = b.input("x", { dataType: "float32", shape: [n, 2] });
+      return b.buildSync({ y: b.mul(x, b.constant({ dataType: "float32", shape: [2] }, Float32Array.of(2, 3))) });
+    };
+    const zip = await packageToZipBytes(await convertFunctions([{ name: "one", graph: graph(1) }, { name: "three", graph: graph(3) }], { target: "ios18" }));
+    const bridge = nodeClient(host);
+    const m = await bridge.load(zip, { functionName: "three" });
+    expect(m.functionName).toBe("three");
+    expect(m.inputs).toEqual([{ name: "x", dataType: "float32", shape: [3, 2] }]);
+    const out = await m.predict({ x: { dataType: "float32", shape: [3, 2], data: Float32Array.of(1, 1, 2, 2, 3, 3) } });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([2, 3, 4, 6, 6, 9]);
+    await m.unload();
+    const d = await bridge.load(zip);
+    expect(d.functionName).toBeUndefined();
+    expect(d.inputs[0].shape).toEqual([1, 2]); // the default: the first function
+    await d.unload();
+    await expectBridgeError(bridge.load(zip, { functionName: "two" }), "load-failed");
+    await expectBridgeError(bridge.load(zip, { functionName: "no such" }), "bad-request");
     expect(await host.state()).toEqual({ uploads: 0, models: 0, tempEntries: [] });
   });
 

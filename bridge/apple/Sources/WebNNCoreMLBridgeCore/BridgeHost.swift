@@ -370,6 +370,14 @@ public actor BridgeHost {
         }
         guard let u = uploads.removeValue(forKey: id) else { throw BridgeError(.unknownUpload, "no upload \(id)") }
         let fm = FileManager.default
+        let functionName = r["functionName"] as? String
+        if r["functionName"] != nil {
+            // An identifier of at most 128 characters, as the converter names functions.
+            guard let f = functionName, f.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", options: .regularExpression) != nil else {
+                try? fm.removeItem(at: u.dir)
+                throw BridgeError(.badRequest, "functionName must be an identifier of at most 128 characters")
+            }
+        }
         guard u.received == u.size else {
             try? fm.removeItem(at: u.dir)
             throw BridgeError(.incompleteUpload, "\(u.received) of \(u.size) bytes received")
@@ -390,15 +398,18 @@ public actor BridgeHost {
                 try? fm.removeItem(at: zip)
             }
             let runner = try await ModelRunner.compileAndLoad(
-                package: u.packageURL, compiledDestination: u.dir.appendingPathComponent("Model.mlmodelc", isDirectory: true), computeUnits: units)
+                package: u.packageURL, compiledDestination: u.dir.appendingPathComponent("Model.mlmodelc", isDirectory: true), computeUnits: units,
+                functionName: functionName)
             try? fm.removeItem(at: u.packageURL) // the compiled model is all that is needed now
             let modelId = UUID().uuidString
             models[modelId] = Loaded(id: modelId, name: u.name, computeUnits: units, runner: runner, dir: u.dir)
             func describe(_ e: IOEntry) -> [String: Any] { ["name": e.name, "dataType": e.dataType, "shape": e.shape] }
-            return [
+            var reply: [String: Any] = [
                 "modelId": modelId, "name": u.name, "computeUnits": units.rawValue,
                 "inputs": runner.inputs.map(describe), "outputs": runner.outputs.map(describe),
             ]
+            if let functionName { reply["functionName"] = functionName }
+            return reply
         } catch {
             try? fm.removeItem(at: u.dir)
             throw BridgeError.wrap(error, .compileFailed)

@@ -40,8 +40,9 @@ public final class ModelRunner: @unchecked Sendable {
     private let queue = DispatchQueue(label: "webnn-coreml.bridge.predict")
 
     /// Compiles the `.mlpackage` folder at `package` (MLModel.compileModel(at:), async), moves the
-    /// compiled model to `compiledDestination`, and loads it with the given compute units.
-    public static func compileAndLoad(package: URL, compiledDestination: URL, computeUnits: ComputeUnitsName) async throws -> ModelRunner {
+    /// compiled model to `compiledDestination`, and loads it with the given compute units — and,
+    /// for a multifunction package, the function named `functionName` (iOS 18 / macOS 15).
+    public static func compileAndLoad(package: URL, compiledDestination: URL, computeUnits: ComputeUnitsName, functionName: String? = nil) async throws -> ModelRunner {
         let compiled: URL
         do {
             compiled = try await MLModel.compileModel(at: package)
@@ -59,6 +60,13 @@ public final class ModelRunner: @unchecked Sendable {
         }
         let configuration = MLModelConfiguration()
         configuration.computeUnits = computeUnits.mlComputeUnits
+        if let functionName {
+            if #available(iOS 18.0, macOS 15.0, *) {
+                configuration.functionName = functionName
+            } else {
+                throw BridgeError(.loadFailed, "loading function \(functionName) of a multifunction package needs iOS 18 or macOS 15")
+            }
+        }
         let model: MLModel
         do {
             model = try await MLModel.load(contentsOf: location, configuration: configuration)
@@ -66,17 +74,25 @@ public final class ModelRunner: @unchecked Sendable {
             throw BridgeError(.loadFailed, "Core ML could not load the model: \((error as NSError).localizedDescription)")
         }
         if location != compiledDestination { try? FileManager.default.removeItem(at: compiled) }
-        return try ModelRunner(model: model)
+        return try ModelRunner(model: model, functionName: functionName)
     }
 
-    public init(model: MLModel) throws {
+    /// `functionName`: the function the model was loaded with; its boundary is read from the
+    /// metadata's per-function entries (the top-level entry is the default function's).
+    public init(model: MLModel, functionName: String? = nil) throws {
         self.model = model
         let description = model.modelDescription
         let userDefined = description.metadata[MLModelMetadataKey.creatorDefinedKey] as? [String: String] ?? [:]
         if let json = userDefined[ioMetadataKey] {
-            struct IO: Codable { var inputs: [IOEntry]; var outputs: [IOEntry]; var placeholderInput: String? }
-            guard let io = try? JSONDecoder().decode(IO.self, from: Data(json.utf8)) else {
+            struct Boundary: Codable { var inputs: [IOEntry]; var outputs: [IOEntry]; var placeholderInput: String? }
+            struct IO: Codable { var inputs: [IOEntry]; var outputs: [IOEntry]; var placeholderInput: String?; var functions: [String: Boundary]? }
+            guard let all = try? JSONDecoder().decode(IO.self, from: Data(json.utf8)) else {
                 throw BridgeError(.compileFailed, "metadata \(ioMetadataKey) is not valid JSON")
+            }
+            var io = Boundary(inputs: all.inputs, outputs: all.outputs, placeholderInput: all.placeholderInput)
+            if let functionName, let functions = all.functions {
+                guard let b = functions[functionName] else { throw BridgeError(.loadFailed, "the package has no function \(functionName)") }
+                io = b
             }
             inputs = io.inputs
             outputs = io.outputs
