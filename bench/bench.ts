@@ -59,6 +59,8 @@ if (want("onnx")) {
       Object.assign(results, await section("onnx.ts", ["measure", dir, kind]));
     }
     Object.assign(results, await section("onnx.ts", ["ppocr"]));
+    process.stderr.write("bench: (f) weight compression of the 256 MiB model…\n");
+    Object.assign(results, await section("onnx.ts", ["compress", dir]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -93,6 +95,10 @@ if (values.huge) {
 const n = (k: string) => results[k] as number;
 const has = (...ks: string[]) => ks.every((k) => typeof results[k] === "number" || typeof results[k] === "boolean");
 const targets: { name: string; holds: boolean; detail: string }[] = [];
+if (has("compress.palettize4_ms", "compress.int8_ms")) {
+  const sizes = ["none", "int8", "int4", "palettize4", "palettize6"].map((m) => `${m} ${n(`compress.${m}.blob_mb`)} MiB`).join(", ");
+  targets.push({ name: "(f) palettize:4 of 128 M weights ≤ 60 s", holds: n("compress.palettize4_ms") <= 60000, detail: `${n("compress.palettize4_ms")} ms; int8 ${n("compress.int8_ms")} ms, int4 ${n("compress.int4_ms")} ms, palettize:6 ${n("compress.palettize6_ms")} ms, none ${n("compress.none_ms")} ms; weight.bin: ${sizes}` });
+}
 if (has("big.package_ms", "big.memcpy_ms")) {
   const limit = 1.5 * n("big.memcpy_ms");
   targets.push({ name: "(a) package ≤ 1.5 × warm memcpy", holds: n("big.package_ms") <= limit, detail: `${n("big.package_ms")} ms vs ${limit.toFixed(1)} ms (${(n("big.package_ms") / n("big.memcpy_ms")).toFixed(2)} × memcpy)` });

@@ -1,10 +1,11 @@
 // Section (e): ONNX import. `gen DIR` writes a 256 MiB float16 ONNX model twice — weights inline
 // (raw_data) and in an external data file. Then, each in a process of its own: `read DIR KIND`
 // times reading the file(s) into memory, `measure DIR KIND` imports and converts (with its peak
-// RSS), and `ppocr` converts PP-OCRv4 det at 640×640.
+// RSS), `ppocr` converts PP-OCRv4 det at 640×640, and `compress DIR` converts the model with each
+// weight compression mode.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { convertGraph } from "../src/convert.js";
+import { convertGraph, type ConvertOptions } from "../src/convert.js";
 import { loadOnnxFile } from "../src/node/onnx-files.js";
 import { onnxModel, T, type TensorSpec } from "../test/onnx/onnx-writer.js";
 import { MiB, ROOT, now, peakRssMb, report, round, type Result } from "./common.js";
@@ -65,5 +66,29 @@ async function ppocr(): Promise<void> {
   report({ "onnx.ppocr_det_640_ms": round(now() - t) });
 }
 
+/**
+ * Weight compression of the same 256 MiB model (8 float16 matmul weights, 128 M elements): each
+ * mode's conversion time and weight.bin size; the palettizations run k-means over every weight.
+ */
+async function compress(dir: string): Promise<void> {
+  const { graph } = await loadOnnxFile(join(dir, "inline.onnx"));
+  const r: Result = {};
+  const modes: Array<[string, ConvertOptions]> = [
+    ["none", { target: "ios18" }],
+    ["int8", { target: "ios17", compress: { mode: "int8" } }],
+    ["int4", { target: "ios18", compress: { mode: "int4", blockSize: 32 } }],
+    ["palettize4", { target: "ios17", compress: { mode: "palettize", bits: 4 } }],
+    ["palettize6", { target: "ios18", compress: { mode: "palettize", bits: 6 } }],
+  ];
+  for (const [name, options] of modes) {
+    const t = now();
+    const pkg = await convertGraph(graph, { ...options, name: "Big" });
+    r[`compress.${name}_ms`] = round(now() - t);
+    r[`compress.${name}.blob_mb`] = round(pkg.stats.blobBytes / MiB);
+  }
+  r["compress.weights_m"] = round((LAYERS * N * N) / 1e6);
+  report(r);
+}
+
 const [mode, dir, kind] = process.argv.slice(2);
-await (mode === "gen" ? gen(dir) : mode === "read" ? read(dir, kind) : mode === "ppocr" ? ppocr() : measure(dir, kind));
+await (mode === "gen" ? gen(dir) : mode === "read" ? read(dir, kind) : mode === "ppocr" ? ppocr() : mode === "compress" ? compress(dir) : measure(dir, kind));

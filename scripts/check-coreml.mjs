@@ -1,6 +1,7 @@
 // npm run check:coreml — Apple's own readers on this project's packages: converts the examples,
 // emits the package of every conformance case and of the real ONNX models of the tests, and loads all of them with coremltools
-// (scripts/check-with-coremltools.py). Needs Python 3 with coremltools (.ci/run installs
+// (scripts/check-with-coremltools.py), then compares coremltools' expansion of every compressed weight
+// with the reference runtime's (scripts/compare-constexpr.ts). Needs Python 3 with coremltools (.ci/run installs
 // coremltools==9.0 from PyPI); without them it says so and skips.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -29,8 +30,11 @@ try {
   const fp16 = spawnSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", "ios16", "--precision", "float16", "--emit-packages", join(dir, "ios16-fp16")], { stdio: ["ignore", "ignore", "inherit"] });
   if (fp16.status !== 0 && fp16.status !== 1) throw new Error(`conformance --precision float16 failed (status ${fp16.status})`);
   execFileSync(tsx, [join(root, "scripts/emit-real-onnx.ts"), join(dir, "onnx")], { stdio: "inherit" });
-  const r = spawnSync("python3", [join(root, "scripts/check-with-coremltools.py"), dir], { stdio: "inherit" });
-  process.exitCode = r.status ?? 1;
+  const digests = join(dir, "constexpr-digests.json");
+  const r = spawnSync("python3", [join(root, "scripts/check-with-coremltools.py"), "--digests", digests, dir], { stdio: "inherit" });
+  // Every compressed weight as coremltools expands it, against the reference runtime's expansion.
+  const c = r.status === 0 ? spawnSync(tsx, [join(root, "scripts/compare-constexpr.ts"), digests], { stdio: "inherit" }) : { status: 1 };
+  process.exitCode = r.status === 0 && c.status === 0 ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

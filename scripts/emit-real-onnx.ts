@@ -18,6 +18,7 @@ const VARIANTS: Array<{ suffix: string; options: ConvertOptions }> = [
   { suffix: "ios16-palettize4", options: { target: "ios16", compress: { mode: "palettize", bits: 4, minElements: 256 } } },
   { suffix: "ios17-fp16-palettize6", options: { target: "ios17", precision: "float16", compress: { mode: "palettize", bits: 6, minElements: 256 } } },
   { suffix: "ios18-palettize2", options: { target: "ios18", compress: { mode: "palettize", bits: 2, minElements: 256 } } },
+  { suffix: "ios18-palettize4-g8", options: { target: "ios18", compress: { mode: "palettize", bits: 4, groupSize: 8, minElements: 256 } } },
   { suffix: "ios18-fp16-palettize8", options: { target: "ios18", precision: "float16", compress: { mode: "palettize", bits: 8, minElements: 256 } } },
 ];
 let count = 0;

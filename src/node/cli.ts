@@ -50,7 +50,8 @@ options:
                           float16; weights take half the bytes; inputs and outputs keep their types)
   --compress MODE         compress conv/matmul weights of 2048+ elements: int8 (per output channel,
                           iOS 16+), int4:B (blocks of B input channels, iOS 18) or palettize:N
-                          (a k-means table of 2^N values per weight, N = 1, 2, 4, 6, 8; iOS 16+)
+                          (a k-means table of 2^N values per weight, N = 1, 2, 4, 6, 8; iOS 16+;
+                          palettize:N:G, a table per G output channels, iOS 18)
   --compress-min N        compress only weights of at least N elements (default 2048)
   --function NAME:DIM=V,DIM=V
                           a function of a multifunction package (iOS 18): the model with these

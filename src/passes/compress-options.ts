@@ -11,20 +11,28 @@ export interface CompressOptions {
   blockSize?: number;
   /** palettize: bits per key, 2^bits table entries (default 4). */
   bits?: PaletteBits;
+  /**
+   * palettize, iOS 18: output channels per lookup table (coremltools' per_grouped_channel); a
+   * weight whose channels do not split into groups gets one table. Default: one table per weight.
+   */
+  groupSize?: number;
   /** Weights with fewer elements stay as they are (default 2048). */
   minElements?: number;
 }
 
 /**
  * A compression mode as written on the command line and in the demo: `int8`, `int4` / `int4:B`
- * (B input channels per block, default 32), `palettize` / `palettize:N` (N bits, default 4).
+ * (B input channels per block, default 32), `palettize` / `palettize:N` (N bits, default 4) /
+ * `palettize:N:G` (a table per G output channels, iOS 18).
  */
 export function parseCompressMode(text: string): CompressOptions {
   if (text === "int8") return { mode: "int8" };
   const int4 = /^int4(?::([1-9][0-9]*))?$/.exec(text);
   if (int4) return { mode: "int4", blockSize: int4[1] ? Number(int4[1]) : 32 };
-  const pal = /^palettize(?::([0-9]+))?$/.exec(text);
-  if (pal && PALETTE_BITS.includes(Number(pal[1] ?? 4) as PaletteBits)) return { mode: "palettize", bits: Number(pal[1] ?? 4) as PaletteBits };
-  throw new UnsupportedError(`a compression mode is int8, int4:B (B input channels per block) or palettize:N (N = 1, 2, 4, 6 or 8 bits), got "${text}"`, { rule: "option-value" });
+  const pal = /^palettize(?::([0-9]+)(?::([1-9][0-9]*))?)?$/.exec(text);
+  if (pal && PALETTE_BITS.includes(Number(pal[1] ?? 4) as PaletteBits)) {
+    return { mode: "palettize", bits: Number(pal[1] ?? 4) as PaletteBits, ...(pal[2] ? { groupSize: Number(pal[2]) } : {}) };
+  }
+  throw new UnsupportedError(`a compression mode is int8, int4:B (B input channels per block) or palettize:N[:G] (N = 1, 2, 4, 6 or 8 bits; a table per G output channels, iOS 18), got "${text}"`, { rule: "option-value" });
 }
 

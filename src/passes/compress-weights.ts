@@ -6,8 +6,9 @@
 //                17) or constexpr_blockwise_shift_scale (iOS 18).
 //   int4:        symmetric, one scale per block of `blockSize` input channels and output channel;
 //                constexpr_blockwise_shift_scale with int4 data (iOS 18).
-//   palettize N: one lookup table of 2^N values per tensor (k-means); constexpr_lut_to_dense,
-//                keys packed into bytes (iOS 16, 17) or as a uintN tensor (iOS 18).
+//   palettize N: one lookup table of 2^N values per tensor (k-means), or per group of output
+//                channels (iOS 18); constexpr_lut_to_dense, keys packed into bytes (iOS 16, 17)
+//                or as a uintN tensor (iOS 18).
 import { UnsupportedError } from "../errors.js";
 import { elementCount, type MilDataType, type MilFunction, type MilOperation } from "../mil/program.js";
 import { halfBitsFromNumber, halfTable, numberFromHalfBits } from "../runtime/fp16.js";
@@ -121,16 +122,43 @@ function emitInt4(e: Emitter, name: string, dataType: MilDataType, shape: readon
   return true;
 }
 
-function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, bits: PaletteBits, ios: number): void {
-  const { lut, keys } = palettize(w, bits, dataType);
+/**
+ * Palettizes `w` with one table per group of `group` channels along `axis` (group = the whole
+ * axis: one table). Returns the tables (`groups` × 2^bits, in group order) and every weight's key.
+ */
+export function palettizeGroups(w: Float32Array, shape: readonly number[], axis: number, group: number, bits: PaletteBits, dataType: MilDataType): { luts: Float64Array; keys: Uint8Array; groups: number } {
+  const channels = shape[axis];
+  const groups = channels / group;
+  if (groups === 1) { const { lut, keys } = palettize(w, bits, dataType); return { luts: lut, keys, groups }; }
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const groupOf = (i: number) => Math.floor((Math.floor(i / inner) % channels) / group);
+  const per = w.length / groups;
+  const members = Array.from({ length: groups }, () => new Float32Array(per));
+  const fill = new Int32Array(groups);
+  for (let i = 0; i < w.length; i++) { const g = groupOf(i); members[g][fill[g]++] = w[i]; }
+  const size = 2 ** bits;
+  const luts = new Float64Array(groups * size);
+  const keys = new Uint8Array(w.length);
+  const groupKeys = members.map((m, g) => { const p = palettize(m, bits, dataType); luts.set(p.lut, g * size); return p.keys; });
+  fill.fill(0);
+  for (let i = 0; i < w.length; i++) { const g = groupOf(i); keys[i] = groupKeys[g][fill[g]++]; }
+  return { luts, keys, groups };
+}
+
+function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, options: CompressOptions, ios: number): void {
+  const bits = options.bits ?? 4;
   if (ios >= 18) {
-    const keyType = `uint${bits}` as MilDataType;
+    // A table per group of output channels when they split into groups, else one.
+    const group = options.groupSize && shape[axis] % options.groupSize === 0 ? options.groupSize : shape[axis];
+    const { luts, keys, groups } = palettizeGroups(w, shape, axis, group, bits, dataType);
+    const lutShape = [...shape.map((_, i) => (i === axis ? groups : 1)), 2 ** bits, 1];
     e.op("constexpr_lut_to_dense", name, {
-      indices: e.constant(`${name}_indices`, keyType, shape, keys),
-      lut: e.constant(`${name}_lut`, dataType, [...shape.map(() => 1), lut.length, 1], floatBytes(dataType, lut)),
+      indices: e.constant(`${name}_indices`, `uint${bits}` as MilDataType, shape, keys),
+      lut: e.constant(`${name}_lut`, dataType, lutShape, floatBytes(dataType, luts)),
     });
     return;
   }
+  const { lut, keys } = palettize(w, bits, dataType);
   const packed = packBits(keys, keys.length, bits).bytes;
   e.op("constexpr_lut_to_dense", name, {
     indices: e.constant(`${name}_indices`, "uint8", [packed.length], packed),
@@ -144,6 +172,10 @@ function checkOptions(options: CompressOptions, ios: number): void {
   if (options.mode === "int4" && ios < 18) throw new UnsupportedError("int4 weight compression needs a target of iOS 18 (constexpr_blockwise_shift_scale with int4 data)", { rule: "target" });
   if (options.mode === "palettize" && !PALETTE_BITS.includes(options.bits ?? 4)) {
     throw new UnsupportedError(`palettization takes 1, 2, 4, 6 or 8 bits, got ${options.bits}`, { rule: "option-value" });
+  }
+  if (options.groupSize !== undefined) {
+    if (options.mode !== "palettize" || !Number.isInteger(options.groupSize) || options.groupSize < 1) throw new UnsupportedError(`groupSize is a whole number of output channels per palette, for palettize only (got ${options.groupSize})`, { rule: "option-value" });
+    if (ios < 18) throw new UnsupportedError("palettes per group of channels need a target of iOS 18 (constexpr_lut_to_dense with grouped tables)", { rule: "target" });
   }
 }
 
@@ -193,7 +225,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
       },
     };
     if (options.mode === "int8") emitInt8(e, name!, dataType, shape, w, axis, ios);
-    else if (options.mode === "palettize") emitPalette(e, name!, dataType, shape, w, options.bits ?? 4, ios);
+    else if (options.mode === "palettize") emitPalette(e, name!, dataType, shape, w, axis, options, ios);
     else if (!emitInt4(e, name!, dataType, shape, w, axis, options.blockSize ?? 32)) out.push(op);
   }
   return { ...fn, operations: out };

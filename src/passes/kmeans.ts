@@ -2,11 +2,13 @@
 // runs on a sorted sample: with sorted centroids each cluster is a contiguous run of the sample
 // between midpoints, found by binary search, and its mean comes from prefix sums — an iteration
 // costs O(k log n) instead of O(n k). Assigning every weight is then a binary search over the
-// k - 1 midpoints. Deterministic: a strided sample and quantile seeds, no randomness.
+// k - 1 midpoints. Deterministic: a strided sample and seeds placed by density^(1/3) (the
+// point density of an optimal quantizer at high rate), no randomness.
 
 /** Sampled values used to fit the centroids (the assignment always covers every weight). */
 export const KMEANS_SAMPLE = 1 << 18;
-const MAX_ITERATIONS = 100;
+const MAX_ITERATIONS = 2000;
+const SEED_BINS = 4096;
 
 /** First index in sorted `a` whose value is ≥ v (a.length when none). */
 function lowerBound(a: Float64Array, v: number): number {
@@ -32,7 +34,10 @@ export function kmeans1d(values: ArrayLike<number>, k: number, round: (v: number
   const s = sortedSample(values, KMEANS_SAMPLE);
   const m = s.length;
   const prefix = new Float64Array(m + 1);
-  for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] + s[i];
+  const prefix2 = new Float64Array(m + 1);
+  for (let i = 0; i < m; i++) { prefix[i + 1] = prefix[i] + s[i]; prefix2[i + 1] = prefix2[i] + s[i] * s[i]; }
+  /** Squared error of the run [lo, hi) about its mean. */
+  const sse = (lo: number, hi: number) => (hi > lo ? prefix2[hi] - prefix2[lo] - (prefix[hi] - prefix[lo]) ** 2 / (hi - lo) : 0);
   // Few distinct values: they are the table (palettizing an already palettized tensor is lossless).
   const distinct: number[] = [];
   for (let i = 0; i < m && distinct.length <= k; i++) if (i === 0 || s[i] !== s[i - 1]) distinct.push(s[i]);
@@ -41,22 +46,63 @@ export function kmeans1d(values: ArrayLike<number>, k: number, round: (v: number
     for (let j = 0; j < k; j++) c[j] = round(distinct[Math.min(j, distinct.length - 1)]);
     return c;
   }
-  for (let j = 0; j < k; j++) c[j] = s[Math.min(m - 1, Math.floor(((j + 0.5) * m) / k))];
+  seedCentroids(s, c);
   const bounds = new Int32Array(k + 1);
   bounds[k] = m;
   for (let it = 0; it < MAX_ITERATIONS; it++) {
     for (let j = 1; j < k; j++) bounds[j] = lowerBound(s, (c[j - 1] + c[j]) / 2);
     let moved = false;
+    let empty = -1;
     for (let j = 0; j < k; j++) {
       const lo = bounds[j], hi = Math.max(lo, bounds[j + 1]);
-      if (hi === lo) continue; // an empty cluster keeps its centroid
+      if (hi === lo) { empty = j; continue; }
       const mean = (prefix[hi] - prefix[lo]) / (hi - lo);
       if (mean !== c[j]) { c[j] = mean; moved = true; }
+    }
+    if (empty >= 0) {
+      // An empty cluster is a wasted table entry: it takes over the upper half of the cluster
+      // with the largest squared error, and the centroids are put back in order.
+      let worst = 0, worstErr = -1;
+      for (let j = 0; j < k; j++) { const e = sse(bounds[j], Math.max(bounds[j], bounds[j + 1])); if (e > worstErr) { worstErr = e; worst = j; } }
+      const lo = bounds[worst], hi = bounds[worst + 1];
+      if (worstErr > 0 && hi - lo >= 2) {
+        const mid = (lo + hi) >> 1;
+        c[worst] = (prefix[mid] - prefix[lo]) / (mid - lo);
+        c[empty] = (prefix[hi] - prefix[mid]) / (hi - mid);
+        c.sort();
+        moved = true;
+      }
     }
     if (!moved) break;
   }
   for (let j = 0; j < k; j++) c[j] = round(c[j]);
   return c.sort();
+}
+
+/**
+ * Seeds: the (j + ½)/k quantiles of density^(1/3), from a histogram of the sorted sample — so
+ * sparse tails get centroids too (plain quantiles leave outliers to one or two, and Lloyd moves
+ * them back only slowly). Each seed is the mean of the sample in its bin.
+ */
+function seedCentroids(s: Float64Array, c: Float64Array): void {
+  const m = s.length, k = c.length;
+  // Enough samples per bin for a density (about 2√m bins), at least one bin per centroid.
+  const bins = Math.max(k, Math.min(SEED_BINS, Math.round(2 * Math.sqrt(m))));
+  const lo = s[0], width = (s[m - 1] - lo) / bins || 1;
+  const start = new Int32Array(bins + 1);
+  for (let b = 1; b <= bins; b++) start[b] = b === bins ? m : lowerBound(s, lo + b * width);
+  const weight = new Float64Array(bins);
+  let total = 0;
+  for (let b = 0; b < bins; b++) total += weight[b] = Math.cbrt(start[b + 1] - start[b]);
+  let b = 0, acc = weight[0];
+  for (let j = 0; j < k; j++) {
+    const target = ((j + 0.5) / k) * total;
+    while (acc < target && b < bins - 1) acc += weight[++b];
+    const from = start[b], to = start[b + 1];
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += s[i];
+    c[j] = to > from ? sum / (to - from) : lo + (b + 0.5) * width;
+  }
 }
 
 /** For each value, the index of its nearest centroid (`centroids` ascending, at most 256). */

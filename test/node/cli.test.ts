@@ -41,7 +41,7 @@ describe("webnn-coreml CLI", () => {
     expect(await main(["inspect", out])).toBe(0);
     expect(io.out.join("\n")).toContain(`compressed (constexpr_lut_to_dense 3): ${dense} → ${stored} bytes`);
     expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Q.mlpackage"), "--compress", "palettize:3"])).toBe(2);
-    expect(io.err.join("\n")).toMatch(/palettize:N \(N = 1, 2, 4, 6 or 8 bits\)/);
+    expect(io.err.join("\n")).toMatch(/palettize:N\[:G\] \(N = 1, 2, 4, 6 or 8 bits/);
     expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Q.mlpackage"), "--compress-min", "5"])).toBe(2);
   });
 

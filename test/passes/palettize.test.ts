@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
-import { programFunction } from "../../src/mil/program.js";
+import { programFunction, type MilOperation } from "../../src/mil/program.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { readPackage } from "../../src/packaging/reader.js";
-import { palettize, type PaletteBits } from "../../src/passes/compress-weights.js";
+import { palettize, palettizeGroups, parseCompressMode, type PaletteBits } from "../../src/passes/compress-weights.js";
 import { assignNearest, kmeans1d } from "../../src/passes/kmeans.js";
 import { constexprLutToDense } from "../../src/runtime/kernels/palettization.js";
 import { KernelArgs } from "../../src/runtime/kernels/common.js";
@@ -112,6 +112,29 @@ describe("compress: palettize", () => {
       });
     }
   }
+
+  it("iOS 18, a table per group of output channels: the lut has one table per group, and the package computes with them", async () => {
+    const read = readPackage(await convertGraph(model(), { target: "ios18", compress: { mode: "palettize", bits: 2, groupSize: 8 } }));
+    const fn = programFunction(read.parsed.program);
+    const lutOf = (o: MilOperation) => fn.operations.find((x) => x.name === o.inputs.lut[0])!.value!.type.shape;
+    const luts = fn.operations.filter((o) => o.type === "constexpr_lut_to_dense");
+    // conv weight [32, 16, 3, 3]: 4 groups along axis 0; matmul weight [64, 48]: 6 groups along axis 1.
+    expect(luts.map(lutOf)).toEqual([[4, 1, 1, 1, 4, 1], [1, 6, 4, 1]]);
+    expect(validateProgram(read.parsed.program, 18)).toEqual([]);
+    const pw = palettizeGroups(W, [32, 16, 3, 3], 0, 8, 2, "fp32");
+    const pm = palettizeGroups(M, [64, 48], 1, 8, 2, "fp32");
+    const inner = [9 * 16, 1];
+    const w = Float32Array.from(pw.keys, (k, i) => pw.luts[Math.floor(i / inner[0] / 8) * 4 + k]);
+    const m = Float32Array.from(pm.keys, (k, i) => pm.luts[Math.floor((i % 48) / 8) * 4 + k]);
+    const expected = tensorValues((await runPackage(await convertGraph(model(w, m), { target: "ios18" }), { x: input() })).y);
+    const got = tensorValues((await runPackage(read, { x: input() })).y);
+    got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-5 + 1e-4 * Math.abs(expected[i])));
+    // Per-group tables fit better than one table for the whole weight.
+    const one = palettize(W, 2, "fp32");
+    expect(rmse(w, W)).toBeLessThan(rmse(Float32Array.from(one.keys, (k) => one.lut[k]), W));
+    await expect(convertGraph(model(), { target: "ios17", compress: { mode: "palettize", bits: 2, groupSize: 8 } })).rejects.toThrow(/iOS 18/);
+    expect(parseCompressMode("palettize:4:16")).toEqual({ mode: "palettize", bits: 4, groupSize: 16 });
+  });
 
   it("float16 weights get a float16 table; bad bit counts and targets before iOS 16 are refused", async () => {
     const packed = await convertGraph(model(), { target: "ios18", precision: "float16", compress: { mode: "palettize", bits: 6 } });
