@@ -91,6 +91,7 @@ describe("README's samples", () => {
       writeFileSync(join(dir, `model.${ext}`), readFileSync(join(app, `node_modules/webnn-coreml/examples/small-cnn.${ext}`)));
     }
     writeFileSync(join(dir, "inputs.json"), JSON.stringify({ image: { dataType: "float16", shape: [1, 3, 32, 32], data: [0.5] } }));
+    writeFileSync(join(dir, "inputs8.json"), JSON.stringify({ x: { dataType: "float32", shape: [8, 4], data: [1] } }));
     // An ONNX model with a free dimension "batch", as the sample's ONNX lines expect.
     writeFileSync(join(dir, "model.onnx"), onnxModel({ nodes: [{ op: "MatMul", inputs: ["x", "w"], outputs: ["y"] }], inputs: [["x", T.FLOAT, ["batch", 4]]], outputs: [["y", T.FLOAT]], initializers: [tensor("w", T.FLOAT, [4, 2], new Float32Array(8).fill(0.5))] }, 13));
     for (const line of readmeSamples("shell")[0].split("\n")) {
@@ -100,6 +101,7 @@ describe("README's samples", () => {
       run(cmd, args, { cwd: dir });
     }
     expect(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")).probabilities.shape).toEqual([1, 10]);
+    expect(JSON.parse(readFileSync(join(dir, "outputs8.json"), "utf8")).y).toEqual({ dataType: "float32", shape: [8, 2], data: new Array(16).fill(2) });
   });
 
   it("the Node sample runs as written and prints what its comment says", () => {
