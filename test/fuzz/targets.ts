@@ -2,7 +2,7 @@
 // and manifests, package zips and the files inside packages, and run inputs, through the
 // reader, convertGraph, readPackage/readPackageZip and runPackage. A case passes when every step
 // either succeeds or throws a WebNNCoreMLError that does not hide another exception.
-import { convertGraph } from "../../src/convert.js";
+import { convertFunctions, convertGraph } from "../../src/convert.js";
 import { WebNNCoreMLError } from "../../src/errors.js";
 import { readSafetensors, readSafetensorsBlob, writeSafetensors, type WeightTensors } from "../../src/frontends/safetensors.js";
 import { readGraphJson } from "../../src/frontends/webnn-json/index.js";
@@ -68,6 +68,20 @@ export async function prepareFuzz(): Promise<FuzzContext> {
     packages.push({ seed, pkg, zip: await packageToZipBytes(pkg), read, inputs });
   }
   const example = seeds.find((s) => s.weights)!;
+  // The example again in the deployment forms: palettized (both constexpr_lut_to_dense forms),
+  // float16 + int8, and a multifunction package — their readers see hostile bytes too.
+  const exampleGraph = () => readGraphJson(example.doc as object, { weights: example.weights, manifest: example.manifest });
+  const variants: Array<[string, () => ReturnType<typeof convertGraph>]> = [
+    ["palettize4-ios18", () => convertGraph(exampleGraph(), { target: "ios18", compress: { mode: "palettize", bits: 4, groupSize: 4, minElements: 100 } })],
+    ["palettize2-ios16", () => convertGraph(exampleGraph(), { target: "ios16", compress: { mode: "palettize", bits: 2, minElements: 100 } })],
+    ["fp16-int8-ios17", () => convertGraph(exampleGraph(), { target: "ios17", precision: "float16", compress: { mode: "int8", minElements: 100 } })],
+    ["functions-ios18", () => convertFunctions([{ name: "a", graph: exampleGraph() }, { name: "b", graph: exampleGraph() }], { target: "ios18", defaultFunction: "b" })],
+  ];
+  for (const [variant, make] of variants) {
+    const pkg = await make();
+    const read = readPackage(pkg);
+    packages.push({ seed: { ...example, name: `${example.name}+${variant}` }, pkg, zip: await packageToZipBytes(pkg), read, inputs: tensorsToJson(inputsFor(read, () => 0.5)) as unknown as Json });
+  }
   const m = example.manifest as { tensors: Record<string, { dataType: MLOperandDataType; shape: number[]; byteOffset: number; byteLength: number }> };
   const parts = writeSafetensors(Object.entries(m.tensors).map(([k, e]) => [k, { dataType: e.dataType, shape: e.shape, bytes: example.weights!.subarray(e.byteOffset, e.byteOffset + e.byteLength) }] as const));
   const sidecarBytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -232,8 +246,13 @@ async function convertAndRun(graph: Parameters<typeof convertGraph>[0], rng: Rng
   const cost = graph.nodes.reduce((n, node) => n + (node.op === "lstm" || node.op === "gru" ? 60 * Number((node.attributes as { steps?: number }).steps ?? 1) : 1), 0);
   if (cost > MAX_CONVERT_COST) { log.push(`not converted: about ${cost} operations`); return; }
   const target = rng.pick(TARGETS);
-  log.push(`convert for ${target}`);
-  const pkg = await convertGraph(graph, { target });
+  // Now and then in a deployment form: float16 compute, compressed weights (small ones too).
+  const precision = rng.chance(0.2) ? "float16" as const : undefined;
+  const compress = target !== "ios15" && rng.chance(0.2)
+    ? rng.pick([{ mode: "int8" as const }, { mode: "palettize" as const, bits: rng.pick([1, 2, 4, 6, 8] as const) }, ...(target === "ios18" ? [{ mode: "int4" as const, blockSize: 2 }] : [])])
+    : undefined;
+  log.push(`convert for ${target}${precision ? ", float16" : ""}${compress ? `, ${JSON.stringify(compress)}` : ""}`);
+  const pkg = await convertGraph(graph, { target, precision, compress: compress && { ...compress, minElements: 16 } });
   run(readPackage(pkg), rng, log);
 }
 
