@@ -3,23 +3,14 @@
 // program, and outputs stay within the quantization error of the float model.
 import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
-import { MLGraphBuilder } from "../../src/graph/builder.js";
+import { M, W, weightsModel, weightsModelInput } from "./weights-model.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { programFunction } from "../../src/mil/program.js";
 import { readPackage } from "../../src/packaging/reader.js";
 import { quantizeBlocks } from "../../src/passes/compress-weights.js";
-import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
+import { runPackage, tensorValues } from "../../src/run-package.js";
 
-const W = Float32Array.from({ length: 32 * 16 * 3 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.3);
-const M = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.cos(i * 0.11) * 0.2);
-function model(w: Float32Array = W, m: Float32Array = M) {
-  const b = new MLGraphBuilder();
-  const x = b.input("x", { dataType: "float32", shape: [1, 16, 6, 6] });
-  const c = b.relu(b.conv2d(x, b.constant({ dataType: "float32", shape: [32, 16, 3, 3] }, w), { padding: [1, 1, 1, 1] }));
-  const f = b.reshape(b.reduceMean(c, { axes: [2, 3] }), [1, 32]);
-  const h = b.matmul(b.concat([f, f], 1), b.constant({ dataType: "float32", shape: [64, 48] }, m));
-  return b.buildSync({ y: h });
-}
+const model = weightsModel;
 /** The weights as the compressed package holds them: quantized and scaled back. */
 function reconstructed(w: Float32Array, shape: number[], blocks: number[], qmax: number): { w: Float32Array; rmse: number } {
   const { q, scales, scaleShape } = quantizeBlocks(Float64Array.from(w), shape, blocks, qmax);
@@ -35,7 +26,7 @@ function reconstructed(w: Float32Array, shape: number[], blocks: number[], qmax:
   }
   return { w: out, rmse: Math.sqrt(se / w.length) };
 }
-const input = () => tensorFromNumbers("float32", [1, 16, 6, 6], Array.from({ length: 576 }, (_, i) => Math.cos(i * 0.3)));
+const input = weightsModelInput;
 
 describe("compress-weights", () => {
   it("quantizes symmetrically per block, within half a step", () => {

@@ -2,7 +2,7 @@
 // constexpr_lut_to_dense — keys packed into bytes at iOS 16/17, a uintN tensor at iOS 18.
 import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
-import { MLGraphBuilder } from "../../src/graph/builder.js";
+import { M, W, weightsModel, weightsModelInput } from "./weights-model.js";
 import { programFunction, type MilOperation } from "../../src/mil/program.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { readPackage } from "../../src/packaging/reader.js";
@@ -11,19 +11,10 @@ import { assignNearest, kmeans1d } from "../../src/passes/kmeans.js";
 import { constexprLutToDense } from "../../src/runtime/kernels/palettization.js";
 import { KernelArgs } from "../../src/runtime/kernels/common.js";
 import { makeTensor, numericView } from "../../src/runtime/tensor.js";
-import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
+import { runPackage, tensorValues } from "../../src/run-package.js";
 
-const W = Float32Array.from({ length: 32 * 16 * 3 * 3 }, (_, i) => Math.sin(i * 0.37) * 0.3);
-const M = Float32Array.from({ length: 64 * 48 }, (_, i) => Math.cos(i * 0.11) * 0.2);
-function model(w: Float32Array = W, m: Float32Array = M) {
-  const b = new MLGraphBuilder();
-  const x = b.input("x", { dataType: "float32", shape: [1, 16, 6, 6] });
-  const c = b.relu(b.conv2d(x, b.constant({ dataType: "float32", shape: [32, 16, 3, 3] }, w), { padding: [1, 1, 1, 1] }));
-  const f = b.reshape(b.reduceMean(c, { axes: [2, 3] }), [1, 32]);
-  const h = b.matmul(b.concat([f, f], 1), b.constant({ dataType: "float32", shape: [64, 48] }, m));
-  return b.buildSync({ y: h });
-}
-const input = () => tensorFromNumbers("float32", [1, 16, 6, 6], Array.from({ length: 576 }, (_, i) => Math.cos(i * 0.3)));
+const model = weightsModel;
+const input = weightsModelInput;
 function rmse(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
