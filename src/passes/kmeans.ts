@@ -2,7 +2,7 @@
 // runs on a sorted sample: with sorted centroids each cluster is a contiguous run of the sample
 // between midpoints, found by binary search, and its mean comes from prefix sums — an iteration
 // costs O(k log n) instead of O(n k). Assigning every weight is then a binary search over the
-// k - 1 midpoints. Deterministic: a strided sample and seeds placed by density^(1/3) (the
+// k - 1 midpoints. Deterministic: a golden-ratio sample and seeds placed by density^(1/3) (the
 // point density of an optimal quantizer at high rate), no randomness.
 
 /** Sampled values used to fit the centroids (the assignment always covers every weight). */
@@ -17,13 +17,34 @@ function lowerBound(a: Float64Array, v: number): number {
   return lo;
 }
 
-/** A strided, sorted sample of at most `size` finite values. */
+/** 1/φ: steps of it modulo 1 never fall into step with a tensor's layout (kernel taps, channels). */
+const GOLDEN = 0.6180339887498949;
+
+/**
+ * A sorted sample of at most `size` values: all of them, or positions spread by a golden-ratio
+ * sequence — a regular stride could line up with the layout and see only some taps or channels.
+ */
 function sortedSample(values: ArrayLike<number>, size: number): Float64Array {
   const n = values.length;
   const m = Math.min(n, size);
   const s = new Float64Array(m);
-  for (let i = 0; i < m; i++) s[i] = values[m === n ? i : Math.floor((i * n) / m)];
+  if (m === n) {
+    for (let i = 0; i < n; i++) s[i] = values[i];
+  } else {
+    let u = 0.5;
+    for (let i = 0; i < m; i++) { s[i] = values[Math.floor(u * n)]; u += GOLDEN; if (u >= 1) u -= 1; }
+  }
   return s.sort();
+}
+
+/** The distinct values of the whole tensor, sorted, if there are at most `k`; else undefined. */
+function fewDistinct(values: ArrayLike<number>, k: number): number[] | undefined {
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) {
+    seen.add(values[i]);
+    if (seen.size > k) return undefined;
+  }
+  return [...seen].sort((a, b) => a - b);
 }
 
 /**
@@ -38,11 +59,11 @@ export function kmeans1d(values: ArrayLike<number>, k: number, round: (v: number
   for (let i = 0; i < m; i++) { prefix[i + 1] = prefix[i] + s[i]; prefix2[i + 1] = prefix2[i] + s[i] * s[i]; }
   /** Squared error of the run [lo, hi) about its mean. */
   const sse = (lo: number, hi: number) => (hi > lo ? prefix2[hi] - prefix2[lo] - (prefix[hi] - prefix[lo]) ** 2 / (hi - lo) : 0);
-  // Few distinct values: they are the table (palettizing an already palettized tensor is lossless).
-  const distinct: number[] = [];
-  for (let i = 0; i < m && distinct.length <= k; i++) if (i === 0 || s[i] !== s[i - 1]) distinct.push(s[i]);
+  // Few distinct values in the whole tensor: they are the table (palettizing an already
+  // palettized tensor is lossless). A sample with few is not enough: the rest may differ.
+  const distinct = fewDistinct(values, k);
   const c = new Float64Array(k);
-  if (distinct.length <= k) {
+  if (distinct) {
     for (let j = 0; j < k; j++) c[j] = round(distinct[Math.min(j, distinct.length - 1)]);
     return c;
   }

@@ -235,6 +235,15 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     const d = defaultDescription(proto);
     inputs = (d.input ?? []).map(fromDescription);
     outputs = (d.output ?? []).map(fromDescription);
+    // A multifunction package from another converter: each function's features as they are.
+    const described = proto.description?.functions ?? [];
+    if (described.length) {
+      boundaries = new Map();
+      for (const f of described) {
+        if (!f.name || !program.functions.has(f.name)) fail(`function description "${f.name}" names no function of the program`);
+        boundaries.set(f.name, { inputs: (f.input ?? []).map(fromDescription), outputs: (f.output ?? []).map(fromDescription) });
+      }
+    }
   }
   const md = proto.description?.metadata;
   const describe = (features: CoreML.Specification.FeatureDescription.$Properties[] | null | undefined, entries: IOEntry[]) => {

@@ -41,6 +41,20 @@ describe("k-means (1-D)", () => {
     expect(Array.from(kmeans1d(w, 16))).toEqual(Array.from(kmeans1d(w, 16)));
   });
 
+  it("samples large tensors without lining up with their layout (3×3 kernels: every tap counts)", () => {
+    // [512, 512, 3, 3] has 9 × 2^18 elements: a regular stride would see one tap of each kernel.
+    const n = 512 * 512 * 9;
+    const w = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.7071) * (i % 9 === 4 ? 0.5 : 0.005));
+    const c = kmeans1d(w, 16);
+    const keys = assignNearest(w, c);
+    let se = 0, ss = 0;
+    for (let i = 4; i < n; i += 9) { se += (c[keys[i]] - w[i]) ** 2; ss += w[i] ** 2; }
+    expect(Math.sqrt(se / ss)).toBeLessThan(0.1); // the centre taps are fitted too (a stride of 9 left them at 0.29)
+    // A tap that is 0 in every kernel must not make the table all zeros.
+    const z = Float64Array.from({ length: n }, (_, i) => (i % 9 === 0 ? 0 : Math.cos(i)));
+    expect(new Set(kmeans1d(z, 16)).size).toBe(16);
+  });
+
   it("beats a uniform grid of the same size on smooth weights", () => {
     const w = Float64Array.from({ length: 20000 }, (_, i) => Math.tanh(Math.sin(i * 0.123) * 3) * 0.1);
     const c = kmeans1d(w, 16);

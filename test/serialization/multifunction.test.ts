@@ -6,6 +6,9 @@ import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { readPackage } from "../../src/packaging/reader.js";
+import { fileBytes, findFile, MODEL_FILE } from "../../src/packaging/package.js";
+import { CoreML } from "../../src/serialization/proto/index.js";
+import { IO_METADATA_KEY } from "../../src/serialization/model-writer.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
 const W = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 0.7) * 0.1);
@@ -56,6 +59,17 @@ describe("multifunction packages", () => {
     for (const fn of read.parsed.program.functions.values()) expect(fn.operations.filter((o) => o.type === "constexpr_lut_to_dense")).toHaveLength(1);
     // The palettized weight is stored once for both functions.
     expect([...read.parsed.blobs.values()].filter((r) => r.dataType === "uint4")).toHaveLength(1);
+  });
+
+  it("of another converter (no boundary metadata) run by the features each function describes", async () => {
+    const pkg = await convertFunctions([{ name: "one", graph: graph(1) }, { name: "eight", graph: graph(8) }], { target: "ios18" });
+    const model = CoreML.Specification.Model.decode(fileBytes(findFile(pkg, MODEL_FILE)!));
+    delete model.description!.metadata!.userDefined![IO_METADATA_KEY];
+    const bytes = CoreML.Specification.Model.encode(model).finish();
+    const read = readPackage({ ...pkg, files: pkg.files.map((f) => (f.path === MODEL_FILE ? { path: f.path, parts: [bytes], size: bytes.byteLength } : f)) });
+    expect(read.parsed.functions!.get("eight")!.inputs[0].shape).toEqual([8, 32]);
+    const y = await runPackage(read, { x: input(8) }, { function: "eight" });
+    expect(y.y.shape).toEqual([8, 64]);
   });
 
   it("refuse targets before iOS 18, repeated or invalid names, and an unknown default", async () => {

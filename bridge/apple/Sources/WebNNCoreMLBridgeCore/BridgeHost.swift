@@ -372,8 +372,9 @@ public actor BridgeHost {
         let fm = FileManager.default
         let functionName = r["functionName"] as? String
         if r["functionName"] != nil {
-            // An identifier of at most 128 characters, as the converter names functions.
-            guard let f = functionName, f.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,127}$", options: .regularExpression) != nil else {
+            // An identifier of at most 128 characters, as the converter names functions (\z: ICU's
+            // `$` would also match before a final newline).
+            guard let f = functionName, f.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,127}\\z", options: .regularExpression) != nil else {
                 try? fm.removeItem(at: u.dir)
                 throw BridgeError(.badRequest, "functionName must be an identifier of at most 128 characters")
             }
