@@ -13,7 +13,7 @@ import { parseCompressMode, type CompressOptions } from "../passes/compress-opti
 import { milToText } from "../mil/text.js";
 import { compressionSummary, describeCompression } from "../mil/compression.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
-import { describeOnnxFile, isOnnxFile, loadModelFile } from "./onnx-files.js";
+import { describeOnnxFile, isOnnxFile, loadModelFile, loadModelFileFunctions } from "./onnx-files.js";
 import { mergeMetadata } from "../convert.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
@@ -237,12 +237,9 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     // One graph per function, each with its own sizes over the common --free-dim ones.
-    const loaded: Array<{ fn: string; model: Awaited<ReturnType<typeof loadModelFile>> }> = [];
-    for (const f of functions.length ? functions : [{ name: "main", freeDimensions: {} }]) {
-      loaded.push({ fn: f.name, model: await loadModelFile(positionals[0], { ...graphOptions, freeDimensions: { ...graphOptions.freeDimensions, ...f.freeDimensions } }) });
-    }
+    const loaded = await loadModelFileFunctions(positionals[0], graphOptions, functions.length ? functions : [{ name: "main" }]);
     const fromModel = loaded[0].model.metadata;
-    const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.fn, graph: l.model.graph })), {
+    const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.name, graph: l.model.graph })), {
       defaultFunction,
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,

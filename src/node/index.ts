@@ -9,5 +9,5 @@ export {
   readPackagePath, readPackageZipFile, listZipFile, type WriteOptions,
 } from "./package-files.js";
 export { main as runCli } from "./cli.js";
-export { loadOnnxFile, loadModelFile, describeOnnxFile, isOnnxFile, type LoadedModel } from "./onnx-files.js";
+export { loadOnnxFile, loadModelFile, loadModelFileFunctions, describeOnnxFile, isOnnxFile, type LoadedModel } from "./onnx-files.js";
 // The bridge protocol's stand-in host (src/node/bridge-host.ts) is for this repository's tests and is not part of the package.

@@ -88,6 +88,37 @@ export async function loadModelFile(path: string, options: GraphFileOptions & On
   return { ...r, metadata: {} };
 }
 
+/**
+ * The model once per function of a multifunction package, each with its own named-dimension
+ * sizes over `options.freeDimensions`. An ONNX model's file is read once and each external data
+ * range once, so every function's graph holds the same weight bytes (stored once in weight.bin
+ * either way, but held once in memory too).
+ */
+export async function loadModelFileFunctions(path: string, options: GraphFileOptions & OnnxImportOptions,
+  functions: ReadonlyArray<{ name: string; freeDimensions?: Readonly<Record<string, number>> }>): Promise<Array<{ name: string; model: LoadedModel }>> {
+  const dims = (f: { freeDimensions?: Readonly<Record<string, number>> }) => ({ ...options.freeDimensions, ...f.freeDimensions });
+  const out: Array<{ name: string; model: LoadedModel }> = [];
+  if (!(await isOnnxFile(path))) {
+    for (const f of functions) out.push({ name: f.name, model: await loadModelFile(path, { ...options, freeDimensions: dims(f) }) });
+    return out;
+  }
+  const bytes = await readModelBytes(path);
+  const used = new Set<string>();
+  const read = externalDataReader(path, used);
+  const ranges = new Map<string, Promise<Uint8Array>>();
+  const shared = (location: string, offset: number, length: number | undefined) => {
+    const key = `${offset}:${length ?? ""}:${location}`;
+    let p = ranges.get(key);
+    if (!p) { p = read(location, offset, length); ranges.set(key, p); }
+    return p;
+  };
+  for (const f of functions) {
+    const r = await importOnnxDetailed({ model: bytes, externalData: shared }, { ...options, freeDimensions: dims(f) });
+    out.push({ name: f.name, model: { graph: r.graph, name: r.name ?? basename(path).replace(/\.onnx$/i, ""), files: [path, ...used], metadata: r.metadata } });
+  }
+  return out;
+}
+
 /** `inspect model.onnx`: inputs with their dim_params, outputs, opsets, operator counts, unsupported operators. */
 export async function describeOnnxFile(path: string): Promise<string> {
   const d = describeOnnx(await readModelBytes(path));

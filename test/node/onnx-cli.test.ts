@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { captureConsole } from "./capture.js";
 import { main } from "../../src/node/cli.js";
 import { readPackagePath } from "../../src/node/package-files.js";
+import { loadModelFileFunctions } from "../../src/node/onnx-files.js";
 import { milToText } from "../../src/mil/text.js";
 import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
 
@@ -93,6 +94,19 @@ describe("CLI with ONNX models", () => {
     expect(program(c), "ONNX vs .webnn.json").toBe(program(a));
     expect(Buffer.from(b.weights!).equals(Buffer.from(a.weights!))).toBe(true);
     expect(Buffer.from(c.weights!).equals(Buffer.from(a.weights!))).toBe(true);
+  });
+
+  it("converts into a multifunction package, one function per batch size, reading the external data once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = writeModel(dir);
+    const out = join(dir, "Multi.mlpackage");
+    expect(await main(["convert", model, "-o", out, "-q", "--target", "ios18", "--input-value", "mode=1", "--function", "one:batch=1", "--function", "four:batch=4"])).toBe(0);
+    const read = await readPackagePath(out);
+    expect([...read.parsed.program.functions.keys()].sort()).toEqual(["four", "one"]);
+    expect(read.parsed.functions!.get("four")!.inputs[0].shape).toEqual([4, 4]);
+    const loaded = await loadModelFileFunctions(model, { inputValues: { mode: 1 } }, [{ name: "a", freeDimensions: { batch: 1 } }, { name: "b", freeDimensions: { batch: 2 } }]);
+    const w = loaded.map((l) => l.model.graph.constants.find((c) => c.name === "w")!.data);
+    expect(w[0]!.buffer).toBe(w[1]!.buffer); // one read of weights.bin, shared by both graphs
   });
 
   it("reports a missing or short external data file, a bad flag, an unsupported operator, and bytes that are not a model", async () => {
