@@ -66,20 +66,38 @@ function allFinite(w: Float32Array): boolean {
  */
 export function quantizeBlocks(w: ArrayLike<number>, shape: readonly number[], blocks: readonly number[], qmax: number): { q: Int8Array; scales: Float64Array; scaleShape: number[] } {
   const scaleShape = shape.map((d, i) => d / blocks[i]);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const sStrides = scaleShape.map((_, i) => scaleShape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const blockOf = (i: number) => {
-    let s = 0, rem = i;
-    for (let d = 0; d < shape.length; d++) { const c = Math.floor(rem / strides[d]); rem -= c * strides[d]; s += Math.floor(c / blocks[d]) * sStrides[d]; }
-    return s;
-  };
+  const index = blockIndices(shape, blocks, scaleShape);
   const maxAbs = new Float64Array(elementCount(scaleShape));
-  const index = new Int32Array(w.length);
-  for (let i = 0; i < w.length; i++) { const b = (index[i] = blockOf(i)); maxAbs[b] = Math.max(maxAbs[b], Math.abs(w[i])); }
+  for (let i = 0; i < w.length; i++) { const b = index[i], a = Math.abs(w[i]); if (a > maxAbs[b]) maxAbs[b] = a; }
   const scales = maxAbs.map((m) => (m > 0 ? m / qmax : 1));
   const q = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) q[i] = Math.max(-qmax - 1, Math.min(qmax, Math.round(w[i] / scales[index[i]])));
   return { q, scales, scaleShape };
+}
+
+/**
+ * For each element of a tensor of `shape` (row-major), the index of its block's scale: per
+ * dimension a table from coordinate to the scale offset it contributes, summed row by row, so
+ * each element costs one addition (weights run to hundreds of millions of elements).
+ */
+function blockIndices(shape: readonly number[], blocks: readonly number[], scaleShape: readonly number[]): Int32Array {
+  const rank = shape.length;
+  const sStrides = scaleShape.map((_, i) => scaleShape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const offset = shape.map((d, i) => Int32Array.from({ length: d }, (_, c) => Math.floor(c / blocks[i]) * sStrides[i]));
+  const n = elementCount(shape);
+  const out = new Int32Array(n);
+  if (n === 0) return out;
+  const last = offset[rank - 1];
+  const rowLength = shape[rank - 1];
+  const coord = new Array<number>(rank - 1).fill(0);
+  for (let row = 0; row * rowLength < n; row++) {
+    let base = 0;
+    for (let d = 0; d < rank - 1; d++) base += offset[d][coord[d]];
+    const at = row * rowLength;
+    for (let c = 0; c < rowLength; c++) out[at + c] = base + last[c];
+    for (let d = rank - 2; d >= 0; d--) { if (++coord[d] < shape[d]) break; coord[d] = 0; }
+  }
+  return out;
 }
 
 /** A palette of 2^bits values (in the weight's precision) and each weight's key. */
