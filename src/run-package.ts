@@ -1,7 +1,7 @@
 // runPackage: execute a converted package with the reference runtime, in WebNN terms.
 // It reads the package bytes back (never the in-memory graph), converts the caller's WebNN
 // tensors to the model's Core ML boundary types, runs the ML Program, and converts back.
-import type { MLOperandDataType } from "./graph/types.js";
+import { allocTypedArray, type MLOperandDataType, type MLTypedArray } from "./graph/types.js";
 import { elementCount } from "./mil/program.js";
 import type { FunctionBoundary, IOEntry } from "./mil/model.js";
 import type { MLPackage } from "./packaging/package.js";
@@ -12,8 +12,7 @@ import { decodeHalfArray, halfBitsFromNumber } from "./runtime/fp16.js";
 import type { RuntimeTensor } from "./runtime/tensor.js";
 
 /** WebNN element storage: float16 as Uint16Array of half bits; int64/uint64 as BigInt arrays. */
-export type WebNNData =
-  | Float32Array | Uint16Array | Int32Array | Uint32Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array;
+export type WebNNData = MLTypedArray;
 
 export interface WebNNTensor {
   dataType: MLOperandDataType;
@@ -183,17 +182,8 @@ export function tensorFromNumbers(dataType: MLOperandDataType, shape: number[], 
 }
 
 function allocWebNN(dataType: MLOperandDataType, n: number): WebNNData {
-  switch (dataType) {
-    case "float32": return new Float32Array(n);
-    case "float16": return new Uint16Array(n);
-    case "int32": return new Int32Array(n);
-    case "uint32": return new Uint32Array(n);
-    case "int8": return new Int8Array(n);
-    case "uint8": return new Uint8Array(n);
-    case "int64": return new BigInt64Array(n);
-    case "uint64": return new BigUint64Array(n);
-    default: throw new RuntimeError(`${dataType} tensors are not supported here`);
-  }
+  if (dataType === "int4" || dataType === "uint4") throw new RuntimeError(`${dataType} tensors are not supported here`);
+  return allocTypedArray(dataType, n);
 }
 
 /** Numbers of a WebNN tensor (float16 decoded; int64 as numbers). */

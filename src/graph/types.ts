@@ -29,6 +29,20 @@ export function bitsPerElement(t: MLOperandDataType): number {
   }
 }
 
+/** Element storage of a WebNN tensor in memory: float16 as half bits; int4/uint4 one value per byte. */
+export type MLTypedArray = Float32Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Int8Array | Uint8Array;
+
+/** The typed array that holds each WebNN data type. */
+export const TYPED_ARRAY_OF = {
+  float32: Float32Array, float16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
+  int64: BigInt64Array, uint64: BigUint64Array, int8: Int8Array, uint8: Uint8Array, int4: Int8Array, uint4: Uint8Array,
+} as const satisfies Record<MLOperandDataType, unknown>;
+
+/** Zeroed storage for `n` elements of `t`. */
+export function allocTypedArray(t: MLOperandDataType, n: number): MLTypedArray {
+  return new TYPED_ARRAY_OF[t](n);
+}
+
 export function byteLengthOf(desc: MLOperandDescriptor): number {
   return Math.ceil((elementCountOf(desc.shape) * bitsPerElement(desc.dataType)) / 8);
 }

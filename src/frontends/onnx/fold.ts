@@ -3,8 +3,8 @@
 // and any other node whose inputs are all known, so that none of it reaches the package.
 // Values are computed as doubles and stored in the result's data type, as a cast would.
 import { UnsupportedError } from "../../errors.js";
-import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
-import { allocHost, fromNumbers, numbers, rawTensor, type HostTensor } from "./tensor.js";
+import { allocTypedArray, elementCountOf, type MLOperandDataType } from "../../graph/types.js";
+import { fromNumbers, numbers, rawTensor, type HostTensor } from "./tensor.js";
 
 /** Largest result folded; larger ones are left to the converter. */
 export const MAX_FOLDED_ELEMENTS = 1 << 22;
@@ -70,7 +70,7 @@ export function transpose(t: HostTensor, perm: readonly number[]): HostTensor {
   const shape = perm.map((p) => t.shape[p]);
   const n = elementCountOf(shape);
   const inS = strides(t.shape);
-  const out = allocHost(t.dataType, n) as unknown as { [i: number]: number | bigint; length: number };
+  const out = allocTypedArray(t.dataType, n) as unknown as { [i: number]: number | bigint; length: number };
   const src = t.data as unknown as { [i: number]: number | bigint };
   const coord = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
@@ -88,7 +88,7 @@ export function gather(t: HostTensor, indices: readonly number[], indexShape: re
   const outer = elementCountOf(t.shape.slice(0, axis));
   const inner = elementCountOf(t.shape.slice(axis + 1));
   const shape = [...t.shape.slice(0, axis), ...indexShape, ...t.shape.slice(axis + 1)];
-  const out = allocHost(t.dataType, elementCountOf(shape)) as unknown as { [i: number]: number | bigint };
+  const out = allocTypedArray(t.dataType, elementCountOf(shape)) as unknown as { [i: number]: number | bigint };
   const src = t.data as unknown as { [i: number]: number | bigint };
   let o = 0;
   for (let a = 0; a < outer; a++) {
@@ -113,7 +113,7 @@ export function concat(ts: readonly HostTensor[], axis: number): HostTensor {
   const shape = [...first.shape];
   shape[axis] = ts.reduce((s, t) => s + t.shape[axis], 0);
   const outer = elementCountOf(shape.slice(0, axis));
-  const out = allocHost(first.dataType, elementCountOf(shape)) as unknown as { [i: number]: number | bigint };
+  const out = allocTypedArray(first.dataType, elementCountOf(shape)) as unknown as { [i: number]: number | bigint };
   let o = 0;
   for (let a = 0; a < outer; a++) {
     for (const t of ts) {
@@ -143,7 +143,7 @@ export function slice(t: HostTensor, starts: number[], ends: number[], axes: num
   });
   const n = elementCountOf(count);
   const inS = strides(t.shape);
-  const out = allocHost(t.dataType, n) as unknown as { [i: number]: number | bigint };
+  const out = allocTypedArray(t.dataType, n) as unknown as { [i: number]: number | bigint };
   const src = t.data as unknown as { [i: number]: number | bigint };
   const coord = new Array<number>(rank).fill(0);
   for (let i = 0; i < n; i++) {
@@ -158,7 +158,7 @@ export function slice(t: HostTensor, starts: number[], ends: number[], axes: num
 export function expand(t: HostTensor, shape: readonly number[]): HostTensor {
   const out = broadcastShapes(t.shape, shape, "Expand");
   const map = broadcastIndex(t.shape, out);
-  const data = allocHost(t.dataType, map.length) as unknown as { [i: number]: number | bigint };
+  const data = allocTypedArray(t.dataType, map.length) as unknown as { [i: number]: number | bigint };
   const src = t.data as unknown as { [i: number]: number | bigint };
   for (let i = 0; i < map.length; i++) data[i] = src[map[i]];
   return { dataType: t.dataType, shape: out, data: data as unknown as HostTensor["data"] };

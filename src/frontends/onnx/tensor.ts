@@ -5,16 +5,15 @@
 // fit and refuses values that do not).
 import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import { GraphFormatError, UnsupportedError } from "../../errors.js";
-import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
+import { allocTypedArray, elementCountOf, type MLOperandDataType, type MLTypedArray } from "../../graph/types.js";
 import type { OnnxTensor } from "./proto.js";
 
-export type HostData = Float32Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Int8Array | Uint8Array;
 
 export interface HostTensor {
   dataType: MLOperandDataType;
   shape: number[];
   /** float16 as Uint16Array bits; int4/uint4 never appear here. */
-  data: HostData;
+  data: MLTypedArray;
   /** The little-endian bytes as stored (raw_data, external data): what a constant is made of, never copied. */
   raw?: Uint8Array;
 }
@@ -23,12 +22,12 @@ export interface HostTensor {
  * A tensor over stored little-endian bytes. Its typed `data` (for folding) is made only when
  * read, and copied only when the bytes are not aligned for it; constants use `raw` as it is.
  */
-export function rawTensor(dataType: MLOperandDataType, shape: number[], raw: Uint8Array, make: () => HostData): HostTensor {
-  let data: HostData | undefined;
+export function rawTensor(dataType: MLOperandDataType, shape: number[], raw: Uint8Array, make: () => MLTypedArray): HostTensor {
+  let data: MLTypedArray | undefined;
   return {
     dataType, shape, raw,
     get data() { return (data ??= make()); },
-    set data(v: HostData) { data = v; },
+    set data(v: MLTypedArray) { data = v; },
   };
 }
 
@@ -58,19 +57,6 @@ export function webnnTypeOf(t: number): MLOperandDataType | undefined {
   }
 }
 
-export function allocHost(dataType: MLOperandDataType, n: number): HostData {
-  switch (dataType) {
-    case "float32": return new Float32Array(n);
-    case "float16": return new Uint16Array(n);
-    case "int32": return new Int32Array(n);
-    case "uint32": return new Uint32Array(n);
-    case "int64": return new BigInt64Array(n);
-    case "uint64": return new BigUint64Array(n);
-    case "int8": case "int4": return new Int8Array(n);
-    case "uint8": case "uint4": return new Uint8Array(n);
-  }
-}
-
 /** Element i as a number (int64 beyond 2^53 rounds; comparisons with limits stay right). */
 export function numberAt(t: HostTensor, i: number): number {
   const v = t.data[i];
@@ -96,7 +82,7 @@ export function numberToF16(v: number): number {
 
 /** A tensor of `dataType` from numbers (rounded and wrapped as a cast to that type would). */
 export function fromNumbers(dataType: MLOperandDataType, shape: number[], values: ArrayLike<number>): HostTensor {
-  const data = allocHost(dataType, values.length);
+  const data = allocTypedArray(dataType, values.length);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -124,7 +110,7 @@ export function hostBytes(t: HostTensor): Uint8Array {
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
-function viewAs<T extends HostData>(Type: { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T; BYTES_PER_ELEMENT: number }, bytes: Uint8Array, n: number): T {
+function viewAs<T extends MLTypedArray>(Type: { new (b: ArrayBufferLike, o: number, n: number): T; new (n: number): T; BYTES_PER_ELEMENT: number }, bytes: Uint8Array, n: number): T {
   if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, n);
   const copy = new Uint8Array(n * Type.BYTES_PER_ELEMENT);
   copy.set(bytes.subarray(0, copy.byteLength));
