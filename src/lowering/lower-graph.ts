@@ -113,9 +113,8 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
   let placeholderInput: string | undefined;
   if (graph.inputs.length === 0) {
     placeholderInput = mil.names.claim("placeholder");
-    const placeholder = mil.addInput(placeholderInput, tensorType("fp32", [1]));
-    // Core ML predicts only when the input is read by an operation (passes keep this reader).
-    ctx.unary("identity", placeholder);
+    // Unread: eliminate-dead-code gives every unread input the reader Core ML needs.
+    mil.addInput(placeholderInput, tensorType("fp32", [1]));
   }
 
   const total = graph.nodes.length;

@@ -1,6 +1,8 @@
 // eliminate-dead-code: drops operations none of whose outputs is read by a later operation or
 // returned by the function (lowering may leave a helper value unused; Core ML would carry it).
-import type { MilFunction } from "../mil/program.js";
+// Core ML predicts only when every function input is read by some operation, so an input left
+// unread gets an identity reading it, as coremltools adds one — the one place that rule lives.
+import type { MilFunction, MilOperation } from "../mil/program.js";
 import { functionPass } from "./pass.js";
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
@@ -12,20 +14,20 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
     kept[i] = true;
     for (const names of Object.values(op.inputs)) for (const n of names) live.add(n);
   }
-  // Core ML predicts only when every function input is read by some operation (coremltools adds
-  // an identity for an unused input): keep the first reader of an input nothing else reads.
-  const read = new Set<string>();
-  fn.operations.forEach((op, i) => { if (kept[i]) for (const names of Object.values(op.inputs)) for (const n of names) read.add(n); });
+  // Names of dropped operations are free again: a reader dropped by an earlier run of the pass is
+  // made again under the same name.
+  const taken = new Set(fn.operations.filter((_, i) => kept[i]).flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)]));
+  for (const i of fn.inputs) taken.add(i.name);
+  const readers: MilOperation[] = [];
   for (const input of fn.inputs) {
-    if (read.has(input.name)) continue;
-    const i = fn.operations.findIndex((op) => Object.values(op.inputs).some((names) => names.includes(input.name)));
-    if (i >= 0 && Object.values(fn.operations[i].inputs).flat().every((n) => n === input.name || fn.inputs.some((x) => x.name === n) || live.has(n))) {
-      kept[i] = true;
-      read.add(input.name);
-    }
+    if (live.has(input.name)) continue;
+    let name = `${input.name}_read`;
+    for (let k = 2; taken.has(name); k++) name = `${input.name}_read_${k}`;
+    taken.add(name);
+    readers.push({ type: "identity", name, inputs: { x: [input.name] }, outputs: [{ name, type: input.type }] });
   }
-  if (kept.every(Boolean)) return fn;
-  return { ...fn, operations: fn.operations.filter((_, i) => kept[i]) };
+  if (kept.every(Boolean) && readers.length === 0) return fn;
+  return { ...fn, operations: [...readers, ...fn.operations.filter((_, i) => kept[i])] };
 }
 
 export const eliminateDeadCode = functionPass("eliminate-dead-code", eliminateInFunction);

@@ -39,6 +39,18 @@ describe("fp16-compute", () => {
     });
   }
 
+  it("a graph of constants only still reads its placeholder input (Core ML needs every input read)", async () => {
+    const b = new MLGraphBuilder();
+    const g = b.buildSync({ y: b.relu(b.constant({ dataType: "float32", shape: [2] }, Float32Array.of(-1, 2))) });
+    for (const precision of ["float32", "float16"] as const) {
+      const read = readPackage(await convertGraph(g, { precision }));
+      const fn = programFunction(read.parsed.program);
+      expect(read.parsed.placeholderInput).toBe("placeholder");
+      expect(fn.operations.filter((o) => Object.values(o.inputs).flat().includes("placeholder")).map((o) => o.type)).toEqual(["identity"]);
+      expect(tensorValues((await runPackage(read, {})).y)).toEqual([0, 2]);
+    }
+  });
+
   it("leaves a float32 model unchanged by default, and an int32 model alike", async () => {
     const a = await convertGraph(cnn());
     const b = await convertGraph(cnn(), { precision: "float32" });
