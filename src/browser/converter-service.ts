@@ -11,7 +11,7 @@ import { GraphFormatError } from "../errors.js";
 import { readSafetensors, readSafetensorsBlob, type WeightTensors } from "../frontends/safetensors.js";
 import { readGraphJsonWithName } from "../frontends/webnn-json/index.js";
 import { isGraphText, readGraphTextWithName } from "../frontends/webnn-text/index.js";
-import { importOnnxDetailed } from "../frontends/onnx/import.js";
+import { buildOnnxGraph, prepareOnnx } from "../frontends/onnx/import.js";
 import { describeOnnx, type OnnxModelSummary } from "../frontends/onnx/describe.js";
 import type { MLGraph } from "../graph/operand.js";
 import { deserializeGraph } from "../graph/serialize.js";
@@ -89,8 +89,14 @@ function bytesOf(v: ArrayBuffer | ArrayBufferView | string | undefined, what: st
   throw new GraphFormatError(`${what} must be an ArrayBuffer or a string`, { rule: "source" });
 }
 
-/** The source as a built graph (validated by MLGraphBuilder) and its name. */
-export async function graphFromSource(source: ConvertSource, freeDimensions?: Record<string, number>, options?: Pick<WorkerConvertOptions, "inputShapes" | "inputValues">): Promise<{ graph: MLGraph; name?: string; metadata?: Record<string, string> }> {
+type FunctionSizes = { name: string; freeDimensions?: Record<string, number> };
+
+/**
+ * The source's graph for each function (validated by MLGraphBuilder, each with its own sizes of
+ * named dimensions), and its name. Weights are read once and shared by every graph.
+ */
+export async function graphsFromSource(source: ConvertSource, functions: readonly FunctionSizes[], options: Pick<WorkerConvertOptions, "freeDimensions" | "inputShapes" | "inputValues">): Promise<{ graphs: Array<{ name: string; graph: MLGraph }>; name?: string; metadata?: Record<string, string> }> {
+  const dims = (f: FunctionSizes) => ({ ...options.freeDimensions, ...f.freeDimensions });
   if (typeof source !== "object" || source === null) throw new GraphFormatError("the conversion source must be an object", { rule: "source" });
   if (source.kind === "graph-json") {
     const json = bytesOf(source.json, "the graph file");
@@ -104,18 +110,23 @@ export async function graphFromSource(source: ConvertSource, freeDimensions?: Re
       else if (st instanceof ArrayBuffer || ArrayBuffer.isView(st)) tensors = readSafetensors(bytesOf(st, "the safetensors file") as Uint8Array);
       else throw new GraphFormatError("the safetensors file must be an ArrayBuffer or a Blob", { rule: "source" });
     }
-    const sources = { weights, manifest: bytesOf(source.manifest, "the weights manifest"), tensors, freeDimensions };
-    if (isGraphText(json)) return readGraphTextWithName(json, sources);
-    return readGraphJsonWithName(json, sources);
+    const sources = { weights, manifest: bytesOf(source.manifest, "the weights manifest"), tensors };
+    const read = isGraphText(json) ? readGraphTextWithName : readGraphJsonWithName;
+    const built = functions.map((f) => ({ fn: f.name, doc: read(json, { ...sources, freeDimensions: dims(f) }) }));
+    return { graphs: built.map((b) => ({ name: b.fn, graph: b.doc.graph })), name: built[0].doc.name };
   }
-  if (source.kind === "graph") return { graph: deserializeGraph(source.graph) };
+  if (source.kind === "graph") {
+    const graph = deserializeGraph(source.graph);
+    return { graphs: functions.map((f) => ({ name: f.name, graph })) };
+  }
   if (source.kind === "onnx") {
     if (!(source.model instanceof ArrayBuffer) && !ArrayBuffer.isView(source.model)) throw new GraphFormatError("the ONNX model must be an ArrayBuffer", { rule: "source" });
     const ext = source.externalData ?? {};
     const externalData: Record<string, Uint8Array | Blob> = Object.create(null);
     for (const [k, v] of Object.entries(ext)) externalData[k] = typeof Blob !== "undefined" && v instanceof Blob ? v : (bytesOf(v as ArrayBuffer, `external data "${k}"`) as Uint8Array);
-    const r = await importOnnxDetailed({ model: bytesOf(source.model, "the ONNX model") as Uint8Array, externalData }, { freeDimensions, inputShapes: options?.inputShapes, inputValues: options?.inputValues });
-    return { graph: r.graph, name: r.name, metadata: r.metadata };
+    const prepared = await prepareOnnx({ model: bytesOf(source.model, "the ONNX model") as Uint8Array, externalData });
+    const built = functions.map((f) => ({ name: f.name, r: buildOnnxGraph(prepared, { freeDimensions: dims(f), inputShapes: options.inputShapes, inputValues: options.inputValues }) }));
+    return { graphs: built.map((b) => ({ name: b.name, graph: b.r.graph })), name: built[0].r.name, metadata: built[0].r.metadata };
   }
   throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json", "onnx" or "graph")`, { rule: "source" });
 }
@@ -151,17 +162,9 @@ export function createConverterService(): ConverterService {
       const onnx = source?.kind === "onnx";
       if (onnx) progress.report("import", 0, 1);
       // One graph per function (a multifunction package), each with its own named-dimension sizes.
-      const wanted = options.functions?.length ? options.functions : [{ name: "main", freeDimensions: {} }];
-      const built: Array<{ name: string; graph: MLGraph }> = [];
-      let docName: string | undefined;
-      let fromModel: Record<string, string> | undefined;
-      for (const f of wanted) {
-        const r = await graphFromSource(source, { ...options.freeDimensions, ...f.freeDimensions }, options);
-        built.push({ name: f.name, graph: r.graph });
-        docName ??= r.name;
-        fromModel ??= r.metadata;
-        await checkpoint(signal);
-      }
+      const wanted = options.functions?.length ? options.functions : [{ name: "main" }];
+      const { graphs: built, name: docName, metadata: fromModel } = await graphsFromSource(source, wanted, options);
+      await checkpoint(signal);
       progress.report(onnx ? "import" : "read", 1, 1);
       const name = safePackageName(options.name ?? (docName || undefined) ?? options.defaultName);
       const defaultFunction = options.defaultFunction ?? built[0].name;

@@ -5,7 +5,7 @@ import { open, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { parseSafetensorsHeader, safetensorsHeaderLength, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
-import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument, type GraphJsonDocument } from "../frontends/webnn-json/index.js";
+import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument, type GraphJsonDocument, type GraphJsonSources } from "../frontends/webnn-json/index.js";
 import { writeGraphJsonFiles } from "../frontends/webnn-json/write.js";
 import { WEIGHTS_FILE_VERSION, WEIGHTS_HEADER_SIZE, WEIGHTS_MAGIC } from "../frontends/webnn-json/weights.js";
 import { isGraphText, parseGraphTextDocument, withLine } from "../frontends/webnn-text/index.js";
@@ -149,9 +149,23 @@ async function readGraphDocument(path: string): Promise<{ document: GraphJsonDoc
  * sidecar found of `companionCandidates`; constants are views into the bytes read.
  */
 export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): Promise<{ graph: MLGraph; name: string; files: string[] }> {
+  return buildGraphFile(await readGraphFile(path, opts), opts.freeDimensions);
+}
+
+/** A graph file with its weights, read (once) and not yet built. */
+export interface ReadGraphFile {
+  document: GraphJsonDocument;
+  lines: ReadonlyMap<string, number>;
+  sources: Omit<GraphJsonSources, "freeDimensions">;
+  name: string;
+  files: string[];
+}
+
+/** Reads a graph file and its weights sidecar (found as rustnn looks for them). */
+export async function readGraphFile(path: string, opts: Omit<GraphFileOptions, "freeDimensions"> = {}): Promise<ReadGraphFile> {
   const { document, lines } = await readGraphDocument(path);
   const files = [path];
-  const sources: Parameters<typeof buildGraphFromDocument>[1] = { freeDimensions: opts.freeDimensions };
+  const sources: ReadGraphFile["sources"] = {};
   if (graphJsonNeedsWeights(document) || opts.weights !== undefined) {
     const candidates = companionCandidates(path, opts);
     let found: WeightsLocation | undefined;
@@ -180,10 +194,15 @@ export async function loadGraphFile(path: string, opts: GraphFileOptions = {}): 
       sources.weights = await readRegularFile(found.weights, resolveLimits().maxBufferBytes, "weights file", WeightsError);
     }
   }
+  return { document, lines, sources, name: document.name || graphFileStem(path), files };
+}
+
+/** The graph of a read graph file, with these sizes of its named dimensions. */
+export function buildGraphFile(read: ReadGraphFile, freeDimensions?: Readonly<Record<string, number>>): { graph: MLGraph; name: string; files: string[] } {
   try {
-    return { graph: buildGraphFromDocument(document, sources), name: document.name || graphFileStem(path), files };
+    return { graph: buildGraphFromDocument(read.document, { ...read.sources, freeDimensions }), name: read.name, files: read.files };
   } catch (e) {
-    throw withLine(e, lines);
+    throw withLine(e, read.lines);
   }
 }
 

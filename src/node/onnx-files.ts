@@ -4,10 +4,10 @@
 import { open, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, resolve, sep } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
-import { importOnnxDetailed, type OnnxImportOptions } from "../frontends/onnx/import.js";
+import { buildOnnxGraph, importOnnxDetailed, prepareOnnx, type OnnxImportOptions, type OnnxImportResult } from "../frontends/onnx/import.js";
 import { describeOnnx, type OnnxValueSummary } from "../frontends/onnx/describe.js";
 import type { MLGraph } from "../graph/operand.js";
-import { loadGraphFile, type GraphFileOptions } from "./graph-files.js";
+import { buildGraphFile, loadGraphFile, readGraphFile, type GraphFileOptions } from "./graph-files.js";
 
 /** protobuf messages, and so ONNX files without external data, stop at 2 GiB. */
 const MAX_ONNX_FILE_BYTES = 2 ** 31 - 1;
@@ -78,6 +78,10 @@ export async function loadOnnxFile(path: string, options: OnnxImportOptions = {}
   const bytes = await readModelBytes(path);
   const used = new Set<string>();
   const r = await importOnnxDetailed({ model: bytes, externalData: externalDataReader(path, used) }, options);
+  return loadedOnnx(path, r, used);
+}
+
+function loadedOnnx(path: string, r: OnnxImportResult, used: ReadonlySet<string>): LoadedModel {
   return { graph: r.graph, name: r.name ?? basename(path).replace(/\.onnx$/i, ""), files: [path, ...used], metadata: r.metadata };
 }
 
@@ -90,31 +94,23 @@ export async function loadModelFile(path: string, options: GraphFileOptions & On
 
 /**
  * The model once per function of a multifunction package, each with its own named-dimension
- * sizes over `options.freeDimensions`. An ONNX model's file is read once and each external data
- * range once, so every function's graph holds the same weight bytes (stored once in weight.bin
- * either way, but held once in memory too).
+ * sizes over `options.freeDimensions`. The file and its weights are read (an ONNX model decoded
+ * and checked) once, and every function's graph is built from that: they share the weight bytes.
  */
 export async function loadModelFileFunctions(path: string, options: GraphFileOptions & OnnxImportOptions,
   functions: ReadonlyArray<{ name: string; freeDimensions?: Readonly<Record<string, number>> }>): Promise<Array<{ name: string; model: LoadedModel }>> {
   const dims = (f: { freeDimensions?: Readonly<Record<string, number>> }) => ({ ...options.freeDimensions, ...f.freeDimensions });
   const out: Array<{ name: string; model: LoadedModel }> = [];
   if (!(await isOnnxFile(path))) {
-    for (const f of functions) out.push({ name: f.name, model: await loadModelFile(path, { ...options, freeDimensions: dims(f) }) });
+    const read = await readGraphFile(path, options);
+    for (const f of functions) out.push({ name: f.name, model: { ...buildGraphFile(read, dims(f)), metadata: {} } });
     return out;
   }
-  const bytes = await readModelBytes(path);
   const used = new Set<string>();
-  const read = externalDataReader(path, used);
-  const ranges = new Map<string, Promise<Uint8Array>>();
-  const shared = (location: string, offset: number, length: number | undefined) => {
-    const key = `${offset}:${length ?? ""}:${location}`;
-    let p = ranges.get(key);
-    if (!p) { p = read(location, offset, length); ranges.set(key, p); }
-    return p;
-  };
+  const prepared = await prepareOnnx({ model: await readModelBytes(path), externalData: externalDataReader(path, used) });
   for (const f of functions) {
-    const r = await importOnnxDetailed({ model: bytes, externalData: shared }, { ...options, freeDimensions: dims(f) });
-    out.push({ name: f.name, model: { graph: r.graph, name: r.name ?? basename(path).replace(/\.onnx$/i, ""), files: [path, ...used], metadata: r.metadata } });
+    const r = buildOnnxGraph(prepared, { ...options, freeDimensions: dims(f) });
+    out.push({ name: f.name, model: loadedOnnx(path, r, used) });
   }
   return out;
 }

@@ -199,6 +199,9 @@ describe("ONNX import: graphs, bindings and errors", () => {
     expect((await importOnnx({ model: m, externalData: new Map([["weights.bin", file]]) })).constants[0].data!.buffer).toBe(file.buffer);
     await expect(importOnnx(m)).rejects.toThrow(/tensor "w": its data is in the external file "weights.bin", which was not given/);
     await expect(importOnnx({ model: m, externalData: { "weights.bin": file.subarray(0, 70) } })).rejects.toThrow(/runs past the end of "weights.bin" \(70 bytes\)/);
+    // A Constant node's tensor may live in external data too.
+    const constant = onnxModel({ nodes: [{ op: "Constant", inputs: [], outputs: ["w"], attrs: { value: { tensor: ext } } }, { op: "MatMul", inputs: ["x", "w"], outputs: ["y"] }], inputs: [["x", T.FLOAT, [2, 3]]], outputs: [["y", T.FLOAT]] });
+    expect(Array.from((await importOnnx({ model: constant, externalData: { "weights.bin": file } })).constants[0].data!)).toEqual(Array.from(new Uint8Array(weights.buffer)));
     const evil = onnxModel({ nodes: [{ op: "Relu", inputs: ["w"], outputs: ["y"] }], inputs: [], outputs: [["y", T.FLOAT]], initializers: [{ ...ext, external: { location: "../../etc/passwd" } }] });
     await expect(importOnnx({ model: evil, externalData: {} })).rejects.toThrow(/is not a relative path inside the model's folder/);
   });

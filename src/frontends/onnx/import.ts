@@ -52,6 +52,21 @@ export async function importOnnx(source: OnnxSource, options: OnnxImportOptions 
 }
 
 export async function importOnnxDetailed(source: OnnxSource, options: OnnxImportOptions = {}): Promise<OnnxImportResult> {
+  return buildOnnxGraph(await prepareOnnx(source, options), options);
+}
+
+/** An ONNX model decoded, checked and with its external data read: ready to build graphs from. */
+export interface PreparedOnnx {
+  readonly model: OnnxModel;
+  readonly opset: number;
+}
+
+/**
+ * The part of an import that does not depend on the sizes given: decoding, the opset and
+ * operator checks, and reading external data (each tensor once). Build as many graphs as needed
+ * from it (a multifunction package: one per set of sizes); they share the weight bytes.
+ */
+export async function prepareOnnx(source: OnnxSource, options: Pick<OnnxImportOptions, "externalData"> = {}): Promise<PreparedOnnx> {
   const { model: bytes, externalData } = source instanceof Uint8Array || source instanceof ArrayBuffer ? { model: source, externalData: options.externalData } : { ...source, externalData: source.externalData ?? options.externalData };
   if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) throw new GraphFormatError("the ONNX model must be given as bytes (Uint8Array or ArrayBuffer)", { rule: "source" });
   const model = decodeOnnxModel(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
@@ -60,18 +75,23 @@ export async function importOnnxDetailed(source: OnnxSource, options: OnnxImport
   if (opset < MIN_OPSET) throw new UnsupportedError(`opset ${opset} is older than the oldest supported (${MIN_OPSET})`, { rule: "unsupported" });
   if (opset > MAX_ONNX_OPSET) throw new UnsupportedError(`opset ${opset} is newer than the newest supported (${MAX_ONNX_OPSET})`, { rule: "unsupported" });
   checkOperators(model);
+  await readExternalData(model.graph, externalData);
+  return { model, opset };
+}
+
+/** A graph of a prepared model with the given sizes and pinned inputs. */
+export function buildOnnxGraph(prepared: PreparedOnnx, options: OnnxImportOptions = {}): OnnxImportResult {
+  const { model, opset } = prepared;
   const initializerNames = new Set(model.graph.initializers.map((t) => t.name));
   const inputs = resolveInputs(model.graph, initializerNames, options);
-  const raw = await readExternalData(model.graph, externalData);
-
   const builder = new MLGraphBuilder();
   const values = new Map<string, Value>();
   for (const i of inputs) {
     if (i.pinned) values.set(i.name, { kind: "tensor", tensor: i.pinned });
     else values.set(i.name, { kind: "operand", operand: builder.input(i.name, { dataType: i.dataType, shape: i.shape }) });
   }
-  const ctx: ImportContext = new ImportContext(builder, opset, values, (g) => runGraph(g, ctx, raw));
-  const outputs = runGraph(model.graph, ctx, raw);
+  const ctx: ImportContext = new ImportContext(builder, opset, values, (g) => runGraph(g, ctx));
+  const outputs = runGraph(model.graph, ctx);
   const named: Record<string, MLOperand> = {};
   model.graph.outputs.forEach((o, k) => {
     const v = outputs[k];
@@ -182,9 +202,11 @@ function pinnedTensor(name: string, dataType: MLOperandDataType, shape: number[]
   return fromNumbers(dataType, s, data.length === n ? data : new Array(n).fill(data[0]));
 }
 
-/** Reads every external tensor's bytes (one read each), checking locations and ranges. */
-async function readExternalData(graph: OnnxGraph, source: OnnxExternalData | undefined): Promise<Map<OnnxTensor, Uint8Array>> {
-  const out = new Map<OnnxTensor, Uint8Array>();
+/**
+ * Reads every external tensor's bytes (one read each), checking locations and ranges, into its
+ * `rawData` — initializers and Constant nodes' tensors alike then read as inline ones.
+ */
+async function readExternalData(graph: OnnxGraph, source: OnnxExternalData | undefined): Promise<void> {
   const tensors: OnnxTensor[] = [];
   const collect = (g: OnnxGraph) => {
     for (const t of g.initializers) if (t.dataLocation === 1 || t.externalData) tensors.push(t);
@@ -206,9 +228,8 @@ async function readExternalData(graph: OnnxGraph, source: OnnxExternalData | und
     const offset = num("offset") ?? 0;
     const length = num("length");
     if (!source) return bad(`its data is in the external file "${location}", which was not given (externalData)`);
-    out.set(t, await readRange(source, location, offset, length, bad));
+    t.rawData = await readRange(source, location, offset, length, bad);
   }
-  return out;
 }
 
 async function readRange(source: OnnxExternalData, location: string, offset: number, length: number | undefined, bad: (m: string) => never): Promise<Uint8Array> {
@@ -224,10 +245,10 @@ async function readRange(source: OnnxExternalData, location: string, offset: num
 }
 
 /** Imports a graph's nodes into `ctx` (its initializers first) and returns its outputs' values. */
-function runGraph(graph: OnnxGraph, ctx: ImportContext, raw: ReadonlyMap<OnnxTensor, Uint8Array>): Value[] {
+function runGraph(graph: OnnxGraph, ctx: ImportContext): Value[] {
   const values = ctx.values;
   for (const t of graph.initializers) {
-    if (!values.has(t.name) || values.get(t.name)!.kind === "tensor") values.set(t.name, { kind: "tensor", tensor: hostTensorOf(t, raw.get(t)) });
+    if (!values.has(t.name) || values.get(t.name)!.kind === "tensor") values.set(t.name, { kind: "tensor", tensor: hostTensorOf(t) });
   }
   const saved = ctx.node;
   for (const node of graph.nodes) {

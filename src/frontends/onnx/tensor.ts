@@ -119,10 +119,10 @@ function viewAs<T extends MLTypedArray>(Type: { new (b: ArrayBufferLike, o: numb
 
 /**
  * An ONNX tensor's data as a host tensor: raw_data viewed in place (copied only when unaligned or
- * converted: DOUBLE, BFLOAT16, INT16, UINT16), typed fields converted. `raw` replaces raw_data
- * for external data.
+ * converted: DOUBLE, BFLOAT16, INT16, UINT16), typed fields converted. External data has been
+ * read into raw_data by then.
  */
-export function hostTensorOf(t: OnnxTensor, raw?: Uint8Array): HostTensor {
+export function hostTensorOf(t: OnnxTensor): HostTensor {
   const where = `tensor "${t.name}"`;
   const dataType = webnnTypeOf(t.dataType);
   if (!dataType || dataType === "int4" || dataType === "uint4") {
@@ -131,9 +131,9 @@ export function hostTensorOf(t: OnnxTensor, raw?: Uint8Array): HostTensor {
   for (const d of t.dims) if (!Number.isSafeInteger(d) || d < 0) throw new GraphFormatError(`${where} has dimension ${d}`, { operand: t.name, rule: "shape" });
   const shape = [...t.dims];
   const n = elementCountOf(shape);
-  const bytes = raw ?? t.rawData;
+  const bytes = t.rawData;
   const bad = (m: string): never => { throw new GraphFormatError(`${where}: ${m}`, { operand: t.name, rule: "byte-length" }); };
-  if (bytes && (t.rawData || raw)) {
+  if (bytes) {
     const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
     const need = n * (size[t.dataType] ?? 0);
     if (bytes.byteLength !== need) bad(`${bytes.byteLength} bytes of data for ${onnxTypeName(t.dataType)} [${shape.join(", ")}], which needs ${need}`);
