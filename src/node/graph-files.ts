@@ -1,7 +1,7 @@
 // Node side of the graph readers and writers: a webnn-graph file (`.webnn` text or `.webnn.json`)
 // with its weights — a safetensors file, or a manifest and a .weights file — found beside the
 // graph or named with --weights/--manifest; and a graph written back in either form.
-import { open, readFile, stat, writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { parseSafetensorsHeader, safetensorsHeaderLength, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
@@ -13,6 +13,7 @@ import { writeGraphTextFiles } from "../frontends/webnn-text/writer.js";
 import type { MLGraph } from "../graph/operand.js";
 import { resolveLimits } from "../limits.js";
 import { refuseInputOverwrite, writeFileThroughTemporary } from "./output-path.js";
+import { readFully, readRegularFile, regularFileSize } from "./file-read.js";
 
 export interface GraphFileOptions {
   /** The weights: a .safetensors file, or a .weights file (with a manifest). Default: found beside the graph. */
@@ -68,34 +69,6 @@ const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 /** Tensors of a safetensors file are read in runs of at most this many bytes. */
 const SAFETENSORS_READ_BYTES = 64 * 1024 * 1024;
 
-type ErrorClass = typeof WeightsError | typeof GraphFormatError;
-
-/** A regular file's size, or undefined when there is none (a device, FIFO or directory is refused). */
-async function regularFileSize(path: string, what: string, error: ErrorClass): Promise<number | undefined> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
-  }
-  if (!info.isFile()) throw new error(`${what} ${path} is not a regular file`, { rule: "read" });
-  return info.size;
-}
-
-/** Reads a regular file of at most `maxBytes`; undefined when there is no such file. */
-async function readRegularFile(path: string, maxBytes: number, what: string, error: ErrorClass): Promise<Uint8Array | undefined> {
-  const size = await regularFileSize(path, what, error);
-  if (size === undefined) return undefined;
-  if (size > maxBytes) throw new error(`${what} ${path} has ${size} bytes, over the limit of ${maxBytes}`, { rule: "read" });
-  try {
-    const b = await readFile(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e) {
-    throw new error(`cannot read ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`, { rule: "read" });
-  }
-}
-
 /**
  * Reads a safetensors file tensor by tensor (runs of neighbouring tensors share one read of at
  * most 64 MiB): memory holds the tensors, never the whole file in one buffer, so files larger
@@ -109,8 +82,7 @@ export async function readSafetensorsFile(path: string): Promise<WeightTensors> 
   try {
     const read = async (at: number, length: number) => {
       const b = new Uint8Array(length);
-      const { bytesRead } = await fh.read(b, 0, length, at);
-      if (bytesRead !== length) throw new WeightsError(`${what} ended early (read ${bytesRead} of ${length} bytes at ${at})`, { rule: "read" });
+      await readFully(fh, b, at, (got) => { throw new WeightsError(`${what} ended early (read ${got} of ${length} bytes at ${at})`, { rule: "read" }); });
       return b;
     };
     const n = safetensorsHeaderLength(await read(0, Math.min(8, size)), size, what);

@@ -1,12 +1,13 @@
 // ONNX files in Node: a model and its external data files beside it (each tensor read on its
 // own, from a file that must lie in the model's folder), the graph files of webnn-graph told
 // apart by content, and `inspect`'s summary of an ONNX model.
-import { open, readFile, realpath, stat } from "node:fs/promises";
+import { open, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, resolve, sep } from "node:path";
 import { GraphFormatError, WeightsError } from "../errors.js";
 import { buildOnnxGraph, importOnnxDetailed, prepareOnnx, type OnnxImportOptions, type OnnxImportResult } from "../frontends/onnx/import.js";
 import { describeOnnx, type OnnxValueSummary } from "../frontends/onnx/describe.js";
 import type { MLGraph } from "../graph/operand.js";
+import { readFully, readRegularFile } from "./file-read.js";
 import { buildGraphFile, loadGraphFile, readGraphFile, type GraphFileOptions } from "./graph-files.js";
 
 /** protobuf messages, and so ONNX files without external data, stop at 2 GiB. */
@@ -27,24 +28,21 @@ export async function isOnnxFile(path: string): Promise<boolean> {
 }
 
 async function readModelBytes(path: string): Promise<Uint8Array> {
-  let info;
-  try { info = await stat(path); } catch (e) { throw new GraphFormatError(`cannot read ONNX model ${path}: ${(e as Error).message}`, { rule: "read" }); }
-  if (!info.isFile()) throw new GraphFormatError(`ONNX model ${path} is not a regular file`, { rule: "read" });
-  if (info.size > MAX_ONNX_FILE_BYTES) throw new GraphFormatError(`ONNX model ${path} has ${info.size} bytes, over protobuf's 2 GiB limit (large weights belong in external data files)`, { rule: "read" });
-  const b = await readFile(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  const bytes = await readRegularFile(path, MAX_ONNX_FILE_BYTES, "ONNX model", GraphFormatError, " (protobuf's 2 GiB; large weights belong in external data files)");
+  if (!bytes) throw new GraphFormatError(`cannot read ONNX model ${path}: no such file`, { rule: "read" });
+  return bytes;
 }
 
 /** Reads external data beside the model: files inside its folder only, each range read on its own. */
 function externalDataReader(modelPath: string, used: Set<string>) {
   const dir = resolve(dirname(modelPath));
+  let realDir: Promise<string> | undefined;
   return async (location: string, offset: number, length: number | undefined): Promise<Uint8Array> => {
     const path = resolve(dir, location);
     const fail = (m: string): never => { throw new WeightsError(`external data "${location}" of ${basename(modelPath)}: ${m}`, { rule: "missing-weights" }); };
     let real: string;
     try { real = await realpath(path); } catch { return fail(`no file ${path}`); }
-    const realDir = await realpath(dir);
-    if (!real.startsWith(realDir + sep)) fail("the file lies outside the model's folder");
+    if (!real.startsWith((await (realDir ??= realpath(dir))) + sep)) fail("the file lies outside the model's folder");
     const info = await stat(real);
     if (!info.isFile()) fail("not a regular file");
     const end = length === undefined ? info.size : offset + length;
@@ -53,12 +51,7 @@ function externalDataReader(modelPath: string, used: Set<string>) {
     const out = new Uint8Array(end - offset);
     const fh = await open(real, "r");
     try {
-      let done = 0;
-      while (done < out.byteLength) {
-        const { bytesRead } = await fh.read(out, done, Math.min(out.byteLength - done, 1 << 30), offset + done);
-        if (bytesRead === 0) fail("the file ended early");
-        done += bytesRead;
-      }
+      await readFully(fh, out, offset, () => fail("the file ended early"));
     } finally {
       await fh.close();
     }

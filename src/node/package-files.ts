@@ -10,6 +10,7 @@ import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js/lib/zip-nati
 import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/crc32.js";
 import { resolveLimits } from "../limits.js";
+import { readFully } from "./file-read.js";
 import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
 import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
 import { zipEntryPolicy, type ZipEntryInfo } from "../packaging/zip-reader.js";
@@ -200,13 +201,8 @@ export interface ReadZipFileOptions {
   checkCrc32?: boolean;
 }
 
-async function readExact(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
-  let got = 0;
-  while (got < target.byteLength) {
-    const { bytesRead } = await fh.read(target, got, target.byteLength - got, position + got);
-    if (bytesRead === 0) throw new PackageFormatError(`unexpected end of zip file at ${position + got}`, { rule: "zip" });
-    got += bytesRead;
-  }
+function readExact(fh: FileHandle, target: Uint8Array, position: number): Promise<void> {
+  return readFully(fh, target, position, (got) => { throw new PackageFormatError(`unexpected end of zip file at ${position + got}`, { rule: "zip" }); });
 }
 
 /** Lists a zip file's entries from its central directory (zip64 aware), without reading file data. */
