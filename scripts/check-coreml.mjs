@@ -25,10 +25,7 @@ try {
     execFileSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", target, "--emit-packages", join(dir, target)], { stdio: ["ignore", "ignore", "inherit"] });
   }
   // The float32 cases again, computed in float16 (precision "float16").
-  // Some cases fall outside float16 tolerances (exit status 1, as documented in docs/deployment.md);
-  // their packages are written all the same, and only a crash (another status) stops the check.
-  const fp16 = spawnSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", "ios16", "--precision", "float16", "--emit-packages", join(dir, "ios16-fp16")], { stdio: ["ignore", "ignore", "inherit"] });
-  if (fp16.status !== 0 && fp16.status !== 1) throw new Error(`conformance --precision float16 failed (status ${fp16.status})`);
+  execFileSync(tsx, [join(root, "src/node/conformance-cli.ts"), "--quiet", "--target", "ios16", "--precision", "float16", "--emit-packages", join(dir, "ios16-fp16")], { stdio: ["ignore", "ignore", "inherit"] });
   execFileSync(tsx, [join(root, "scripts/emit-real-onnx.ts"), join(dir, "onnx")], { stdio: "inherit" });
   const digests = join(dir, "constexpr-digests.json");
   const r = spawnSync("python3", [join(root, "scripts/check-with-coremltools.py"), "--digests", digests, dir], { stdio: "inherit" });

