@@ -182,8 +182,8 @@ export async function convertFunctionsDetailed(functions: readonly ModelFunction
   const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target, precision: options.precision, compress: options.compress }) };
   signal?.throwIfAborted();
   const serialized = serializeModel(lowered, {
-    shortDescription: options.description,
-    modelMetadata: options.metadata,
+    // `description` is the short form of metadata.description.
+    modelMetadata: options.description !== undefined && options.metadata?.description === undefined ? { ...options.metadata, description: options.description } : options.metadata,
     onProgress: onProgress || signal ? (done, total) => {
       signal?.throwIfAborted();
       onProgress?.({ stage: "serialize", done, total, operations: done });

@@ -9,6 +9,7 @@ import { readPackage, readPackageZip, type ReadPackage } from "./packaging/reade
 import { RuntimeError } from "./errors.js";
 import { executeProgram } from "./runtime/execute.js";
 import { decodeHalfArray, halfBitsFromNumber } from "./runtime/fp16.js";
+import { functionBoundaryOf } from "./serialization/model-reader.js";
 import type { RuntimeTensor } from "./runtime/tensor.js";
 
 /** WebNN element storage: float16 as Uint16Array of half bits; int64/uint64 as BigInt arrays. */
@@ -104,8 +105,7 @@ export function runPackageContents(pkg: ReadPackage, inputs: Record<string, WebN
 /** The boundary of the function to run, or a RuntimeError naming the functions there are. */
 function boundaryToRun(pkg: ReadPackage, name: string | undefined): FunctionBoundary {
   const { parsed } = pkg;
-  if (name === undefined || name === parsed.program.defaultFunction) return parsed;
-  const b = parsed.functions?.get(name);
+  const b = functionBoundaryOf(parsed, name);
   if (!b) throw new RuntimeError(`the package has no function "${name}" (it has ${[...parsed.program.functions.keys()].map((k) => `"${k}"`).join(", ")})`);
   return b;
 }

@@ -42,14 +42,6 @@ export interface MilModel extends FunctionBoundary {
   functions?: ReadonlyMap<string, FunctionBoundary>;
 }
 
-/** The boundary of function `name` (default: the default function). */
-export function functionBoundary(model: MilModel, name?: string): FunctionBoundary {
-  if (name === undefined || name === model.program.defaultFunction) return model;
-  const b = model.functions?.get(name);
-  if (!b) throw new Error(`internal: the model has no function "${name}"`);
-  return b;
-}
-
 /** Function names: identifiers, as MIL names are. */
 export const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

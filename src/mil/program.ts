@@ -78,11 +78,14 @@ export function programFunction(program: MilProgram, name?: string): MilFunction
   return fn;
 }
 
-/** The program with `fn` in place of its default function. */
-export function withDefaultFunction(program: MilProgram, fn: MilFunction): MilProgram {
-  const functions = new Map(program.functions);
-  functions.set(program.defaultFunction, fn);
-  return { functions, defaultFunction: program.defaultFunction };
+/** A `const` operation of `value`, named `name` (its output has the same name). */
+export function constOperation(name: string, value: MilConstValue): MilOperation {
+  return { type: "const", name, inputs: {}, outputs: [{ name, type: value.type }], value };
+}
+
+/** Every name a function uses: its inputs', its operations' and their outputs'. */
+export function namesOf(fn: MilFunction, operations: readonly MilOperation[] = fn.operations): string[] {
+  return [...fn.inputs.map((i) => i.name), ...operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)])];
 }
 
 /** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */

@@ -26,6 +26,7 @@ import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";
 import { runPackageContents, type WebNNTensor } from "../run-package.js";
+import { functionBoundaryOf } from "../serialization/model-reader.js";
 import type { FunctionBoundary } from "../mil/model.js";
 
 export const HOST_NAME = "webnn-coreml-node-standin/0.1.0";
@@ -269,7 +270,7 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
         read = readPackageFiles(files);
       }
       const p = read.parsed;
-      const boundary = functionName === undefined || functionName === p.program.defaultFunction ? p : p.functions?.get(functionName);
+      const boundary = functionBoundaryOf(p, functionName);
       if (!boundary) fail("load-failed", `the package has no function "${functionName}" (it has ${[...p.program.functions.keys()].join(", ")})`);
       const id = randomUUID();
       models.set(id, { id, name: u.name, computeUnits, read, functionName, boundary: boundary! });

@@ -4,7 +4,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { convertFunctionsDetailed } from "../convert.js";
+import { convertFunctionsDetailed, mergeMetadata } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
@@ -14,10 +14,10 @@ import { milToText } from "../mil/text.js";
 import { compressionSummary, describeCompression } from "../mil/compression.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
 import { describeOnnxFile, isOnnxFile, loadModelFile, loadModelFileFunctions } from "./onnx-files.js";
-import { mergeMetadata } from "../convert.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
+import { functionBoundaryOf } from "../serialization/model-reader.js";
 import { CLI_VERSION } from "./version.js";
 
 const HELP: Record<string, string> = {
@@ -317,10 +317,8 @@ async function run(args: string[]): Promise<void> {
     throw new CliError(`--inputs ${inputsPath} is not valid JSON (${(e as Error).message})`);
   }
   const fn = values.function as string | undefined;
-  if (fn !== undefined && fn !== pkg.parsed.program.defaultFunction && !pkg.parsed.functions?.has(fn)) {
-    throw new CliError(`--function: the package has no function "${fn}" (it has ${[...pkg.parsed.program.functions.keys()].join(", ")})`);
-  }
-  const boundary = fn === undefined || fn === pkg.parsed.program.defaultFunction ? pkg.parsed : pkg.parsed.functions!.get(fn)!;
+  const boundary = functionBoundaryOf(pkg.parsed, fn);
+  if (!boundary) throw new CliError(`--function: the package has no function "${fn}" (it has ${[...pkg.parsed.program.functions.keys()].join(", ")})`);
   const inputs = tensorsFromJson(json, boundary.inputs);
   const outputs = runPackageContents(pkg, inputs, { function: fn });
   const text = JSON.stringify(tensorsToJson(outputs), null, 2) + "\n";

@@ -10,13 +10,14 @@
 //                channels (iOS 18); constexpr_lut_to_dense, keys packed into bytes (iOS 16, 17)
 //                or as a uintN tensor (iOS 18).
 import { UnsupportedError } from "../errors.js";
-import { elementCount, type MilDataType, type MilFunction, type MilOperation } from "../mil/program.js";
-import { halfBitsFromNumber, halfTable, numberFromHalfBits } from "../runtime/fp16.js";
+import { constOperation, elementCount, namesOf, type MilConstValue, type MilDataType, type MilFunction, type MilOperation } from "../mil/program.js";
+import { roundHalf } from "../runtime/fp16.js";
+import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import { packBits } from "../mil/sub-byte.js";
 import { assignNearest, kmeans1d } from "./kmeans.js";
 import { PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 import type { PassContext } from "./pass.js";
-import { functionPass } from "./pass.js";
+import { freshNames, functionPass } from "./pass.js";
 
 export { parseCompressMode, PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 
@@ -38,21 +39,9 @@ function transposed(op: MilOperation, param: string, consts: ReadonlyMap<string,
   return Boolean(c?.value?.bytes?.[0]);
 }
 
-/** The weight's values (exact: float16 and float32 both fit a Float32Array). */
-function floats(dataType: MilDataType, bytes: Uint8Array): Float32Array {
-  if (dataType === "fp32") {
-    return bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Float32Array(bytes.slice().buffer);
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tab = halfTable();
-  const out = new Float32Array(bytes.byteLength / 2);
-  for (let i = 0; i < out.length; i++) out[i] = tab[dv.getUint16(i * 2, true)];
-  return out;
-}
-
-function floatBytes(dataType: MilDataType, values: ArrayLike<number>): Uint8Array {
-  if (dataType === "fp32") return new Uint8Array(Float32Array.from(values).buffer);
-  return new Uint8Array(Uint16Array.from(values, halfBitsFromNumber).buffer);
+/** The weight's values (exact: float16 and float32 both fit a Float32Array; float32 is viewed, not copied). */
+function floats(value: MilConstValue): Float32Array {
+  return numericView(tensorFromConst(value)) as Float32Array;
 }
 
 function allFinite(w: Float32Array): boolean {
@@ -102,7 +91,7 @@ function blockIndices(shape: readonly number[], blocks: readonly number[], scale
 
 /** A palette of 2^bits values (in the weight's precision) and each weight's key. */
 export function palettize(w: ArrayLike<number>, bits: PaletteBits, dataType: MilDataType): { lut: Float64Array; keys: Uint8Array } {
-  const round = dataType === "fp16" ? (v: number) => numberFromHalfBits(halfBitsFromNumber(v)) : Math.fround;
+  const round = dataType === "fp16" ? roundHalf : Math.fround;
   const lut = kmeans1d(w, 2 ** bits, round);
   return { lut, keys: assignNearest(w, lut) };
 }
@@ -117,14 +106,14 @@ function emitInt8(e: Emitter, name: string, dataType: MilDataType, shape: readon
   const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : d)), 127);
   const data = e.constant(`${name}_int8`, "int8", shape, new Uint8Array(q.buffer));
   if (ios >= 18) {
-    e.op("constexpr_blockwise_shift_scale", name, { data, scale: e.constant(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales)) });
+    e.op("constexpr_blockwise_shift_scale", name, { data, scale: e.constant(`${name}_scale`, dataType, scaleShape, bytesOfValues(dataType, scales)) });
     return;
   }
   const c = shape[axis];
   e.op("constexpr_affine_dequantize", name, {
     quantized_data: data,
     zero_point: e.constant(`${name}_zero_point`, "int8", [c], new Uint8Array(c)),
-    scale: e.constant(`${name}_scale`, dataType, [c], floatBytes(dataType, scales)),
+    scale: e.constant(`${name}_scale`, dataType, [c], bytesOfValues(dataType, scales)),
     axis: e.constant(`${name}_axis`, "int32", [], new Uint8Array(Int32Array.of(axis).buffer)),
   });
 }
@@ -135,7 +124,7 @@ function emitInt4(e: Emitter, name: string, dataType: MilDataType, shape: readon
   const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : i === inAxis ? block : d)), 7);
   e.op("constexpr_blockwise_shift_scale", name, {
     data: e.constant(`${name}_int4`, "int4", shape, new Uint8Array(q.buffer)),
-    scale: e.constant(`${name}_scale`, dataType, scaleShape, floatBytes(dataType, scales)),
+    scale: e.constant(`${name}_scale`, dataType, scaleShape, bytesOfValues(dataType, scales)),
   });
   return true;
 }
@@ -148,18 +137,18 @@ export function palettizeGroups(w: Float32Array, shape: readonly number[], axis:
   const channels = shape[axis];
   const groups = channels / group;
   if (groups === 1) { const { lut, keys } = palettize(w, bits, dataType); return { luts: lut, keys, groups }; }
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const groupOf = (i: number) => Math.floor((Math.floor(i / inner) % channels) / group);
+  // Each element's group: a block of `group` along the axis, the whole of every other dimension.
+  const groupOf = blockIndices(shape, shape.map((d, i) => (i === axis ? group : d)), shape.map((_, i) => (i === axis ? groups : 1)));
   const per = w.length / groups;
   const members = Array.from({ length: groups }, () => new Float32Array(per));
   const fill = new Int32Array(groups);
-  for (let i = 0; i < w.length; i++) { const g = groupOf(i); members[g][fill[g]++] = w[i]; }
+  for (let i = 0; i < w.length; i++) { const g = groupOf[i]; members[g][fill[g]++] = w[i]; }
   const size = 2 ** bits;
   const luts = new Float64Array(groups * size);
   const keys = new Uint8Array(w.length);
   const groupKeys = members.map((m, g) => { const p = palettize(m, bits, dataType); luts.set(p.lut, g * size); return p.keys; });
   fill.fill(0);
-  for (let i = 0; i < w.length; i++) { const g = groupOf(i); keys[i] = groupKeys[g][fill[g]++]; }
+  for (let i = 0; i < w.length; i++) { const g = groupOf[i]; keys[i] = groupKeys[g][fill[g]++]; }
   return { luts, keys, groups };
 }
 
@@ -172,7 +161,7 @@ function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: rea
     const lutShape = [...shape.map((_, i) => (i === axis ? groups : 1)), 2 ** bits, 1];
     e.op("constexpr_lut_to_dense", name, {
       indices: e.constant(`${name}_indices`, `uint${bits}` as MilDataType, shape, keys),
-      lut: e.constant(`${name}_lut`, dataType, lutShape, floatBytes(dataType, luts)),
+      lut: e.constant(`${name}_lut`, dataType, lutShape, bytesOfValues(dataType, luts)),
     });
     return;
   }
@@ -180,7 +169,7 @@ function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: rea
   const packed = packBits(keys, keys.length, bits).bytes;
   e.op("constexpr_lut_to_dense", name, {
     indices: e.constant(`${name}_indices`, "uint8", [packed.length], packed),
-    lut: e.constant(`${name}_lut`, dataType, [lut.length], floatBytes(dataType, lut)),
+    lut: e.constant(`${name}_lut`, dataType, [lut.length], bytesOfValues(dataType, lut)),
     shape: e.constant(`${name}_shape`, "uint32", [shape.length], new Uint8Array(Uint32Array.from(shape).buffer)),
   });
 }
@@ -222,20 +211,19 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   checkOptions(options, ios);
   const axisOf = weightAxes(fn, options.minElements ?? 2048);
   if (axisOf.size === 0) return fn;
-  const taken = new Set(fn.operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)]));
-  const fresh = (base: string) => { let n = base; for (let k = 2; taken.has(n); k++) n = `${base}_${k}`; taken.add(n); return n; };
+  const fresh = freshNames(namesOf(fn));
   const out: MilOperation[] = [];
   for (const op of fn.operations) {
     const name = op.outputs[0]?.name;
     const axis = name !== undefined ? axisOf.get(name) : undefined;
     if (op.type !== "const" || axis === undefined || !op.value?.bytes) { out.push(op); continue; }
     const { dataType, shape } = op.value.type;
-    const w = floats(dataType, op.value.bytes);
+    const w = floats(op.value);
     if (!allFinite(w)) { out.push(op); continue; } // no scale or palette represents Infinity or NaN
     const e: Emitter = {
       constant(base, dt, s, bytes) {
         const n = fresh(base);
-        out.push({ type: "const", name: n, inputs: {}, outputs: [{ name: n, type: { dataType: dt, shape: [...s] } }], value: { type: { dataType: dt, shape: [...s] }, bytes } });
+        out.push(constOperation(n, { type: { dataType: dt, shape: [...s] }, bytes }));
         return n;
       },
       op(type, base, inputs) {

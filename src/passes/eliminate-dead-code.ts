@@ -2,8 +2,8 @@
 // returned by the function (lowering may leave a helper value unused; Core ML would carry it).
 // Core ML predicts only when every function input is read by some operation, so an input left
 // unread gets an identity reading it, as coremltools adds one — the one place that rule lives.
-import type { MilFunction, MilOperation } from "../mil/program.js";
-import { functionPass } from "./pass.js";
+import { namesOf, type MilFunction, type MilOperation } from "../mil/program.js";
+import { freshNames, functionPass } from "./pass.js";
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
   const live = new Set<string>(fn.outputs);
@@ -16,14 +16,11 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
   }
   // Names of dropped operations are free again: a reader dropped by an earlier run of the pass is
   // made again under the same name.
-  const taken = new Set(fn.operations.filter((_, i) => kept[i]).flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)]));
-  for (const i of fn.inputs) taken.add(i.name);
+  const fresh = freshNames(namesOf(fn, fn.operations.filter((_, i) => kept[i])));
   const readers: MilOperation[] = [];
   for (const input of fn.inputs) {
     if (live.has(input.name)) continue;
-    let name = `${input.name}_read`;
-    for (let k = 2; taken.has(name); k++) name = `${input.name}_read_${k}`;
-    taken.add(name);
+    const name = fresh(`${input.name}_read`);
     readers.push({ type: "identity", name, inputs: { x: [input.name] }, outputs: [{ name, type: input.type }] });
   }
   if (kept.every(Boolean) && readers.length === 0) return fn;

@@ -5,10 +5,10 @@
 // whose result is known. A function output that becomes a constant is returned through an
 // identity (an output must be an operation's result). constexpr_* operations (compressed
 // weights) are left alone, and so is any result over MAX_FOLDED_ELEMENTS elements.
-import { elementCount, type MilFunction, type MilOperation } from "../mil/program.js";
+import { constOperation, elementCount, namesOf, type MilFunction, type MilOperation } from "../mil/program.js";
 import { evaluateOperation, iosVersionOfOpset } from "../runtime/execute.js";
 import { constFromTensor, tensorFromConst, type RuntimeTensor } from "../runtime/tensor.js";
-import { functionPass } from "./pass.js";
+import { freshNames, functionPass } from "./pass.js";
 
 const MAX_FOLDED_ELEMENTS = 1 << 20;
 
@@ -38,22 +38,20 @@ function foldFunction(fn: MilFunction): MilFunction {
     }
     changed = true;
     op.outputs.forEach((o, i) => {
-      operations.push({ type: "const", name: o.name, inputs: {}, outputs: [o], value: constFromTensor(outs![i]) });
+      operations.push(constOperation(o.name, constFromTensor(outs![i])));
       known.set(o.name, outs![i]);
     });
   }
   if (!changed) return fn;
   // Function outputs that are now constants come out through an identity.
   const constNames = new Set(operations.filter((o) => o.type === "const").map((o) => o.outputs[0].name));
-  const taken = new Set(operations.flatMap((o) => o.outputs.map((x) => x.name)));
+  const fresh = freshNames(namesOf(fn, operations));
   for (const out of fn.outputs) {
     if (!constNames.has(out)) continue;
     const i = operations.findIndex((o) => o.type === "const" && o.outputs[0].name === out);
     const c = operations[i];
-    let name = `${out}_value`;
-    for (let k = 2; taken.has(name); k++) name = `${out}_value_${k}`;
-    taken.add(name);
-    operations[i] = { ...c, name, outputs: [{ name, type: c.outputs[0].type }] };
+    const name = fresh(`${out}_value`);
+    operations[i] = constOperation(name, c.value!);
     operations.push({ type: "identity", name: out, inputs: { x: [name] }, outputs: [{ name: out, type: c.outputs[0].type }] });
   }
   return { ...fn, operations };

@@ -4,19 +4,12 @@
 // float32 outputs are cast back at the end, so the model's inputs and outputs keep their types.
 // A constant bound to a parameter whose signature has no float16 stays float32, and so does a
 // `cast` to float32 that only feeds a function output. Integer and boolean values are untouched.
-import type { MilFunction, MilNamedType, MilOperation } from "../mil/program.js";
+import { constOperation, namesOf, type MilFunction, type MilNamedType, type MilOperation } from "../mil/program.js";
 import { signatureFor } from "../mil/validate.js";
-import { halfBitsFromNumber } from "../runtime/fp16.js";
+import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import type { PassContext } from "./pass.js";
-import { functionPass } from "./pass.js";
+import { freshNames, functionPass } from "./pass.js";
 
-function toHalfBytes(bytes: Uint8Array): Uint8Array {
-  const n = bytes.byteLength / 4;
-  const src = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) out[i] = halfBitsFromNumber(src.getFloat32(i * 4, true));
-  return new Uint8Array(out.buffer);
-}
 
 /** Whether parameter `param` of `op` takes float16 at this target (its type or type variable allows it). */
 function acceptsHalf(op: MilOperation, param: string, ios: number): boolean {
@@ -31,8 +24,7 @@ function acceptsHalf(op: MilOperation, param: string, ios: number): boolean {
 function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   if (context.precision !== "float16") return fn;
   const ios = context.target.ios;
-  const taken = new Set<string>([...fn.inputs.map((i) => i.name), ...fn.operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)])]);
-  const fresh = (base: string) => { let n = base; for (let k = 2; taken.has(n); k++) n = `${base}_${k}`; taken.add(n); return n; };
+  const fresh = freshNames(namesOf(fn));
   const half = (t: MilNamedType["type"]) => (t.dataType === "fp32" ? { ...t, dataType: "fp16" as const } : t);
 
   // Constants some parameter needs in float32.
@@ -50,7 +42,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   const ops: MilOperation[] = [];
   const dtypeConst = (value: string): string => {
     const name = fresh(`dtype_${value}`);
-    ops.push({ type: "const", name, inputs: {}, outputs: [{ name, type: { dataType: "string", shape: [] } }], value: { type: { dataType: "string", shape: [] }, strings: [value] } });
+    ops.push(constOperation(name, { type: { dataType: "string", shape: [] }, strings: [value] }));
     return name;
   };
   let toHalfDtype: string | undefined;
@@ -69,7 +61,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     if (op.type === "const") {
       const out = op.outputs[0];
       if (out.type.dataType !== "fp32" || !op.value?.bytes || keep32.has(out.name) && !usedAsHalf(fn, out.name, ios)) { ops.push(op); continue; }
-      const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: toHalfBytes(op.value.bytes) } };
+      const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: bytesOfValues("fp16", numericView(tensorFromConst(op.value))) } };
       if (keep32.has(out.name)) {
         // Needed both ways: the float32 original stays, a float16 twin feeds the others.
         const twin = fresh(`${out.name}_fp16`);

@@ -5,7 +5,7 @@
 import { getFloat16 } from "@petamoriken/float16";
 import { toIdentifier } from "../mil/builder.js";
 import { elementCount, type MilConstValue, type MilFunction, type MilOperation } from "../mil/program.js";
-import { functionPass } from "./pass.js";
+import { freshNames, functionPass } from "./pass.js";
 
 const GENERATED = /_c\d+$/;
 const MAX_NAMED_ELEMENTS = 8;
@@ -57,23 +57,16 @@ function renameInFunction(fn: MilFunction): MilFunction {
       for (const n of names) if (generated.has(n)) (roles.get(n) ?? roles.set(n, new Set()).get(n)!).add(param);
     }
   }
-  const taken = new Set<string>();
-  for (const i of fn.inputs) taken.add(i.name);
-  for (const op of fn.operations) if (!generated.has(op.name)) for (const o of op.outputs) taken.add(o.name);
-  for (const o of fn.outputs) taken.add(o);
+  // The names kept: inputs, outputs, and every result but the generated constants'.
+  const fresh = freshNames([...fn.inputs.map((i) => i.name), ...fn.outputs,
+    ...fn.operations.filter((op) => !generated.has(op.name)).flatMap((op) => op.outputs.map((o) => o.name))]);
   const renamed = new Map<string, string>();
-  const next = new Map<string, number>(); // next suffix to try per base name
   for (const [name, op] of generated) {
     const tag = valueTag(op.value!);
     const used = [...(roles.get(name) ?? [])];
     if (tag === undefined && used.length !== 1) continue;
     const base = toIdentifier(used.length === 1 ? (tag === undefined ? used[0] : `${used[0]}_${tag}`) : `${op.value!.type.dataType}_${tag}`);
-    let candidate = base;
-    let k = next.get(base) ?? 2;
-    while (taken.has(candidate)) candidate = `${base}_${k++}`;
-    next.set(base, k);
-    taken.add(candidate);
-    renamed.set(name, candidate);
+    renamed.set(name, fresh(base));
   }
   if (renamed.size === 0) return fn;
   const rename = (n: string) => renamed.get(n) ?? n;

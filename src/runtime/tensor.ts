@@ -301,6 +301,13 @@ export function cloneTensor(t: RuntimeTensor): RuntimeTensor {
   return { dataType: t.dataType, shape: [...t.shape], data: t.data.slice() as TensorData };
 }
 
+/** `values` stored as `dataType` (rounded as makeData does), as a const value's little-endian bytes. */
+export function bytesOfValues(dataType: MilDataType, values: ArrayLike<number>): Uint8Array {
+  const data = makeData(dataType, values);
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1 ? view : constFromTensor({ dataType, shape: [values.length], data }).bytes!;
+}
+
 /** The const value holding a tensor (the inverse of tensorFromConst): bytes little-endian, as stored. */
 export function constFromTensor(t: RuntimeTensor): MilConstValue {
   const type = { dataType: t.dataType, shape: [...t.shape] };

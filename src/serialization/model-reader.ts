@@ -165,6 +165,11 @@ function checkIOMetadata(io: unknown, fn: MilFunction, what = ""): FunctionBound
   return { inputs, outputs, placeholderInput };
 }
 
+/** The boundary of function `name` of a read model (default: its default function); undefined when it has no such function. */
+export function functionBoundaryOf(parsed: ParsedModel, name?: string): FunctionBoundary | undefined {
+  return name === undefined || name === parsed.program.defaultFunction ? parsed : parsed.functions?.get(name);
+}
+
 /** The feature descriptions of the default function: its FunctionDescription, or the model's own. */
 function defaultDescription(proto: CoreML.Specification.Model): { input?: CoreML.Specification.IFeatureDescription[] | null; output?: CoreML.Specification.IFeatureDescription[] | null } {
   const d = proto.description;

@@ -33,10 +33,7 @@ export interface SerializedModel {
 }
 
 export interface SerializeOptions {
-  /** Extra model metadata (userDefined). */
-  metadata?: Record<string, string>;
-  shortDescription?: string;
-  /** Author, license, version, descriptions, user-defined pairs. */
+  /** Author, license, version, description, input/output descriptions, user-defined pairs. */
   modelMetadata?: ModelMetadata;
   onProgress?: (done: number, total: number) => void;
 }
@@ -183,7 +180,6 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
     ...Object.entries(meta.userDefined ?? {}),
     [IO_METADATA_KEY, JSON.stringify(io)],
     [VERSION_METADATA_KEY, CONVERTER_VERSION],
-    ...Object.entries(options.metadata ?? {}),
   ]);
   const inputFeatures = (b: FunctionBoundary) => [...b.inputs, ...placeholder(b)].map((e) => featureDescription(e, own(meta.inputDescriptions, e.name)));
   const outputFeatures = (b: FunctionBoundary) => b.outputs.map((e) => featureDescription(e, own(meta.outputDescriptions, e.name)));
@@ -196,7 +192,7 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
         defaultFunctionName: program.defaultFunction,
       } : { input: inputFeatures(lowered), output: outputFeatures(lowered) }),
       metadata: {
-        shortDescription: meta.description ?? options.shortDescription ?? "",
+        shortDescription: meta.description ?? "",
         ...(meta.version ? { versionString: meta.version } : {}),
         ...(meta.author ? { author: meta.author } : {}),
         ...(meta.license ? { license: meta.license } : {}),

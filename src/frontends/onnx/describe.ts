@@ -3,7 +3,7 @@
 // be pinned), opsets, operator counts and the operators the importer does not support.
 import { SUPPORTED_ONNX_OPERATORS } from "./ops/index.js";
 import { decodeOnnxModel, type OnnxGraph } from "./proto.js";
-import { onnxTypeName, webnnTypeOf } from "./tensor.js";
+import { onnxTypeName } from "./tensor.js";
 
 export interface OnnxValueSummary {
   name: string;
@@ -75,8 +75,3 @@ function controlInputs(graph: OnnxGraph, inputs: ReadonlySet<string>): string[] 
   return [...inputs].filter((i) => found.has(i));
 }
 
-/** The WebNN data type an input will have, for forms that ask for values. */
-export function webnnTypeOfName(elementType: string): string | undefined {
-  const code = { float: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, double: 11, uint32: 12, uint64: 13 }[elementType];
-  return code ? webnnTypeOf(code) : undefined;
-}

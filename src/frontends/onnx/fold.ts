@@ -3,23 +3,9 @@
 // and any other node whose inputs are all known, so that none of it reaches the package.
 // Values are computed as doubles and stored in the result's data type, as a cast would.
 import { UnsupportedError } from "../../errors.js";
+import { broadcastShapes } from "../../graph/shape-rules.js";
 import { allocTypedArray, elementCountOf, type MLOperandDataType } from "../../graph/types.js";
 import { fromNumbers, numbers, rawTensor, type HostTensor } from "./tensor.js";
-
-/** Largest result folded; larger ones are left to the converter. */
-export const MAX_FOLDED_ELEMENTS = 1 << 22;
-
-export function broadcastShapes(a: readonly number[], b: readonly number[], what = "broadcast"): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new UnsupportedError(`${what}: shapes [${a.join(", ")}] and [${b.join(", ")}] do not broadcast`, { rule: "broadcast" });
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
 
 function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -47,7 +33,7 @@ function broadcastIndex(shape: readonly number[], out: readonly number[]): Int32
 
 export function elementwise(inputs: readonly HostTensor[], outType: MLOperandDataType, f: (...v: number[]) => number): HostTensor {
   let shape: number[] = [];
-  for (const t of inputs) shape = broadcastShapes(shape, t.shape);
+  for (const t of inputs) shape = broadcastShapes(shape, t.shape, { operator: "broadcast" });
   const n = elementCountOf(shape);
   const vals = inputs.map(numbers);
   const maps = inputs.map((t) => broadcastIndex(t.shape, shape));
@@ -156,7 +142,7 @@ export function slice(t: HostTensor, starts: number[], ends: number[], axes: num
 }
 
 export function expand(t: HostTensor, shape: readonly number[]): HostTensor {
-  const out = broadcastShapes(t.shape, shape, "Expand");
+  const out = broadcastShapes(t.shape, shape, { operator: "Expand" });
   const map = broadcastIndex(t.shape, out);
   const data = allocTypedArray(t.dataType, map.length) as unknown as { [i: number]: number | bigint };
   const src = t.data as unknown as { [i: number]: number | bigint };

@@ -4,12 +4,11 @@
 //   iOS 18 (defs/iOS18/compression.py): indices is a uintN tensor of the output's shape (up to
 //     the vector axis), lut has rank K + 2: [tables per dimension…, 2^n, VECTOR_SIZE].
 import { RuntimeError } from "../../errors.js";
-import { unpackBits } from "../../mil/sub-byte.js";
+import { isSubByte, subByteBits, unpackBits } from "../../mil/sub-byte.js";
 import { allocData, numericView, shapeToString, stridesOf, type NumericData, type RuntimeTensor } from "../tensor.js";
 import { defineKernel, normalizeAxis, product, requireDtype, tensorNumbers, type Kernel } from "./common.js";
 
 const LUT_TYPES = ["fp16", "fp32", "int8", "uint8"] as const;
-const INDEX_BITS: Readonly<Record<string, number>> = { uint1: 1, uint2: 2, uint3: 3, uint4: 4, uint6: 6, uint8: 8 };
 
 function lutToDenseIOS16(indices: RuntimeTensor, lut: RuntimeTensor, shapeT: RuntimeTensor): RuntimeTensor {
   requireDtype(indices, "indices", ["uint8"]);
@@ -29,7 +28,8 @@ function lutToDenseIOS16(indices: RuntimeTensor, lut: RuntimeTensor, shapeT: Run
 }
 
 function lutToDenseIOS18(indices: RuntimeTensor, lut: RuntimeTensor, vectorAxis: number | undefined): RuntimeTensor {
-  const bits = INDEX_BITS[indices.dataType];
+  const t = indices.dataType;
+  const bits = t === "uint8" ? 8 : t !== "int4" && isSubByte(t) ? subByteBits(t) : undefined;
   if (bits === undefined) throw new RuntimeError(`indices must be uint1, uint2, uint3, uint4, uint6 or uint8, got ${indices.dataType}`);
   const rank = indices.shape.length;
   if (lut.shape.length !== rank + 2) throw new RuntimeError(`lut ${shapeToString(lut.shape)} must have rank ${rank + 2} (indices rank + 2)`);

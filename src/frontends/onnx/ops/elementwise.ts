@@ -4,7 +4,7 @@ import type { MLOperand } from "../../../graph/operand.js";
 import type { MLOperandDataType } from "../../../graph/types.js";
 import type { ImportContext } from "../context.js";
 import { cast as castTensor, elementwise } from "../fold.js";
-import { numbers, webnnTypeOf, type HostTensor } from "../tensor.js";
+import { numbers, scalarTensor, webnnTypeOf } from "../tensor.js";
 import type { OnnxOp, OnnxOpTable } from "./types.js";
 
 type UnaryMethod = "abs" | "ceil" | "cos" | "erf" | "exp" | "floor" | "identity" | "log" | "neg" | "reciprocal" | "sin" | "sqrt" | "tan"
@@ -61,8 +61,7 @@ function variadic(method: "max" | "min" | "add", mean = false): OnnxOp {
 }
 
 export function scalar(c: ImportContext, dataType: MLOperandDataType, v: number): MLOperand {
-  const t: HostTensor = elementwise([{ dataType: "float32", shape: [], data: Float32Array.of(v) }], dataType, (x) => x);
-  return c.toOperand(t);
+  return c.toOperand(scalarTensor(dataType, v));
 }
 
 /** ONNX Cast's "to" as a WebNN type (bool → uint8, double → float32, …). */

@@ -3,7 +3,6 @@
 import type { MLOperand } from "../../../graph/operand.js";
 import type { ImportContext } from "../context.js";
 import { reduce } from "../fold.js";
-import { numbers } from "../tensor.js";
 import { scalar } from "./elementwise.js";
 import type { OnnxOp, OnnxOpTable } from "./types.js";
 
@@ -273,7 +272,6 @@ export const NN_OPS: OnnxOpTable = {
   },
 };
 
-export { numbers };
 
 /** RMS normalization: x / sqrt(mean(x², axes from `axis` on) + ε) · scale (ONNX RMSNormalization-23; ORT's SimplifiedLayerNormalization). */
 function rmsNormalization(c: ImportContext): MLOperand[] {

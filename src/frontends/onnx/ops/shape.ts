@@ -6,7 +6,6 @@ import { elementCountOf } from "../../../graph/types.js";
 import type { ImportContext } from "../context.js";
 import { concat, expand, gather, reshape, slice, transpose } from "../fold.js";
 import { fromNumbers, numbers, type HostTensor } from "../tensor.js";
-import { scalar } from "./elementwise.js";
 import type { OnnxOpTable } from "./types.js";
 
 /** Reshape's target with ONNX's 0 (copy, unless allowzero) and -1 (inferred). */
@@ -303,7 +302,6 @@ export const SHAPE_OPS: OnnxOpTable = {
     },
   },
   If: {
-    foldNeeds: "none",
     lower: (c) => {
       const cond = c.known(0) ?? c.fail("the condition must be known when the model is converted (pin the inputs it depends on with inputValues)");
       const branch = c.graphAttr(numbers(cond)[0] ? "then_branch" : "else_branch") ?? c.fail("has no branch graph");
@@ -312,4 +310,3 @@ export const SHAPE_OPS: OnnxOpTable = {
   },
 };
 
-export { scalar };
