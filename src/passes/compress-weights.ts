@@ -17,7 +17,7 @@ import { packBits } from "../mil/sub-byte.js";
 import { assignNearest, kmeans1d } from "./kmeans.js";
 import { PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 import type { PassContext } from "./pass.js";
-import { freshNames, functionPass } from "./pass.js";
+import { freshNames, functionPass, rememberForBytes } from "./pass.js";
 
 export { parseCompressMode, PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 
@@ -96,37 +96,44 @@ export function palettize(w: ArrayLike<number>, bits: PaletteBits, dataType: Mil
   return { lut, keys: assignNearest(w, lut) };
 }
 
-/** What a compressed weight becomes: new constants plus one constexpr op with the weight's output. */
-interface Emitter {
-  constant(base: string, dataType: MilDataType, shape: readonly number[], bytes: Uint8Array): string;
-  op(type: string, base: string, inputs: Record<string, string>): void;
+/**
+ * What a compressed weight becomes: one constexpr operation (with the weight's output) of new
+ * constants, each bound to a parameter and named after the weight with a suffix.
+ */
+interface CompressedWeight {
+  type: string;
+  constants: Array<{ param: string; suffix: string; dataType: MilDataType; shape: readonly number[]; bytes: Uint8Array }>;
 }
 
-function emitInt8(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, ios: number): void {
+function int8Weight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, ios: number): CompressedWeight {
   const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : d)), 127);
-  const data = e.constant(`${name}_int8`, "int8", shape, new Uint8Array(q.buffer));
+  const data = { suffix: "int8", dataType: "int8" as const, shape, bytes: new Uint8Array(q.buffer) };
   if (ios >= 18) {
-    e.op("constexpr_blockwise_shift_scale", name, { data, scale: e.constant(`${name}_scale`, dataType, scaleShape, bytesOfValues(dataType, scales)) });
-    return;
+    return { type: "constexpr_blockwise_shift_scale", constants: [{ param: "data", ...data }, { param: "scale", suffix: "scale", dataType, shape: scaleShape, bytes: bytesOfValues(dataType, scales) }] };
   }
   const c = shape[axis];
-  e.op("constexpr_affine_dequantize", name, {
-    quantized_data: data,
-    zero_point: e.constant(`${name}_zero_point`, "int8", [c], new Uint8Array(c)),
-    scale: e.constant(`${name}_scale`, dataType, [c], bytesOfValues(dataType, scales)),
-    axis: e.constant(`${name}_axis`, "int32", [], new Uint8Array(Int32Array.of(axis).buffer)),
-  });
+  return {
+    type: "constexpr_affine_dequantize",
+    constants: [
+      { param: "quantized_data", ...data },
+      { param: "zero_point", suffix: "zero_point", dataType: "int8", shape: [c], bytes: new Uint8Array(c) },
+      { param: "scale", suffix: "scale", dataType, shape: [c], bytes: bytesOfValues(dataType, scales) },
+      { param: "axis", suffix: "axis", dataType: "int32", shape: [], bytes: new Uint8Array(Int32Array.of(axis).buffer) },
+    ],
+  };
 }
 
-function emitInt4(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, block: number): boolean {
+function int4Weight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, block: number): CompressedWeight | undefined {
   const inAxis = axis === 0 ? 1 : 0;
-  if (shape[inAxis] % block !== 0) return false; // left float: its channels do not split into blocks
+  if (shape[inAxis] % block !== 0) return undefined; // left float: its channels do not split into blocks
   const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : i === inAxis ? block : d)), 7);
-  e.op("constexpr_blockwise_shift_scale", name, {
-    data: e.constant(`${name}_int4`, "int4", shape, new Uint8Array(q.buffer)),
-    scale: e.constant(`${name}_scale`, dataType, scaleShape, bytesOfValues(dataType, scales)),
-  });
-  return true;
+  return {
+    type: "constexpr_blockwise_shift_scale",
+    constants: [
+      { param: "data", suffix: "int4", dataType: "int4", shape, bytes: new Uint8Array(q.buffer) },
+      { param: "scale", suffix: "scale", dataType, shape: scaleShape, bytes: bytesOfValues(dataType, scales) },
+    ],
+  };
 }
 
 /**
@@ -152,26 +159,41 @@ export function palettizeGroups(w: Float32Array, shape: readonly number[], axis:
   return { luts, keys, groups };
 }
 
-function emitPalette(e: Emitter, name: string, dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, options: CompressOptions, ios: number): void {
+function paletteWeight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, options: CompressOptions, ios: number): CompressedWeight {
   const bits = options.bits ?? 4;
   if (ios >= 18) {
     // A table per group of output channels when they split into groups, else one.
     const group = options.groupSize && shape[axis] % options.groupSize === 0 ? options.groupSize : shape[axis];
     const { luts, keys, groups } = palettizeGroups(w, shape, axis, group, bits, dataType);
     const lutShape = [...shape.map((_, i) => (i === axis ? groups : 1)), 2 ** bits, 1];
-    e.op("constexpr_lut_to_dense", name, {
-      indices: e.constant(`${name}_indices`, `uint${bits}` as MilDataType, shape, keys),
-      lut: e.constant(`${name}_lut`, dataType, lutShape, bytesOfValues(dataType, luts)),
-    });
-    return;
+    return {
+      type: "constexpr_lut_to_dense",
+      constants: [
+        { param: "indices", suffix: "indices", dataType: `uint${bits}` as MilDataType, shape, bytes: keys },
+        { param: "lut", suffix: "lut", dataType, shape: lutShape, bytes: bytesOfValues(dataType, luts) },
+      ],
+    };
   }
   const { lut, keys } = palettize(w, bits, dataType);
   const packed = packBits(keys, keys.length, bits).bytes;
-  e.op("constexpr_lut_to_dense", name, {
-    indices: e.constant(`${name}_indices`, "uint8", [packed.length], packed),
-    lut: e.constant(`${name}_lut`, dataType, [lut.length], bytesOfValues(dataType, lut)),
-    shape: e.constant(`${name}_shape`, "uint32", [shape.length], new Uint8Array(Uint32Array.from(shape).buffer)),
-  });
+  return {
+    type: "constexpr_lut_to_dense",
+    constants: [
+      { param: "indices", suffix: "indices", dataType: "uint8", shape: [packed.length], bytes: packed },
+      { param: "lut", suffix: "lut", dataType, shape: [lut.length], bytes: bytesOfValues(dataType, lut) },
+      { param: "shape", suffix: "shape", dataType: "uint32", shape: [shape.length], bytes: new Uint8Array(Uint32Array.from(shape).buffer) },
+    ],
+  };
+}
+
+/** The weight compressed as `options` asks, or undefined when it stays as it is. */
+function compressWeight(value: MilConstValue, axis: number, options: CompressOptions, ios: number): CompressedWeight | undefined {
+  const { dataType, shape } = value.type;
+  const w = floats(value);
+  if (!allFinite(w)) return undefined; // no scale or palette represents Infinity or NaN
+  if (options.mode === "int8") return int8Weight(dataType, shape, w, axis, ios);
+  if (options.mode === "palettize") return paletteWeight(dataType, shape, w, axis, options, ios);
+  return int4Weight(dataType, shape, w, axis, options.blockSize ?? 32);
 }
 
 function checkOptions(options: CompressOptions, ios: number): void {
@@ -213,26 +235,22 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   if (axisOf.size === 0) return fn;
   const fresh = freshNames(namesOf(fn));
   const out: MilOperation[] = [];
+  const key = `${options.mode}:${options.bits ?? ""}:${options.groupSize ?? ""}:${options.blockSize ?? ""}:${ios >= 18}`;
   for (const op of fn.operations) {
     const name = op.outputs[0]?.name;
     const axis = name !== undefined ? axisOf.get(name) : undefined;
     if (op.type !== "const" || axis === undefined || !op.value?.bytes) { out.push(op); continue; }
-    const { dataType, shape } = op.value.type;
-    const w = floats(op.value);
-    if (!allFinite(w)) { out.push(op); continue; } // no scale or palette represents Infinity or NaN
-    const e: Emitter = {
-      constant(base, dt, s, bytes) {
-        const n = fresh(base);
-        out.push(constOperation(n, { type: { dataType: dt, shape: [...s] }, bytes }));
-        return n;
-      },
-      op(type, base, inputs) {
-        out.push({ type, name: fresh(`${base}_${type.replace("constexpr_", "")}`), inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, [v]])), outputs: op.outputs });
-      },
-    };
-    if (options.mode === "int8") emitInt8(e, name!, dataType, shape, w, axis, ios);
-    else if (options.mode === "palettize") emitPalette(e, name!, dataType, shape, w, axis, options, ios);
-    else if (!emitInt4(e, name!, dataType, shape, w, axis, options.blockSize ?? 32)) out.push(op);
+    // Functions of a multifunction package share their weights: each is compressed once.
+    const value = op.value;
+    const c = rememberForBytes(value.bytes!, `${key}:${axis}:${value.type.dataType}:${value.type.shape.join(",")}`, () => compressWeight(value, axis, options, ios));
+    if (!c) { out.push(op); continue; }
+    const inputs: Record<string, string[]> = {};
+    for (const k of c.constants) {
+      const n = fresh(`${name}_${k.suffix}`);
+      out.push(constOperation(n, { type: { dataType: k.dataType, shape: [...k.shape] }, bytes: k.bytes }));
+      inputs[k.param] = [n];
+    }
+    out.push({ type: c.type, name: fresh(`${name}_${c.type.replace("constexpr_", "")}`), inputs, outputs: op.outputs });
   }
   return { ...fn, operations: out };
 }

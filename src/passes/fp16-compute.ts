@@ -4,12 +4,17 @@
 // float32 outputs are cast back at the end, so the model's inputs and outputs keep their types.
 // A constant bound to a parameter whose signature has no float16 stays float32, and so does a
 // `cast` to float32 that only feeds a function output. Integer and boolean values are untouched.
-import { constOperation, namesOf, type MilFunction, type MilNamedType, type MilOperation } from "../mil/program.js";
+import { constOperation, namesOf, type MilConstValue, type MilFunction, type MilNamedType, type MilOperation } from "../mil/program.js";
 import { signatureFor } from "../mil/validate.js";
 import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import type { PassContext } from "./pass.js";
-import { freshNames, functionPass } from "./pass.js";
+import { freshNames, functionPass, rememberForBytes } from "./pass.js";
 
+
+/** A float32 constant's bytes as float16 (once per weight, whichever functions share it). */
+function toHalf(value: MilConstValue): Uint8Array {
+  return rememberForBytes(value.bytes!, "fp16", () => bytesOfValues("fp16", numericView(tensorFromConst(value))));
+}
 
 /** Whether parameter `param` of `op` takes float16 at this target (its type or type variable allows it). */
 function acceptsHalf(op: MilOperation, param: string, ios: number): boolean {
@@ -61,7 +66,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     if (op.type === "const") {
       const out = op.outputs[0];
       if (out.type.dataType !== "fp32" || !op.value?.bytes || keep32.has(out.name) && !usedAsHalf(fn, out.name, ios)) { ops.push(op); continue; }
-      const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: bytesOfValues("fp16", numericView(tensorFromConst(op.value))) } };
+      const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: toHalf(op.value) } };
       if (keep32.has(out.name)) {
         // Needed both ways: the float32 original stays, a float16 twin feeds the others.
         const twin = fresh(`${out.name}_fp16`);

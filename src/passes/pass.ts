@@ -52,3 +52,20 @@ export function freshNames(taken: Iterable<string>): (base: string) => string {
     return name;
   };
 }
+
+const remembered = new WeakMap<ArrayBufferLike, Map<string, unknown>>();
+
+/**
+ * A result computed from constant bytes (which are never changed), kept as long as their buffer
+ * lives: the functions of a multifunction package hold views of the same weights, and a pass
+ * then computes each result once — and hands out the same bytes, which weight.bin stores once.
+ */
+export function rememberForBytes<T>(bytes: Uint8Array, key: string, make: () => T): T {
+  let byBuffer = remembered.get(bytes.buffer);
+  if (!byBuffer) remembered.set(bytes.buffer, (byBuffer = new Map()));
+  const k = `${bytes.byteOffset}:${bytes.byteLength}:${key}`;
+  if (byBuffer.has(k)) return byBuffer.get(k) as T;
+  const made = make();
+  byBuffer.set(k, made);
+  return made;
+}

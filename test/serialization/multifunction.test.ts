@@ -1,7 +1,8 @@
 // Multifunction packages (iOS 18): one function per size of a model's free dimensions, one
 // shared weight.bin, each function described in ModelDescription.functions, run by name.
 import { describe, expect, it } from "vitest";
-import { convertFunctions, convertGraph } from "../../src/convert.js";
+import { convertFunctions, convertFunctionsDetailed, convertGraph } from "../../src/convert.js";
+import { programFunction } from "../../src/mil/program.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { validateProgram } from "../../src/mil/validate.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
@@ -59,6 +60,10 @@ describe("multifunction packages", () => {
     for (const fn of read.parsed.program.functions.values()) expect(fn.operations.filter((o) => o.type === "constexpr_lut_to_dense")).toHaveLength(1);
     // The palettized weight is stored once for both functions.
     expect([...read.parsed.blobs.values()].filter((r) => r.dataType === "uint4")).toHaveLength(1);
+    // … and computed once: both functions' constants are the same bytes.
+    const { lowered } = await convertFunctionsDetailed(fns(), opts);
+    const keysOf = (f: string) => programFunction(lowered.program, f).operations.find((o) => o.value?.type.dataType === "uint4")!.value!.bytes;
+    expect(keysOf("a")).toBe(keysOf("b"));
   });
 
   it("of another converter (no boundary metadata) run by the features each function describes", async () => {
