@@ -11,6 +11,7 @@ import { executeProgram } from "./runtime/execute.js";
 import { decodeHalfArray, halfBitsFromNumber } from "./runtime/fp16.js";
 import { functionBoundaryOf } from "./serialization/model-reader.js";
 import type { RuntimeTensor } from "./runtime/tensor.js";
+import { getOwn as own, setOwn } from "./records.js";
 
 /** WebNN element storage: float16 as Uint16Array of half bits; int64/uint64 as BigInt arrays. */
 export type WebNNData = MLTypedArray;
@@ -118,15 +119,6 @@ export async function runPackage(pkg: MLPackage | ReadPackage | Uint8Array | Blo
   else if ("parsed" in pkg) read = pkg;
   else read = readPackage(pkg as MLPackage);
   return runPackageContents(read, inputs, options);
-}
-
-/** obj[key] = value as an own property, even for a name like "__proto__" (names come from files). */
-function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function own<T>(obj: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
 // ------------------------------------------------------------------ JSON tensors

@@ -10,6 +10,7 @@ import { WeightsError } from "../errors.js";
 import { isPlainObject } from "../graph/shape-rules.js";
 import { byteLengthOf, elementCountOf, shapeToString, type MLOperandDataType } from "../graph/types.js";
 import { decodeUtf8, describeJson, parseJsonText } from "./json-text.js";
+import { setOwn } from "../records.js";
 
 /** safetensors dtype → WebNN data type (the element types rustnn writes). */
 export const SAFETENSORS_DTYPES: Readonly<Record<string, MLOperandDataType>> = Object.freeze({
@@ -160,7 +161,7 @@ export function writeSafetensors(tensors: Iterable<readonly [string, { dataType:
     if (packed) meta[PACKED4_METADATA_KEY] = "1";
     const dtype = packed ? "U8" : Object.entries(SAFETENSORS_DTYPES).find(([, v]) => v === t.dataType)![0];
     const shape = packed ? [t.bytes.byteLength] : [...t.shape];
-    Object.defineProperty(header, name, { value: { dtype, shape, data_offsets: [pos, pos + t.bytes.byteLength] }, enumerable: true, writable: true, configurable: true });
+    setOwn(header, name, { dtype, shape, data_offsets: [pos, pos + t.bytes.byteLength] });
     parts.push(t.bytes);
     pos += t.bytes.byteLength;
   }

@@ -23,6 +23,7 @@ import { isOperatorName, OPERATORS, type OperatorName } from "./operators.js";
 import { GraphFormatError, WeightsError, type ErrorDetails, type ErrorRule, describeValue } from "../errors.js";
 import { MLOperand, nodeInputRecord, type GraphNode, type MLGraph } from "./operand.js";
 import { ALL_DATA_TYPES, shapeToString, type MLOperandDataType } from "./types.js";
+import { setOwn } from "../records.js";
 
 export const SERIALIZED_GRAPH_FORMAT = "webnn-coreml-graph";
 export const SERIALIZED_GRAPH_VERSION = 1;
@@ -169,11 +170,6 @@ export function serializedGraphByteLength(s: SerializedGraph): number {
 
 // ------------------------------------------------------------------------------------ deserialize
 
-
-/** obj[key] = value, as an own property even for a key like "__proto__". */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -7,7 +7,6 @@ import { GraphFormatError, WeightsError } from "../errors.js";
 import { parseSafetensorsHeader, safetensorsHeaderLength, type WeightTensor, type WeightTensors } from "../frontends/safetensors.js";
 import { buildGraphFromDocument, graphJsonNeedsWeights, parseGraphJsonDocument, type GraphJsonDocument, type GraphJsonSources } from "../frontends/webnn-json/index.js";
 import { writeGraphJsonFiles } from "../frontends/webnn-json/write.js";
-import { WEIGHTS_FILE_VERSION, WEIGHTS_HEADER_SIZE, WEIGHTS_MAGIC } from "../frontends/webnn-json/weights.js";
 import { isGraphText, parseGraphTextDocument, withLine } from "../frontends/webnn-text/index.js";
 import { writeGraphTextFiles } from "../frontends/webnn-text/writer.js";
 import type { MLGraph } from "../graph/operand.js";
@@ -205,10 +204,7 @@ export async function writeGraphFiles(graph: MLGraph, path: string, options: { n
     files.push([path, utf8(w.text)]);
     if (w.safetensors) files.push([join(dir, `${stem}.safetensors`), w.safetensors]);
   } else {
-    const head = new Uint8Array(WEIGHTS_HEADER_SIZE);
-    head.set(WEIGHTS_MAGIC);
-    new DataView(head.buffer).setUint32(4, WEIGHTS_FILE_VERSION, true);
-    const w = writeGraphJsonFiles(graph, { name: options.name, weightsHeader: head });
+    const w = writeGraphJsonFiles(graph, { name: options.name });
     files.push([path, utf8(w.json)]);
     if (w.manifest && w.weights) {
       files.push([join(dir, `${stem}.manifest.json`), utf8(w.manifest)]);

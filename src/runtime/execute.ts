@@ -5,6 +5,7 @@ import { programFunction, type MilOperation, type MilProgram, type MilTensorType
 import { RuntimeError } from "../errors.js";
 import { KernelArgs, kernels, type KernelContext, type KernelInputs } from "./kernels/index.js";
 import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToString, type RuntimeTensor } from "./tensor.js";
+import { setOwn } from "../records.js";
 
 export interface ExecuteOptions {
   /** Called after each operation (const ops included) with the tensors it produced. */
@@ -140,7 +141,7 @@ export function executeProgram(
     // Outputs never share storage with the caller's inputs, the program's constants, or each other.
     const out = seen.has(t.data) ? cloneTensor(t) : { dataType: t.dataType, shape: [...t.shape], data: t.data };
     seen.add(out.data);
-    Object.defineProperty(result, name, { value: out, enumerable: true, writable: true, configurable: true }); // "__proto__" stays a name
+    setOwn(result, name, out);
   }
   return result;
 }

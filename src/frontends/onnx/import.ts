@@ -11,6 +11,7 @@ import { ImportContext, type Value } from "./context.js";
 import { onnxOp } from "./ops/index.js";
 import { decodeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxTensor } from "./proto.js";
 import { fromNumbers, hostTensorOf, onnxTypeName, webnnTypeOf, type HostTensor } from "./tensor.js";
+import { setOwn } from "../../records.js";
 
 /** Where external tensor data comes from: files by their `location` (bytes or Blobs), or a reader. */
 export type OnnxExternalData =
@@ -97,7 +98,7 @@ export function buildOnnxGraph(prepared: PreparedOnnx, options: OnnxImportOption
     const v = outputs[k];
     let operand = v.kind === "tensor" ? ctx.toOperand(v.tensor, o.name) : v.operand;
     if (operand.kind !== "output" || Object.values(named).includes(operand)) operand = builder.identity(operand, { label: o.name });
-    Object.defineProperty(named, o.name, { value: operand, enumerable: true, writable: true, configurable: true });
+    setOwn(named, o.name, operand);
   });
   if (Object.keys(named).length === 0) throw new GraphFormatError("the model has no outputs", { rule: "outputs" });
   // Exporters' stock graph names ("main_graph", "torch_jit", …) say nothing: the caller names the model then.

@@ -15,6 +15,7 @@ import { resolveFreeDimensions } from "./dimensions.js";
 import { lookupWeightTensor } from "./tensor-lookup.js";
 import { weightTensorBytes, type WeightTensors } from "../safetensors.js";
 import { checkWeightsHeader, constDescriptor, parseWeightsManifest, scalarBytes, weightBytes, weightsError, type WeightsManifest } from "./weights.js";
+import { setOwn } from "../../records.js";
 
 export interface GraphJsonSources {
   /** The whole .weights file (with or without the WGWT header). Constants become views into it. */
@@ -165,7 +166,7 @@ export function buildGraphFromDocument(doc: GraphJsonDocument, sources: GraphJso
     const v = values.get(ref);
     if (!v) formatError(`output "${oname}" refers to "${ref}", which has no value`, "dangling-operand", { operator: "build", operand: ref });
     // An own property even for a name like "__proto__" (names come from the file).
-    Object.defineProperty(outputs, oname, { value: v.kind === "output" ? v : builder.identity(v, { label: oname }), enumerable: true, writable: true, configurable: true });
+    setOwn(outputs, oname, v.kind === "output" ? v : builder.identity(v, { label: oname }));
   }
   return builder.buildSync(outputs);
 }

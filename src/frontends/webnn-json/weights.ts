@@ -84,6 +84,14 @@ export function hasWeightsHeader(weights: Uint8Array): boolean {
 }
 
 /** Checks the weights file header (when present) and returns the first byte tensors may use. */
+/** The 8-byte header webnn-graph writes at the start of a .weights file: "WGWT", version. */
+export function weightsHeader(): Uint8Array {
+  const head = new Uint8Array(WEIGHTS_HEADER_SIZE);
+  head.set(WEIGHTS_MAGIC);
+  new DataView(head.buffer).setUint32(4, WEIGHTS_FILE_VERSION, true);
+  return head;
+}
+
 export function checkWeightsHeader(weights: Uint8Array): number {
   if (!hasWeightsHeader(weights)) return 0;
   if (weights.byteLength < WEIGHTS_HEADER_SIZE) {

@@ -12,6 +12,8 @@ import { nodeAttributeRecord, nodeInputRecord } from "../../graph/operand.js";
 import { OPERATORS } from "../../graph/operators.js";
 import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
 import { GRAPH_JSON_FORMAT } from "./document.js";
+import { weightsHeader } from "./weights.js";
+import { setOwn } from "../../records.js";
 
 export interface GraphDocumentOptions {
   /** The graph's name in the document. */
@@ -46,7 +48,7 @@ export function toIdentifier(name: string): string {
   return s;
 }
 
-const own = (o: Record<string, unknown>, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+const own = setOwn<unknown>;
 
 export function graphToDocument(graph: MLGraph, options: GraphDocumentOptions = {}): WrittenGraphDocument {
   const ident = options.identifiers === true;
@@ -209,13 +211,13 @@ export interface GraphJsonFiles {
   weights?: Uint8Array[];
 }
 
-/** Writes a graph as webnn-graph JSON with a manifest and a .weights file (`weightsHeader` as webnn-graph writes it). */
-export function writeGraphJsonFiles(graph: MLGraph, options: { name?: string; weightsHeader?: Uint8Array } = {}): GraphJsonFiles {
+/** Writes a graph as webnn-graph JSON with a manifest and a .weights file (with its header, as webnn-graph writes it). */
+export function writeGraphJsonFiles(graph: MLGraph, options: { name?: string } = {}): GraphJsonFiles {
   const { document, tensors } = graphToDocument(graph, { name: options.name });
   // JSON has no Infinity or NaN: they are written as strings, which the reader turns back into numbers.
   const json = JSON.stringify(document, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 1) + "\n";
   if (!tensors.length) return { json };
-  const head = options.weightsHeader ?? new Uint8Array(0);
+  const head = weightsHeader();
   const entries: Record<string, unknown> = {};
   const weights: Uint8Array[] = [head];
   let at = head.byteLength;

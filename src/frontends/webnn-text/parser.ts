@@ -15,6 +15,7 @@
 // for a double stays exact only as an option string.
 import { GRAPH_JSON_FORMAT } from "../webnn-json/document.js";
 import { syntaxError, tokenize, type Token } from "./lexer.js";
+import { setOwn } from "../../records.js";
 
 const DATA_TYPES: Readonly<Record<string, string>> = {
   f32: "float32", f16: "float16", i4: "int4", u4: "uint4", i32: "int32", u32: "uint32",
@@ -129,7 +130,7 @@ class Parser {
         decl = { ...decl, init };
       }
       this.punct(";", '";" after the declaration');
-      Object.defineProperty(into, nameTok.text, { value: decl, enumerable: true, writable: true, configurable: true });
+      setOwn(into, nameTok.text, decl);
     }
     this.next();
   }
@@ -243,7 +244,7 @@ class Parser {
         this.next();
         this.next();
         if (Object.prototype.hasOwnProperty.call(options, t.text)) syntaxError(`${op}: the option ${t.text} is given twice`, t.line, t.column);
-        Object.defineProperty(options, t.text, { value: this.value(), enumerable: true, writable: true, configurable: true });
+        setOwn(options, t.text, this.value());
         continue;
       }
       const v = this.value();
@@ -291,7 +292,7 @@ class Parser {
       const t = this.ident('an output name or "}"');
       if (seen.has(t.text)) syntaxError(`output "${t.text}" is listed twice`, t.line, t.column);
       seen.add(t.text);
-      Object.defineProperty(into, t.text, { value: t.text, enumerable: true, writable: true, configurable: true });
+      setOwn(into, t.text, t.text);
       if (this.isPunct(",") || this.isPunct(";")) this.next();
     }
     this.next();
