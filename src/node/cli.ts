@@ -8,7 +8,8 @@ import { convertFunctionsDetailed, mergeMetadata } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import type { TargetName } from "../mil/target.js";
-import { FUNCTION_NAME, type ModelMetadata } from "../mil/model.js";
+import type { ModelMetadata } from "../mil/model.js";
+import { parseDimensionSizes, parseFunctionSpec } from "../frontends/dimension-text.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
 import { milToText } from "../mil/text.js";
 import { compressionSummary, describeCompression } from "../mil/compression.js";
@@ -93,11 +94,11 @@ options:
 
 class UsageError extends Error {}
 
-type Flags = { quiet: boolean; debug: boolean };
+type Flags = { quiet: boolean };
 
 function parse(args: string[], options: ParseArgsConfig["options"]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    return parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" }, quiet: { type: "boolean", short: "q" }, debug: { type: "boolean" } } });
+    return parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -107,45 +108,22 @@ function packageNameFromOutput(out: string): string {
   return basename(out).replace(/\.zip$/i, "").replace(/\.mlpackage$/i, "") || "Model";
 }
 
-/** `--free-dim NAME=N` values as a record. */
-export function parseFreeDimensions(values: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = Object.create(null);
-  for (const v of values) {
-    const m = /^([^=]+)=([0-9]+)$/.exec(v);
-    if (!m) throw new UsageError(`--free-dim must be NAME=N with N a non-negative integer, got ${JSON.stringify(v)}`);
-    if (Object.prototype.hasOwnProperty.call(out, m[1])) throw new UsageError(`--free-dim ${m[1]} is given twice`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
-
-/** `--compress int8`, `int4:B` or `palettize:N`. */
-export function parseCompress(v: string | undefined): CompressOptions | undefined {
-  if (v === undefined) return undefined;
+/** A parser of typed text whose errors become usage errors naming the flag. */
+function flag<T>(name: string, parse: () => T): T {
   try {
-    return parseCompressMode(v);
+    return parse();
   } catch (e) {
-    throw new UsageError(`--compress: ${(e as Error).message}`);
+    throw new UsageError(`${name}: ${(e as Error).message}`);
   }
 }
 
-/** `--function NAME:DIM=V[,DIM=V]…` values: each function's name and its own named-dimension sizes. */
-export function parseFunctions(values: readonly string[]): Array<{ name: string; freeDimensions: Record<string, number> }> {
-  return values.map((v) => {
-    const at = v.indexOf(":");
-    const name = at < 0 ? v : v.slice(0, at);
-    if (!FUNCTION_NAME.test(name)) throw new UsageError(`--function ${JSON.stringify(v)}: the name must be an identifier (letters, digits, _), followed by :DIM=V,DIM=V`);
-    const dims = at < 0 || at === v.length - 1 ? [] : v.slice(at + 1).split(",");
-    try {
-      return { name, freeDimensions: parseFreeDimensions(dims) };
-    } catch (e) {
-      throw new UsageError(`--function ${name}: ${(e as Error).message.replace("--free-dim ", "")}`);
-    }
-  });
+/** `--compress int8`, `int4:B` or `palettize:N[:G]`. */
+function parseCompress(v: string | undefined): CompressOptions | undefined {
+  return v === undefined ? undefined : flag("--compress", () => parseCompressMode(v));
 }
 
 /** `--input-shape NAME=D,D,…` values as a record. */
-export function parseInputShapes(values: readonly string[]): Record<string, number[]> {
+function parseInputShapes(values: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = Object.create(null);
   for (const v of values) {
     const m = /^([^=]+)=([0-9]+(?:,[0-9]+)*)?$/.exec(v);
@@ -156,7 +134,7 @@ export function parseInputShapes(values: readonly string[]): Record<string, numb
 }
 
 /** `--input-value NAME=V[,V…]` values as a record. */
-export function parseInputValues(values: readonly string[]): Record<string, number[]> {
+function parseInputValues(values: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = Object.create(null);
   for (const v of values) {
     const m = /^([^=]+)=(.+)$/.exec(v);
@@ -210,14 +188,14 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     if (!/^[0-9]{1,12}$/.test(min)) throw new UsageError(`--compress-min must be a whole number, got ${min}`);
     compress.minElements = Number(min);
   }
-  const progress = progressReporter(process.stderr, flags.quiet || Boolean(values.quiet));
+  const progress = progressReporter(process.stderr, flags.quiet);
   const graphOptions = {
     weights: values.weights as string | undefined, manifest: values.manifest as string | undefined,
-    freeDimensions: parseFreeDimensions((values["free-dim"] as unknown as string[] | undefined) ?? []),
+    freeDimensions: flag("--free-dim", () => parseDimensionSizes((values["free-dim"] as unknown as string[] | undefined) ?? [])),
     inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
     inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
   };
-  const functions = parseFunctions((values.function as unknown as string[] | undefined) ?? []);
+  const functions = ((values.function as unknown as string[] | undefined) ?? []).map((f) => flag("--function", () => parseFunctionSpec(f)));
   const defaultFunction = values["default-function"] as string | undefined;
   if (defaultFunction !== undefined && !functions.some((f) => f.name === defaultFunction)) throw new UsageError(`--default-function ${defaultFunction} is not one of the --function names`);
   const out = values.out;
@@ -330,7 +308,7 @@ async function run(args: string[]): Promise<void> {
 class CliError extends Error {}
 
 /** One line for any failure: kind, rule and message of typed errors; the message of others. */
-export function describeFailure(e: unknown): string {
+function describeFailure(e: unknown): string {
   if (e instanceof WebNNCoreMLError) return `${e.kind}${e.rule ? ` [${e.rule}]` : ""}: ${e.message}`;
   if (e instanceof CliError) return `error: ${e.message}`;
   if (e instanceof DOMException && e.name === "AbortError") return `error: ${e.message}`;
@@ -350,7 +328,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(rest[0] && HELP[rest[0]] ? HELP[rest[0]] : HELP.main);
       return 0;
     }
-    if (command === "convert") await convert(rest, { quiet, debug });
+    if (command === "convert") await convert(rest, { quiet });
     else if (command === "inspect") await inspect(rest);
     else if (command === "run") await run(rest);
     else throw new UsageError(`unknown command "${command}"`);

@@ -9,8 +9,6 @@ import { buildGraphFromDocument, type GraphJsonSources } from "../webnn-json/bui
 import { parseGraphJsonDocument, formatError, type GraphJsonDocument } from "../webnn-json/document.js";
 import { parseGraphText } from "./parser.js";
 
-export const GRAPH_TEXT_MAGIC = "webnn_graph";
-
 /** True when the bytes (or text) look like the `.webnn` text form (after whitespace and comments). */
 export function isGraphText(data: string | Uint8Array): boolean {
   const head = typeof data === "string" ? data.slice(0, 4096) : new TextDecoder().decode(data.subarray(0, 4096));
