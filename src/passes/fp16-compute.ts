@@ -32,16 +32,19 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   const fresh = freshNames(namesOf(fn));
   const half = (t: MilNamedType["type"]) => (t.dataType === "fp32" ? { ...t, dataType: "fp16" as const } : t);
 
-  // Constants some parameter needs in float32.
+  if (!fn.operations.some((o) => o.outputs.some((x) => x.type.dataType === "fp32")) && !fn.inputs.some((i) => i.type.dataType === "fp32")) return fn;
+  // One walk: each value's producer, and for each constant whether some parameter needs it in
+  // float32 (keep32) and whether some other takes it in float16 (usedAsHalf).
+  const producer = new Map(fn.operations.flatMap((op) => op.outputs.map((o) => [o.name, op] as const)));
   const keep32 = new Set<string>();
-  const constNames = new Set(fn.operations.filter((o) => o.type === "const").map((o) => o.outputs[0].name));
+  const usedAsHalf = new Set<string>();
   for (const op of fn.operations) {
     if (op.type === "const") continue;
     for (const [param, names] of Object.entries(op.inputs)) {
-      if (!acceptsHalf(op, param, ios)) for (const n of names) if (constNames.has(n)) keep32.add(n);
+      const halfOk = acceptsHalf(op, param, ios);
+      for (const n of names) if (producer.get(n)?.type === "const") (halfOk ? usedAsHalf : keep32).add(n);
     }
   }
-  if (!fn.operations.some((o) => o.outputs.some((x) => x.type.dataType === "fp32")) && !fn.inputs.some((i) => i.type.dataType === "fp32")) return fn;
 
   const rename = new Map<string, string>();
   const ops: MilOperation[] = [];
@@ -61,11 +64,12 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     rename.set(input.name, name);
   }
 
-  const outputs32 = new Set(fn.outputs.filter((o) => fn.operations.some((op) => op.outputs.some((x) => x.name === o && x.type.dataType === "fp32"))));
+  const typeOf = (name: string) => producer.get(name)?.outputs.find((x) => x.name === name)?.type;
+  const outputs32 = new Set(fn.outputs.filter((o) => typeOf(o)?.dataType === "fp32"));
   for (const op of fn.operations) {
     if (op.type === "const") {
       const out = op.outputs[0];
-      if (out.type.dataType !== "fp32" || !op.value?.bytes || keep32.has(out.name) && !usedAsHalf(fn, out.name, ios)) { ops.push(op); continue; }
+      if (out.type.dataType !== "fp32" || !op.value?.bytes || keep32.has(out.name) && !usedAsHalf.has(out.name)) { ops.push(op); continue; }
       const converted: MilOperation = { ...op, outputs: [{ name: out.name, type: half(out.type) }], value: { type: half(op.value.type), bytes: toHalf(op.value) } };
       if (keep32.has(out.name)) {
         // Needed both ways: the float32 original stays, a float16 twin feeds the others.
@@ -84,8 +88,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     }
     // A cast to float32 computes a float16 value now.
     if (op.type === "cast" && inputs.dtype) {
-      const d = fn.operations.find((o) => o.type === "const" && o.outputs[0].name === op.inputs.dtype[0]);
-      if (d?.value?.strings?.[0] === "fp32") inputs.dtype = [toHalfDtype ??= dtypeConst("fp16")];
+      if (producer.get(op.inputs.dtype[0])?.value?.strings?.[0] === "fp32") inputs.dtype = [toHalfDtype ??= dtypeConst("fp16")];
     }
     const outs = op.outputs.map((o) => {
       if (o.type.dataType !== "fp32") return o;
@@ -100,16 +103,11 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   for (const o of fn.outputs) {
     if (!outputs32.has(o)) continue;
     const src = rename.get(o)!;
-    const type = fn.operations.flatMap((op) => op.outputs).find((x) => x.name === o)!.type;
+    const type = typeOf(o)!;
     toFloatDtype ??= dtypeConst("fp32");
     ops.push({ type: "cast", name: fresh(`${o}_to_fp32`), inputs: { x: [src], dtype: [toFloatDtype] }, outputs: [{ name: o, type }] });
   }
   return { ...fn, operations: ops };
-}
-
-/** Whether a float32 constant also feeds a parameter that takes float16. */
-function usedAsHalf(fn: MilFunction, name: string, ios: number): boolean {
-  return fn.operations.some((op) => op.type !== "const" && Object.entries(op.inputs).some(([p, ns]) => ns.includes(name) && acceptsHalf(op, p, ios)));
 }
 
 export const fp16Compute = functionPass("fp16-compute", rewrite);
