@@ -9,7 +9,7 @@ import type { MLGraph } from "../src/graph/operand.js";
 import { lowerGraph } from "../src/lowering/lower-graph.js";
 import { programFunction } from "../src/mil/program.js";
 import { readPackage } from "../src/packaging/reader.js";
-import { bindDefaults, compressWeights, eliminateDeadCode, foldConstants, fp16Compute, runPasses } from "../src/passes/index.js";
+import { compressWeights, PASS_PIPELINE, runPasses } from "../src/passes/index.js";
 import { evaluateOperation } from "../src/runtime/execute.js";
 import { numericView, tensorFromConst } from "../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../src/run-package.js";
@@ -38,8 +38,11 @@ function weightError(graph: MLGraph, options: ConvertOptions): string {
   if (!options.compress) return "";
   const lowered = lowerGraph(graph, { target: options.target });
   const context = { target: lowered.target, precision: options.precision, compress: options.compress };
-  const before = programFunction(runPasses(lowered.program, context, [foldConstants, eliminateDeadCode, bindDefaults, fp16Compute]));
-  const after = programFunction(runPasses(lowered.program, context, [foldConstants, eliminateDeadCode, bindDefaults, fp16Compute, compressWeights]));
+  // The pipeline up to compress-weights, then that pass on its result.
+  const upTo = PASS_PIPELINE.slice(0, PASS_PIPELINE.indexOf(compressWeights));
+  const prepared = runPasses(lowered.program, context, upTo);
+  const before = programFunction(prepared);
+  const after = programFunction(compressWeights.run(prepared, context));
   const original = new Map(before.operations.filter((o) => o.type === "const").map((o) => [o.outputs[0].name, o]));
   const consts = new Map(after.operations.filter((o) => o.type === "const").map((o) => [o.outputs[0].name, o]));
   let se = 0, ss = 0;

@@ -1,7 +1,7 @@
 // Runtime tensors of the MIL reference runtime: a dtype, a static shape and a flat,
 // row-major (C order) typed array.
 
-import { elementCount, type MilConstValue, type MilDataType } from "../mil/program.js";
+import { elementCount, milElementSize, type MilConstValue, type MilDataType } from "../mil/program.js";
 import { RuntimeError } from "../errors.js";
 import { formatBytes, resolveLimits, type PlatformLimits } from "../limits.js";
 
@@ -74,7 +74,7 @@ export function stridesOf(shape: readonly number[]): number[] {
  * engine RangeError or an allocation that takes the process down.
  */
 export function allocData(dataType: MilDataType, count: number): TensorData {
-  const bytes = count * (dataType === "fp64" ? 8 : dataType === "fp32" || dataType === "int32" || dataType === "uint32" ? 4 : dataType === "fp16" || dataType === "int16" || dataType === "uint16" ? 2 : 1);
+  const bytes = count * (dataType === "string" ? 1 : milElementSize(dataType));
   if (!Number.isSafeInteger(count) || count < 0 || bytes > runtimeLimits().maxTensorBytes) {
     throw new RuntimeError(`a ${dataType} tensor of ${count} elements is over the ${runtimeLimits().platform} limit of ${formatBytes(runtimeLimits().maxTensorBytes)} per tensor`);
   }

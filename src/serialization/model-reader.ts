@@ -134,7 +134,7 @@ function checkIOMetadata(io: unknown, fn: MilFunction, what = ""): FunctionBound
   const o = io as Record<string, unknown>;
   const shapeOf = (v: unknown, what: string): number[] => {
     if (!Array.isArray(v) || v.length > 5 || !v.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)) bad(`${what} must be an array of at most 5 non-negative integers`);
-    const n = (v as number[]).reduce((a, d) => a * d, 1);
+    const n = elementCount(v as number[]);
     if (n > MAX_IO_ELEMENTS) bad(`${what} [${(v as number[]).join(", ")}] has ${n} elements, over the limit of ${MAX_IO_ELEMENTS}`);
     return [...(v as number[])];
   };
@@ -151,7 +151,7 @@ function checkIOMetadata(io: unknown, fn: MilFunction, what = ""): FunctionBound
       if (typeof r.coremlDataType !== "string" || !BOUNDARY_TYPES.includes(r.coremlDataType)) bad(`${where}: unknown coremlDataType`);
       const shape = shapeOf(r.shape, `${where}.shape`);
       const coremlShape = shapeOf(r.coremlShape, `${where}.coremlShape`);
-      if (shape.reduce((a, d) => a * d, 1) !== coremlShape.reduce((a, d) => a * d, 1)) bad(`${where}: shape and coremlShape hold different element counts`);
+      if (elementCount(shape) !== elementCount(coremlShape)) bad(`${where}: shape and coremlShape hold different element counts`);
       return { name: r.name as string, coremlName: r.coremlName as string, dataType: r.dataType as IOEntry["dataType"], shape, coremlDataType: r.coremlDataType as ModelDataType, coremlShape };
     });
   };
