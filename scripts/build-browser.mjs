@@ -33,7 +33,7 @@ for (const file of walkJs(join(root, "dist"))) {
   writeFileSync(file, code.replace(/from "protobufjs\/minimal\.js"/g, `from "${rel}"`));
   rewrittenFiles.push(relative(root, file).split(sep).join("/"));
 }
-for (const f of ["dist/serialization/proto/coreml.js", "dist/serialization/proto/index.js", "dist/frontends/onnx/proto.js"]) {
+for (const f of ["dist/serialization/proto/coreml.js", "dist/protobuf.js"]) {
   if (!rewrittenFiles.includes(f)) throw new Error(`${f} does not import protobufjs/minimal.js`);
 }
 await build({ ...common, entryPoints: [join(root, "worker/convert-worker.ts")], outfile: join(root, "dist/worker/convert-worker.js") });

@@ -10,7 +10,7 @@ const SRC = join(ROOT, "src");
 
 /** Layers in import order: each may import only itself and those above it in this list. */
 export const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
-  { name: "foundations", paths: ["src/errors.ts", "src/limits.ts", "src/records.ts"] },
+  { name: "foundations", paths: ["src/errors.ts", "src/limits.ts", "src/records.ts", "src/protobuf.ts"] },
   { name: "graph", paths: ["src/graph/"] },
   { name: "frontends", paths: ["src/frontends/"] },
   { name: "mil", paths: ["src/mil/"] },

@@ -3,12 +3,11 @@
 // are skipped. Byte fields (raw_data) are views of the file's bytes, never copies. 64-bit
 // integers are read as numbers (exact to 2^53: dims, attributes; int64 tensor data in raw_data
 // is read apart, exactly). Field numbers follow onnx.proto.
-import $protobuf from "protobufjs/minimal.js";
 import { GraphFormatError } from "../../errors.js";
+import type { Reader } from "protobufjs/minimal.js";
+import { protobufRuntime } from "../../protobuf.js";
 
-$protobuf.util.Long = null as unknown as typeof $protobuf.util.Long;
-$protobuf.configure();
-type Reader = $protobuf.Reader;
+const $protobuf = protobufRuntime();
 
 export interface OnnxTensor {
   name: string;
