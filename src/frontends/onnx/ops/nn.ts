@@ -7,7 +7,7 @@ import { scalar } from "./elementwise.js";
 import type { OnnxOp, OnnxOpTable } from "./types.js";
 
 /** Spatial pads [top, bottom, left, right] from ONNX pads or auto_pad. */
-function spatialPads(c: ImportContext, inSize: number[], kernel: number[], strides: number[], dilations: number[]): number[] {
+export function spatialPads(c: ImportContext, inSize: number[], kernel: number[], strides: number[], dilations: number[]): number[] {
   const auto = c.string("auto_pad", "NOTSET");
   const n = kernel.length;
   if (auto === "VALID") return new Array(2 * n).fill(0);

@@ -6,6 +6,7 @@ import type { MLOperandDataType } from "../../../graph/types.js";
 import type { ImportContext, Result } from "../context.js";
 import { fromNumbers, numbers } from "../tensor.js";
 import { scalar } from "./elementwise.js";
+import { spatialPads } from "./nn.js";
 import type { OnnxOpTable } from "./types.js";
 
 const ACTIVATIONS: Record<string, MLRecurrentNetworkActivation> = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
@@ -270,20 +271,7 @@ export const SEQUENCE_OPS: OnnxOpTable = {
       const kernel = c.intList("kernel_shape") ?? c.shape(1).slice(2);
       const strides = c.intList("strides") ?? [1, 1];
       const dilations = c.intList("dilations") ?? [1, 1];
-      const auto = c.string("auto_pad", "NOTSET");
-      let padding: number[];
-      if (auto === "SAME_UPPER" || auto === "SAME_LOWER") {
-        padding = [];
-        for (let i = 0; i < 2; i++) {
-          const out = Math.ceil(shape[2 + i] / strides[i]);
-          const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - shape[2 + i]);
-          const small = Math.floor(total / 2);
-          padding.push(auto === "SAME_UPPER" ? small : total - small, auto === "SAME_UPPER" ? total - small : small);
-        }
-      } else {
-        const pads = auto === "VALID" ? [0, 0, 0, 0] : c.intList("pads") ?? [0, 0, 0, 0];
-        padding = [pads[0], pads[2], pads[1], pads[3]];
-      }
+      const padding = spatialPads(c, shape.slice(2), kernel, strides, dilations);
       const y = b.conv2d(x, w, { padding, strides, dilations, groups: c.int("group", 1) });
       return [b.cast(y, "int32", c.label)];
     },
