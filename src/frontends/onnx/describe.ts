@@ -2,7 +2,7 @@
 // with their symbolic dimensions, the inputs that decide control flow (If conditions, which must
 // be pinned), opsets, operator counts and the operators the importer does not support.
 import { SUPPORTED_ONNX_OPERATORS } from "./ops/index.js";
-import { decodeOnnxModel, type OnnxGraph } from "./proto.js";
+import { decodeOnnxModel, forEachNode, type OnnxGraph } from "./proto.js";
 import { onnxTypeName } from "./tensor.js";
 
 export interface OnnxValueSummary {
@@ -37,14 +37,10 @@ export function describeOnnx(bytes: Uint8Array): OnnxModelSummary {
   });
   const inputs = m.graph.inputs.filter((i) => !inits.has(i.name)).map(value);
   const operators: Record<string, number> = {};
-  const visit = (g: OnnxGraph) => {
-    for (const n of g.nodes) {
-      const k = n.domain && n.domain !== "ai.onnx" ? `${n.domain}:${n.opType}` : n.opType;
-      operators[k] = (operators[k] ?? 0) + 1;
-      for (const a of n.attributes) { if (a.g) visit(a.g); a.graphs.forEach(visit); }
-    }
-  };
-  visit(m.graph);
+  forEachNode(m.graph, (n) => {
+    const k = n.domain ? `${n.domain}:${n.opType}` : n.opType;
+    operators[k] = (operators[k] ?? 0) + 1;
+  });
   return {
     irVersion: m.irVersion,
     producer: [m.producerName, m.producerVersion].filter(Boolean).join(" "),

@@ -9,7 +9,7 @@ import type { MLGraph, MLOperand } from "../../graph/operand.js";
 import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
 import { ImportContext, type Value } from "./context.js";
 import { onnxOp } from "./ops/index.js";
-import { decodeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxTensor } from "./proto.js";
+import { decodeOnnxModel, forEachGraph, forEachNode, type OnnxGraph, type OnnxModel, type OnnxTensor } from "./proto.js";
 import { fromNumbers, hostTensorOf, onnxTypeName, webnnTypeOf, type HostTensor } from "./tensor.js";
 import { setOwn } from "../../records.js";
 
@@ -117,22 +117,14 @@ function metadataOf(model: OnnxModel): Record<string, string> {
 /** Every node's operator must be known before any work: one error lists the others. */
 function checkOperators(model: OnnxModel): void {
   const missing = new Map<string, { count: number; first: string }>();
-  const visit = (g: OnnxGraph) => {
-    for (const n of g.nodes) {
-      const domain = n.domain === "ai.onnx" ? "" : n.domain;
-      const key = domain ? `${domain}:${n.opType}` : n.opType;
-      if (domain !== "" || !onnxOp(n.opType)) {
-        const e = missing.get(key);
-        if (e) e.count++;
-        else missing.set(key, { count: 1, first: n.name || n.outputs[0] || "?" });
-      }
-      for (const a of n.attributes) {
-        if (a.g) visit(a.g);
-        a.graphs.forEach(visit);
-      }
+  forEachNode(model.graph, (n) => {
+    const key = n.domain ? `${n.domain}:${n.opType}` : n.opType;
+    if (n.domain !== "" || !onnxOp(n.opType)) {
+      const e = missing.get(key);
+      if (e) e.count++;
+      else missing.set(key, { count: 1, first: n.name || n.outputs[0] || "?" });
     }
-  };
-  visit(model.graph);
+  });
   if (missing.size) {
     const list = [...missing].map(([k, e]) => `${k} (${e.count} node${e.count > 1 ? "s" : ""}, first "${e.first}")`).join(", ");
     throw new UnsupportedError(`the model uses operators the importer does not support: ${list}`, { rule: "unknown-operator", operator: [...missing.keys()][0] });
@@ -209,11 +201,11 @@ function pinnedTensor(name: string, dataType: MLOperandDataType, shape: number[]
  */
 async function readExternalData(graph: OnnxGraph, source: OnnxExternalData | undefined): Promise<void> {
   const tensors: OnnxTensor[] = [];
-  const collect = (g: OnnxGraph) => {
-    for (const t of g.initializers) if (t.dataLocation === 1 || t.externalData) tensors.push(t);
-    for (const n of g.nodes) for (const a of n.attributes) { if (a.g) collect(a.g); a.graphs.forEach(collect); if (a.t && (a.t.dataLocation === 1)) tensors.push(a.t); }
-  };
-  collect(graph);
+  const external = (t: OnnxTensor) => t.dataLocation === 1 || t.externalData !== undefined;
+  forEachGraph(graph, (g) => {
+    tensors.push(...g.initializers.filter(external));
+    for (const n of g.nodes) for (const a of n.attributes) if (a.t && external(a.t)) tensors.push(a.t);
+  });
   for (const t of tensors) {
     const e = t.externalData ?? new Map<string, string>();
     const location = e.get("location");

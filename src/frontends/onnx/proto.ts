@@ -184,7 +184,7 @@ function node(r: Reader, end: number, depth: number): OnnxNode {
       case 2: n.outputs.push(r.string()); break;
       case 3: n.name = r.string(); break;
       case 4: n.opType = r.string(); break;
-      case 7: n.domain = r.string(); break;
+      case 7: { const d = r.string(); n.domain = d === "ai.onnx" ? "" : d; break; } // one name for the default domain
       case 5: n.attributes.push(sub(r, depth, attribute)); break;
       default: r.skipType(tag & 7);
     }
@@ -326,4 +326,26 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   if (!hasGraph) fail("the model has no graph (ModelProto.graph)");
   if (m.irVersion < 3 && m.opsetImport.size === 0) m.opsetImport.set("", 1);
   return m;
+}
+
+/** A graph and every graph nested in its nodes' attributes (If, Loop, Scan bodies). */
+export function forEachGraph(graph: OnnxGraph, visit: (graph: OnnxGraph) => void): void {
+  visit(graph);
+  for (const n of graph.nodes) {
+    for (const a of n.attributes) {
+      if (a.g) forEachGraph(a.g, visit);
+      for (const g of a.graphs) forEachGraph(g, visit);
+    }
+  }
+}
+
+/** Every node of a graph and of the graphs nested in its attributes (If, Loop, Scan bodies), in order. */
+export function forEachNode(graph: OnnxGraph, visit: (node: OnnxNode, graph: OnnxGraph) => void): void {
+  for (const n of graph.nodes) {
+    visit(n, graph);
+    for (const a of n.attributes) {
+      if (a.g) forEachNode(a.g, visit);
+      for (const g of a.graphs) forEachNode(g, visit);
+    }
+  }
 }
