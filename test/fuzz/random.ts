@@ -1,4 +1,5 @@
-// A small seeded generator (mulberry32): a case is reproduced from its seed alone.
+// A small seeded generator (mulberry32): a case is reproduced from its seed alone. The fuzz test
+// and the reference-case generator both draw from it.
 export class Rng {
   private state: number;
 
@@ -24,8 +25,22 @@ export class Rng {
     return lo + this.int(hi - lo + 1);
   }
 
+  /** A float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns them. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
   }
 
   chance(p: number): boolean {

@@ -13,43 +13,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ref from "./webnn-reference.js";
 import type { DataType, Round, Tensor } from "./webnn-reference.js";
+import { Rng } from "../fuzz/random.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT_DIR = join(ROOT, "test/conformance");
 const EXT_DIR = OUT_DIR; // int4/uint4 cases run with the rest (the runner packs 4-bit constants)
 const SOURCE = "test/reference/generate-cases.ts";
-
-// ------------------------------------------------------------------ PRNG
-
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** mulberry32, uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-  shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  }
-}
 
 function seedOf(name: string): number {
   let h = 2166136261;
@@ -77,11 +46,11 @@ function floats(rng: Rng, n: number, lo: number, hi: number, dt: DataType): numb
 
 /** n multiples of `step` in [lo, hi] (exact in float16 and float32 for small magnitudes). */
 function dyadic(rng: Rng, n: number, lo: number, hi: number, step: number): number[] {
-  return Array.from({ length: n }, () => rng.int(Math.ceil(lo / step), Math.floor(hi / step)) * step);
+  return Array.from({ length: n }, () => rng.between(Math.ceil(lo / step), Math.floor(hi / step)) * step);
 }
 
 function ints(rng: Rng, n: number, lo: number, hi: number): number[] {
-  return Array.from({ length: n }, () => rng.int(lo, hi));
+  return Array.from({ length: n }, () => rng.between(lo, hi));
 }
 
 /** Values of an integer or float type in a range that suits the type. */
@@ -664,7 +633,7 @@ function genGatherElements(): void {
     const idt = c.idt ?? "int32";
     const n = c.shape[axis];
     const idx = Array.from({ length: size(c.ishape) }, () => {
-      const i = rng.int(0, n - 1);
+      const i = rng.int(n);
       return c.negative && rng.next() < 0.5 ? i - n : i;
     });
     const b = new CaseBuilder();
@@ -702,7 +671,7 @@ function genGatherND(): void {
     const idx: number[] = [];
     for (let i = 0; i < size(c.ishape) / k; i++) {
       for (let d = 0; d < k; d++) {
-        const v = rng.int(0, c.shape[d] - 1);
+        const v = rng.int(c.shape[d]);
         idx.push(c.negative && rng.next() < 0.5 ? v - c.shape[d] : v);
       }
     }
