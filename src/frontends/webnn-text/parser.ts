@@ -16,8 +16,10 @@
 import { GRAPH_JSON_FORMAT } from "../webnn-json/document.js";
 import { syntaxError, tokenize, type Token } from "./lexer.js";
 import { setOwn } from "../../records.js";
+import type { MLOperandDataType } from "../../graph/types.js";
 
-const DATA_TYPES: Readonly<Record<string, string>> = {
+/** The text form's spellings of the data types ("f32" → "float32"), and back for the writer. */
+export const TEXT_DATA_TYPES: Readonly<Record<string, MLOperandDataType>> = {
   f32: "float32", f16: "float16", i4: "int4", u4: "uint4", i32: "int32", u32: "uint32",
   i64: "int64", u64: "uint64", i8: "int8", u8: "uint8",
 };
@@ -137,7 +139,7 @@ class Parser {
 
   private type(constant: boolean): { dataType: string; shape: unknown[] } {
     const t = this.ident("a data type (f32, f16, i32, u32, i64, u64, i8, u8, i4, u4)");
-    const dataType = Object.prototype.hasOwnProperty.call(DATA_TYPES, t.text) ? DATA_TYPES[t.text] : this.fail("a data type (f32, f16, i32, u32, i64, u64, i8, u8, i4, u4)", t);
+    const dataType = Object.prototype.hasOwnProperty.call(TEXT_DATA_TYPES, t.text) ? TEXT_DATA_TYPES[t.text] : this.fail("a data type (f32, f16, i32, u32, i64, u64, i8, u8, i4, u4)", t);
     this.punct("[", '"[" starting the shape');
     const shape: unknown[] = [];
     while (!this.isPunct("]")) {

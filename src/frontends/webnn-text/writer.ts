@@ -7,11 +7,9 @@ import { OPERATORS, isOperatorName } from "../../graph/operators.js";
 import type { MLGraph } from "../../graph/operand.js";
 import { writeSafetensors } from "../safetensors.js";
 import { graphToDocument, IDENTIFIER_PATTERN } from "../webnn-json/write.js";
+import { TEXT_DATA_TYPES } from "./parser.js";
 
-const TEXT_TYPES: Readonly<Record<string, string>> = {
-  float32: "f32", float16: "f16", int4: "i4", uint4: "u4", int32: "i32", uint32: "u32",
-  int64: "i64", uint64: "u64", int8: "i8", uint8: "u8",
-};
+const TEXT_TYPES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(TEXT_DATA_TYPES).map(([text, t]) => [t, text]));
 
 const fail = (message: string): never => { throw new GraphFormatError(message, { rule: "serialize" }); };
 
