@@ -228,13 +228,18 @@ export async function listZipFile(fh: FileHandle): Promise<ZipFileEntry[]> {
   }
 }
 
-/** Offset of an entry's data: after its local header, whose name and extra field lengths are read. */
-async function dataOffset(fh: FileHandle, e: ZipFileEntry): Promise<number> {
+/**
+ * Offset of a stored entry's data: after its local header, whose name and extra field lengths
+ * are read; the data must end within the archive's `archiveBytes`.
+ */
+async function dataOffset(fh: FileHandle, e: ZipFileEntry, archiveBytes: number): Promise<number> {
   const h = new Uint8Array(30);
   await readExact(fh, h, e.headerOffset);
   const v = new DataView(h.buffer);
   if (v.getUint32(0, true) !== 0x04034b50) throw new PackageFormatError(`zip entry ${e.name}: no local file header at ${e.headerOffset}`, { rule: "zip" });
-  return e.headerOffset + 30 + v.getUint16(26, true) + v.getUint16(28, true);
+  const start = e.headerOffset + 30 + v.getUint16(26, true) + v.getUint16(28, true);
+  if (start + e.size > archiveBytes) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes past the end of the ${archiveBytes}-byte archive`, { rule: "zip" });
+  return start;
 }
 
 function crcMismatch(e: ZipFileEntry, crc: number): never {
@@ -242,16 +247,16 @@ function crcMismatch(e: ZipFileEntry, crc: number): never {
 }
 
 /** One entry's bytes in one buffer (STORE read in place; deflated entries through zip.js). */
-async function readEntry(fh: FileHandle, e: ZipFileEntry, check: boolean): Promise<Uint8Array> {
+async function readEntry(fh: FileHandle, e: ZipFileEntry, check: boolean, archiveBytes: number): Promise<Uint8Array> {
   if (e.compressionMethod !== 0) {
-    const { size } = await fh.stat();
-    const reader = new ZipReader(new FileHandleReader(fh, size), { useWebWorkers: false });
+    const reader = new ZipReader(new FileHandleReader(fh, archiveBytes), { useWebWorkers: false });
     const entry = (await reader.getEntries()).find((x) => x.filename === e.name);
     if (!entry || entry.directory) throw new PackageFormatError(`zip entry ${e.name} vanished`, { rule: "zip" });
     return entry.getData(new Uint8ArrayWriter());
   }
+  const start = await dataOffset(fh, e, archiveBytes); // checked before anything is allocated
   const out = new Uint8Array(e.size);
-  await readExact(fh, out, await dataOffset(fh, e));
+  await readExact(fh, out, start);
   if (check) {
     const crc = crc32Implementation()(out, 0) >>> 0;
     if (crc !== e.crc32) crcMismatch(e, crc);
@@ -263,11 +268,9 @@ async function readEntry(fh: FileHandle, e: ZipFileEntry, check: boolean): Promi
  * weight.bin read blob by blob: headers are read to index the blobs, each blob's data goes into
  * its own buffer, and the CRC-32 runs over every byte in file order.
  */
-async function readWeightSource(fh: FileHandle, path: string, e: ZipFileEntry, check: boolean): Promise<WeightBlobSource> {
+async function readWeightSource(fh: FileHandle, path: string, e: ZipFileEntry, check: boolean, archiveBytes: number): Promise<WeightBlobSource> {
   if (e.compressionMethod !== 0) throw new PackageFormatError(`zip entry ${e.name} is compressed and too large to read into one buffer`, { rule: "zip" });
-  const start = await dataOffset(fh, e);
-  const { size: archiveBytes } = await fh.stat();
-  if (start + e.size > archiveBytes) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes past the end of the ${archiveBytes}-byte archive`, { rule: "zip" });
+  const start = await dataOffset(fh, e, archiveBytes);
   const fd = openSync(path, "r");
   let records: Map<number, BlobRecord>;
   try {
@@ -332,13 +335,10 @@ export async function readPackageZipFile(path: string, options: ReadZipFileOptio
       if (rel.split("/").some((s) => s === ".." || s === ".") || rel.startsWith("/")) throw new PackageFormatError(`zip entry ${e.name} has an unsafe path`, { rule: "path-traversal" });
       if (rel === WEIGHT_FILE && e.size > maxBuffer) { weights = e; continue; }
       if (e.size > maxBuffer) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes, more than one buffer can hold here (${maxBuffer})`, { rule: "zip" });
-      if (e.compressionMethod === 0 && (await dataOffset(fh, e)) + e.size > archiveBytes) {
-        throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes past the end of the ${archiveBytes}-byte archive`, { rule: "zip" });
-      }
-      files.set(rel, await readEntry(fh, e, check));
+      files.set(rel, await readEntry(fh, e, check, archiveBytes));
     }
     const contents = packageFromFiles(files);
-    if (weights) contents.weightSource = await readWeightSource(fh, path, weights, check);
+    if (weights) contents.weightSource = await readWeightSource(fh, path, weights, check, archiveBytes);
     return readPackageContents(contents);
   } finally {
     await fh.close();
