@@ -169,7 +169,7 @@ export async function convertFunctionsDetailed(functions: readonly ModelFunction
     before += f.graph.nodes.length;
   }
   const target = parts[0][1].target;
-  if (multi && target.ios < 18) {
+  if (multi && !target.multifunction) {
     throw new UnsupportedError(`a package of several functions needs a target of iOS 18 (specification 9); the target is ${target.name}`, { rule: "target" });
   }
   const first = parts.find(([n]) => n === defaultFunction)![1];

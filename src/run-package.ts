@@ -37,6 +37,8 @@ function toBoundary(e: IOEntry, t: WebNNTensor): RuntimeTensor {
       return { dataType: "fp32", shape, data: Float32Array.from(t.data as Float32Array) };
     case "float16":
       return { dataType: "fp16", shape, data: Uint16Array.from(t.data as Uint16Array) };
+    case "int8":
+      return { dataType: "int8", shape, data: Int8Array.from(t.data as Int8Array) };
     case "int32": {
       const out = new Int32Array(n);
       const d = t.data;

@@ -23,21 +23,22 @@ export interface LowerOptions {
 }
 
 /**
- * The Core ML type used at the model boundary. float16 needs iOS 16 (spec 7); earlier targets
- * carry float32 across the boundary and cast inside. Core ML has no int8/uint8/int64/uint32/
- * uint64 model inputs or outputs before spec 10: those travel as int32 (values keep their
- * two's-complement bit pattern in the low 32 bits; see docs/data-types.md).
+ * The Core ML type used at the model boundary, from the target's array types: float16 from
+ * iOS 16 (earlier targets carry float32 across and cast inside), int8 from iOS 26. Core ML has
+ * no uint8/int64/uint32/uint64 model inputs or outputs: those (and int8 before iOS 26) travel as
+ * int32, values keeping their two's-complement bit pattern in the low 32 bits (docs/data-types.md).
  */
 function boundaryType(t: MLOperandDataType, target: Target): ModelDataType {
   if (t === "float32") return "float32";
-  if (t === "float16") return target.ios >= 16 ? "float16" : "float32";
+  if (t === "float16") return target.ioDataTypes.includes("float16") ? "float16" : "float32";
+  if (t === "int8" && target.ioDataTypes.includes("int8")) return "int8";
   return "int32";
 }
 
 /** Core ML's largest tensor rank (coremltools: "Core ML only supports tensor rank <= 5"). */
 export const MAX_RANK = 5;
 
-const MIL_OF: Record<ModelDataType, "fp32" | "fp16" | "int32"> = { float32: "fp32", float16: "fp16", int32: "int32" };
+const MIL_OF: Record<ModelDataType, "fp32" | "fp16" | "int32" | "int8"> = { float32: "fp32", float16: "fp16", int32: "int32", int8: "int8" };
 
 export function lowerGraph(graph: MLGraph, options: LowerOptions = {}): LoweredModel {
   const steps = lowerGraphSteps(graph, options);

@@ -116,7 +116,7 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
   const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType);
   // 0-D data cannot be constexpr_blockwise_shift_scale's `data` (rank ≥ 1, coremltools); a
   // scalar gains nothing from staying narrow: it takes the general path and folds to a constant.
-  if (ctx.target.ios >= 18 && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+  if (ctx.target.constexprOps === "ios18" && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
     ctx.set(node.outputs[0], ctx.op("constexpr_blockwise_shift_scale", {
       data: narrowConstant(ctx, inputOperand),
       scale: ctx.get(scaleOperand),
@@ -124,7 +124,7 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
     }, tensorType(ctx.get(scaleOperand).type.dataType, inputOperand.shape)));
     return;
   }
-  if (ctx.target.ios >= 16 && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+  if (ctx.target.constexprOps === "ios16" && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
     const v = affineDequantize(ctx, inputOperand, scaleOperand, zpOperand);
     if (v) { ctx.set(node.outputs[0], v); return; }
   }

@@ -3,10 +3,9 @@
 // program; serialization writes it; the package reader and the runtime read it back.
 import type { MLOperandDataType } from "../graph/types.js";
 import type { MilProgram } from "./program.js";
-import type { Target } from "./target.js";
+import type { ModelDataType, Target } from "./target.js";
 
-/** Core ML model-boundary array types. */
-export type ModelDataType = "float32" | "float16" | "int32";
+export type { ModelDataType };
 
 /** One model input or output: the user's WebNN view and Core ML's view. */
 export interface IOEntry {

@@ -88,6 +88,23 @@ export function namesOf(fn: MilFunction, operations: readonly MilOperation[] = f
   return [...fn.inputs.map((i) => i.name), ...operations.flatMap((o) => [o.name, ...o.outputs.map((x) => x.name)])];
 }
 
+/**
+ * Names for what a pass (or the reader) adds: `fresh(base)` gives `base`, else `base_2`, `base_3`, …, never one
+ * in `taken` or handed out before (a counter per base keeps it linear).
+ */
+export function freshNames(taken: Iterable<string>): (base: string) => string {
+  const used = new Set(taken);
+  const next = new Map<string, number>();
+  return (base) => {
+    let name = base;
+    let k = next.get(base) ?? 2;
+    while (used.has(name)) name = `${base}_${k++}`;
+    next.set(base, k);
+    used.add(name);
+    return name;
+  };
+}
+
 /** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */
 export function milElementSize(dataType: MilDataType): number {
   switch (dataType) {

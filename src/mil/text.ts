@@ -20,6 +20,12 @@ function valueToText(v: MilConstValue, maxElements = 8): string {
       case "uint8": case "uint1": case "uint2": case "uint3": case "uint4": case "uint6": shown.push(String(dv.getUint8(i))); break;
       case "int4": shown.push(String(dv.getInt8(i))); break;
       case "fp16": shown.push(String(getFloat16(dv, i * 2, true))); break;
+      case "int16": shown.push(String(dv.getInt16(i * 2, true))); break;
+      case "uint16": shown.push(String(dv.getUint16(i * 2, true))); break;
+      case "uint32": shown.push(String(dv.getUint32(i * 4, true))); break;
+      case "int64": shown.push(String(dv.getBigInt64(i * 8, true))); break;
+      case "uint64": shown.push(String(dv.getBigUint64(i * 8, true))); break;
+      case "fp64": shown.push(String(dv.getFloat64(i * 8, true))); break;
       default: shown.push("?");
     }
   }

@@ -4,22 +4,10 @@
 // const ops, and dtypes are in each parameter's type domain (type variables agree).
 import { getFloat16 } from "@petamoriken/float16";
 import type { MilDataType, MilFunction, MilOperation, MilProgram, MilTensorType } from "./program.js";
-import signaturesJson from "./signatures.json" with { type: "json" };
-import { unboundDefaults } from "./bound-defaults.js";
+import { signatureFor, SIGNATURES } from "./signatures.js";
+import { unboundDefaults } from "./op-forms.js";
 
-interface ParamSignature { name: string; optional: boolean; kind: string; type: string; const: boolean }
-interface OpSignature { since: number; params: ParamSignature[]; typeVars: Record<string, string[]> }
-
-const SIGNATURES = signaturesJson as unknown as Record<string, OpSignature[]>;
-
-/** The signature in force at iOS version `ios`: the latest row at or below it. */
-export function signatureFor(op: string, ios: number): OpSignature | undefined {
-  const rows = Object.prototype.hasOwnProperty.call(SIGNATURES, op) ? SIGNATURES[op] : undefined;
-  if (!rows) return undefined;
-  let found: OpSignature | undefined;
-  for (const r of rows) if (r.since <= ios) found = r;
-  return found;
-}
+export { signatureFor };
 
 export interface ValidationIssue {
   op: string;
@@ -88,7 +76,7 @@ function validateFunction(fn: MilFunction, ios: number): ValidationIssue[] {
         }
       }
     }
-    for (const d of unboundDefaults(op, ios)) issue(`optional parameter ${d.param} must be bound (devices mishandle it left to its default)`);
+    for (const d of unboundDefaults(op, ios)) issue(`optional parameter ${d.param} must be bound to its default (${d.value}), as coremltools binds it`);
     for (const rule of Object.prototype.hasOwnProperty.call(VALUE_RULES, op.type) ? VALUE_RULES[op.type] : []) {
       const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios);
       if (message) issue(message);

@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { convertFunctionsDetailed, mergeMetadata } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
-import type { TargetName } from "../mil/target.js";
+import { TARGET_NAMES, targetList, type TargetName } from "../mil/target.js";
 import type { ModelMetadata } from "../mil/model.js";
 import { parseDimensionSizes, parseFunctionSpec } from "../frontends/dimension-text.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
@@ -46,7 +46,7 @@ options:
   -o, --out PATH          what to write (required): Name.mlpackage, Name.mlpackage.zip, name.webnn
                           or name.webnn.json; an existing package path is replaced only if it holds
                           a package, and no output may be one of the inputs
-  --target T              ios15 | ios16 | ios17 (default) | ios18
+  --target T              ios15 | ios16 | ios17 (default) | ios18 | ios26
   --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
                           float16; weights take half the bytes; inputs and outputs keep their types)
   --compress MODE         compress conv/matmul weights of 2048+ elements: int8 (per output channel,
@@ -178,7 +178,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
   const target = values.target as string | undefined;
-  if (target !== undefined && !["ios15", "ios16", "ios17", "ios18"].includes(target)) throw new UsageError(`--target must be ios15, ios16, ios17 or ios18, got ${target}`);
+  if (target !== undefined && !(TARGET_NAMES as string[]).includes(target)) throw new UsageError(`--target must be ${targetList()}, got ${target}`);
   const precision = values.precision as string | undefined;
   if (precision !== undefined && precision !== "float32" && precision !== "float16") throw new UsageError(`--precision must be float32 or float16, got ${precision}`);
   const compress = parseCompress(values.compress as string | undefined);
@@ -246,14 +246,6 @@ async function inspect(args: string[]): Promise<void> {
   const pkg = await readPackagePath(positionals[0]);
   const p = pkg.parsed;
   const main = programFunction(p.program);
-  const blobOffsets = new Map<string, number>();
-  for (const fn of Object.values(p.proto.mlProgram?.functions ?? {})) {
-    for (const op of fn.blockSpecializations?.[fn.opset ?? ""]?.operations ?? []) {
-      const off = op.attributes?.val?.blobFileValue?.offset;
-      const name = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
-      if (off !== undefined && off !== null && name) blobOffsets.set(name, Number(off));
-    }
-  }
   console.log(`specificationVersion ${p.specificationVersion}, opset ${main.opset}`);
   const md = p.metadata;
   for (const [k, v] of [["description", md.description], ["author", md.author], ["license", md.license], ["version", md.version]] as const) if (v) console.log(`${k}: ${v}`);
@@ -262,7 +254,7 @@ async function inspect(args: string[]): Promise<void> {
   for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.inputDescriptions, e.name)}`);
   for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.outputDescriptions, e.name)}`);
   console.log("");
-  process.stdout.write(milToText(p.program, { blobOffsets }));
+  process.stdout.write(milToText(p.program, { blobOffsets: p.blobOffsets }));
   console.log("");
   // weight.bin may be read blob by blob (over 4 GiB): its size is where the last blob ends.
   const weightBytes = pkg.weights?.byteLength ?? Math.max(64, ...[...p.blobs.values()].map((r) => r.dataOffset + r.sizeInBytes));

@@ -10,14 +10,15 @@
 //                channels (iOS 18); constexpr_lut_to_dense, keys packed into bytes (iOS 16, 17)
 //                or as a uintN tensor (iOS 18).
 import { UnsupportedError } from "../errors.js";
-import { constOperation, elementCount, namesOf, type MilConstValue, type MilDataType, type MilFunction, type MilOperation } from "../mil/program.js";
+import { constOperation, elementCount, freshNames, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, namesOf } from "../mil/program.js";
 import { roundHalf } from "../runtime/fp16.js";
 import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import { packBits } from "../mil/sub-byte.js";
 import { assignNearest, kmeans1d } from "./kmeans.js";
 import { PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 import type { PassContext } from "./pass.js";
-import { freshNames, functionPass, rememberForBytes } from "./pass.js";
+import type { ConstexprOps } from "../mil/target.js";
+import { functionPass, rememberForBytes } from "./pass.js";
 
 export { parseCompressMode, PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 
@@ -105,10 +106,10 @@ interface CompressedWeight {
   constants: Array<{ param: string; suffix: string; dataType: MilDataType; shape: readonly number[]; bytes: Uint8Array }>;
 }
 
-function int8Weight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, ios: number): CompressedWeight {
+function int8Weight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, ops: ConstexprOps): CompressedWeight {
   const { q, scales, scaleShape } = quantizeBlocks(w, shape, shape.map((d, i) => (i === axis ? 1 : d)), 127);
   const data = { suffix: "int8", dataType: "int8" as const, shape, bytes: new Uint8Array(q.buffer) };
-  if (ios >= 18) {
+  if (ops === "ios18") {
     return { type: "constexpr_blockwise_shift_scale", constants: [{ param: "data", ...data }, { param: "scale", suffix: "scale", dataType, shape: scaleShape, bytes: bytesOfValues(dataType, scales) }] };
   }
   const c = shape[axis];
@@ -159,9 +160,9 @@ export function palettizeGroups(w: Float32Array, shape: readonly number[], axis:
   return { luts, keys, groups };
 }
 
-function paletteWeight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, options: CompressOptions, ios: number): CompressedWeight {
+function paletteWeight(dataType: MilDataType, shape: readonly number[], w: Float32Array, axis: number, options: CompressOptions, ops: ConstexprOps): CompressedWeight {
   const bits = options.bits ?? 4;
-  if (ios >= 18) {
+  if (ops === "ios18") {
     // A table per group of output channels when they split into groups, else one.
     const group = options.groupSize && shape[axis] % options.groupSize === 0 ? options.groupSize : shape[axis];
     const { luts, keys, groups } = palettizeGroups(w, shape, axis, group, bits, dataType);
@@ -187,24 +188,24 @@ function paletteWeight(dataType: MilDataType, shape: readonly number[], w: Float
 }
 
 /** The weight compressed as `options` asks, or undefined when it stays as it is. */
-function compressWeight(value: MilConstValue, axis: number, options: CompressOptions, ios: number): CompressedWeight | undefined {
+function compressWeight(value: MilConstValue, axis: number, options: CompressOptions, ops: ConstexprOps): CompressedWeight | undefined {
   const { dataType, shape } = value.type;
   const w = floats(value);
   if (!allFinite(w)) return undefined; // no scale or palette represents Infinity or NaN
-  if (options.mode === "int8") return int8Weight(dataType, shape, w, axis, ios);
-  if (options.mode === "palettize") return paletteWeight(dataType, shape, w, axis, options, ios);
+  if (options.mode === "int8") return int8Weight(dataType, shape, w, axis, ops);
+  if (options.mode === "palettize") return paletteWeight(dataType, shape, w, axis, options, ops);
   return int4Weight(dataType, shape, w, axis, options.blockSize ?? 32);
 }
 
-function checkOptions(options: CompressOptions, ios: number): void {
-  if (ios < 16) throw new UnsupportedError("weight compression needs a target of iOS 16 or later (constexpr operations)", { rule: "target" });
-  if (options.mode === "int4" && ios < 18) throw new UnsupportedError("int4 weight compression needs a target of iOS 18 (constexpr_blockwise_shift_scale with int4 data)", { rule: "target" });
+function checkOptions(options: CompressOptions, ops: ConstexprOps | undefined): asserts ops is ConstexprOps {
+  if (!ops) throw new UnsupportedError("weight compression needs a target of iOS 16 or later (constexpr operations)", { rule: "target" });
+  if (options.mode === "int4" && ops !== "ios18") throw new UnsupportedError("int4 weight compression needs a target of iOS 18 (constexpr_blockwise_shift_scale with int4 data)", { rule: "target" });
   if (options.mode === "palettize" && !PALETTE_BITS.includes(options.bits ?? 4)) {
     throw new UnsupportedError(`palettization takes 1, 2, 4, 6 or 8 bits, got ${options.bits}`, { rule: "option-value" });
   }
   if (options.groupSize !== undefined) {
     if (options.mode !== "palettize" || !Number.isInteger(options.groupSize) || options.groupSize < 1) throw new UnsupportedError(`groupSize is a whole number of output channels per palette, for palettize only (got ${options.groupSize})`, { rule: "option-value" });
-    if (ios < 18) throw new UnsupportedError("palettes per group of channels need a target of iOS 18 (constexpr_lut_to_dense with grouped tables)", { rule: "target" });
+    if (ops !== "ios18") throw new UnsupportedError("palettes per group of channels need a target of iOS 18 (constexpr_lut_to_dense with grouped tables)", { rule: "target" });
   }
 }
 
@@ -229,20 +230,20 @@ function weightAxes(fn: MilFunction, minElements: number): Map<string, number> {
 function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   const options = context.compress;
   if (!options) return fn;
-  const ios = context.target.ios;
-  checkOptions(options, ios);
+  const ops = context.target.constexprOps;
+  checkOptions(options, ops);
   const axisOf = weightAxes(fn, options.minElements ?? 2048);
   if (axisOf.size === 0) return fn;
   const fresh = freshNames(namesOf(fn));
   const out: MilOperation[] = [];
-  const key = `${options.mode}:${options.bits ?? ""}:${options.groupSize ?? ""}:${options.blockSize ?? ""}:${ios >= 18}`;
+  const key = `${options.mode}:${options.bits ?? ""}:${options.groupSize ?? ""}:${options.blockSize ?? ""}:${ops}`;
   for (const op of fn.operations) {
     const name = op.outputs[0]?.name;
     const axis = name !== undefined ? axisOf.get(name) : undefined;
     if (op.type !== "const" || axis === undefined || !op.value?.bytes) { out.push(op); continue; }
     // Functions of a multifunction package share their weights: each is compressed once.
     const value = op.value;
-    const c = rememberForBytes(value.bytes!, `${key}:${axis}:${value.type.dataType}:${value.type.shape.join(",")}`, () => compressWeight(value, axis, options, ios));
+    const c = rememberForBytes(value.bytes!, `${key}:${axis}:${value.type.dataType}:${value.type.shape.join(",")}`, () => compressWeight(value, axis, options, ops));
     if (!c) { out.push(op); continue; }
     const inputs: Record<string, string[]> = {};
     for (const k of c.constants) {

@@ -2,8 +2,8 @@
 // returned by the function (lowering may leave a helper value unused; Core ML would carry it).
 // Core ML predicts only when every function input is read by some operation, so an input left
 // unread gets an identity reading it, as coremltools adds one — the one place that rule lives.
-import { namesOf, type MilFunction, type MilOperation } from "../mil/program.js";
-import { freshNames, functionPass } from "./pass.js";
+import { freshNames, type MilFunction, type MilOperation, namesOf } from "../mil/program.js";
+import { functionPass } from "./pass.js";
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
   const live = new Set<string>(fn.outputs);

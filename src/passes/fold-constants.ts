@@ -5,10 +5,10 @@
 // whose result is known. A function output that becomes a constant is returned through an
 // identity (an output must be an operation's result). constexpr_* operations (compressed
 // weights) are left alone, and so is any result over MAX_FOLDED_ELEMENTS elements.
-import { constOperation, elementCount, namesOf, type MilFunction, type MilOperation } from "../mil/program.js";
+import { constOperation, elementCount, freshNames, type MilFunction, type MilOperation, namesOf } from "../mil/program.js";
 import { evaluateOperation, iosVersionOfOpset } from "../runtime/execute.js";
 import { constFromTensor, tensorFromConst, type RuntimeTensor } from "../runtime/tensor.js";
-import { freshNames, functionPass } from "./pass.js";
+import { functionPass } from "./pass.js";
 
 const MAX_FOLDED_ELEMENTS = 1 << 20;
 

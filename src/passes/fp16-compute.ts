@@ -4,11 +4,11 @@
 // float32 outputs are cast back at the end, so the model's inputs and outputs keep their types.
 // A constant bound to a parameter whose signature has no float16 stays float32, and so does a
 // `cast` to float32 that only feeds a function output. Integer and boolean values are untouched.
-import { constOperation, namesOf, type MilConstValue, type MilFunction, type MilNamedType, type MilOperation } from "../mil/program.js";
-import { signatureFor } from "../mil/validate.js";
+import { constOperation, freshNames, type MilConstValue, type MilFunction, type MilNamedType, type MilOperation, namesOf } from "../mil/program.js";
+import { signatureFor } from "../mil/signatures.js";
 import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import type { PassContext } from "./pass.js";
-import { freshNames, functionPass, rememberForBytes } from "./pass.js";
+import { functionPass, rememberForBytes } from "./pass.js";
 
 
 /** A float32 constant's bytes as float16 (once per weight, whichever functions share it). */

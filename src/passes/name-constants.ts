@@ -4,8 +4,8 @@
 // Constants named by the user (graph constants) and weights (over 16 elements) keep their names.
 import { getFloat16 } from "@petamoriken/float16";
 import { toIdentifier } from "../mil/builder.js";
-import { elementCount, type MilConstValue, type MilFunction, type MilOperation } from "../mil/program.js";
-import { freshNames, functionPass } from "./pass.js";
+import { elementCount, freshNames, type MilConstValue, type MilFunction, type MilOperation } from "../mil/program.js";
+import { functionPass } from "./pass.js";
 
 const GENERATED = /_c\d+$/;
 const MAX_NAMED_ELEMENTS = 8;

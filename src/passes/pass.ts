@@ -36,23 +36,6 @@ export function functionPass(name: string, rewrite: (fn: MilFunction, context: P
   };
 }
 
-/**
- * Names for what a pass adds: `fresh(base)` gives `base`, else `base_2`, `base_3`, …, never one
- * in `taken` or handed out before (a counter per base keeps it linear).
- */
-export function freshNames(taken: Iterable<string>): (base: string) => string {
-  const used = new Set(taken);
-  const next = new Map<string, number>();
-  return (base) => {
-    let name = base;
-    let k = next.get(base) ?? 2;
-    while (used.has(name)) name = `${base}_${k++}`;
-    next.set(base, k);
-    used.add(name);
-    return name;
-  };
-}
-
 const remembered = new WeakMap<ArrayBufferLike, Map<string, unknown>>();
 
 /**

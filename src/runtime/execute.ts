@@ -3,6 +3,7 @@
 
 import { programFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { RuntimeError } from "../errors.js";
+import { targetForOpset, TARGETS } from "../mil/target.js";
 import { KernelArgs, kernels, type KernelContext, type KernelInputs } from "./kernels/index.js";
 import { checkTensorStorage, cloneTensor, sameShape, tensorFromConst, typeToString, type RuntimeTensor } from "./tensor.js";
 import { setOwn } from "../records.js";
@@ -14,11 +15,11 @@ export interface ExecuteOptions {
   function?: string;
 }
 
-/** iOS version of an opset name: "CoreML5" → 15, "CoreML6" → 16, "CoreML7" → 17, "CoreML8" → 18. */
+/** The iOS version of an opset name, from the targets table ("CoreML5" → 15, …, "CoreML9" → 26). */
 export function iosVersionOfOpset(opset: string): number {
-  const m = /^CoreML(\d+)$/.exec(opset);
-  if (!m || Number(m[1]) < 5) throw new RuntimeError(`unknown opset "${opset}" (expected CoreML5, CoreML6, CoreML7 or CoreML8)`);
-  return 10 + Number(m[1]);
+  const t = targetForOpset(opset);
+  if (!t) throw new RuntimeError(`unknown opset "${opset}" (expected ${Object.values(TARGETS).map((x) => x.opset).join(", ")})`);
+  return t.ios;
 }
 
 function describeOp(op: MilOperation): string {

@@ -2,17 +2,18 @@
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
 import type { FunctionBoundary, IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
-import { elementCount, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
-import { CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
+import { constOperation, elementCount, freshNames, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
+import { ARRAY_DATA_TYPE, CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packedSize, unpackSubByte } from "../mil/sub-byte.js";
+import { acceptsAttribute } from "../mil/op-forms.js";
 import { readWeightBlob, type BlobRecord, type WeightBlobSource } from "./weight-blob.js";
 
 type PValue = CoreML.Specification.MILSpec.Value.$Properties;
 type PValueType = CoreML.Specification.MILSpec.ValueType.$Properties;
 
 const CODE_TO_MIL = Object.fromEntries(Object.entries(MIL_DATA_TYPE_CODES).map(([k, v]) => [v, k as MilDataType])) as Record<number, MilDataType>;
-const ARRAY_TYPES: Record<number, ModelDataType | "float64"> = { 65568: "float32", 65552: "float16", 131104: "int32", 65600: "float64" };
+const ARRAY_TYPES: Record<number, ModelDataType | "float64"> = { ...Object.fromEntries(Object.entries(ARRAY_DATA_TYPE).map(([k, v]) => [v, k as ModelDataType])), 65600: "float64" };
 
 export interface ParsedModel {
   specificationVersion: number;
@@ -31,6 +32,8 @@ export interface ParsedModel {
   proto: CoreML.Specification.Model;
   /** Weight blob records by metadata offset. */
   blobs: Map<number, BlobRecord>;
+  /** The weight.bin offset of each const whose value is stored there, by const name. */
+  blobOffsets: Map<string, number>;
 }
 
 function fail(message: string): never {
@@ -91,26 +94,58 @@ function constValue(v: PValue | null | undefined, where: string, weights: Uint8A
   return { type, bytes };
 }
 
-/** One function of the program: its inputs, the block for its opset, and its operations. */
-function readFunction(fname: string, f: CoreML.Specification.MILSpec.IFunction, weights: Uint8Array | WeightBlobSource | undefined, blobs: Map<number, BlobRecord>): MilFunction {
+/**
+ * One function of the program: its inputs, the block for its opset, and its operations. A value
+ * written in place (an attribute of a constexpr op, or inline in an argument: coremltools' forms,
+ * mil/op-forms.ts) becomes a const op before its operation, so the program reads as if bound by name.
+ */
+function readFunction(fname: string, f: CoreML.Specification.MILSpec.IFunction, weights: Uint8Array | WeightBlobSource | undefined, blobs: Map<number, BlobRecord>, blobOffsets: Map<string, number>): MilFunction {
   const opset = f.opset ?? "";
   const block = f.blockSpecializations?.[opset];
   if (!block) fail(`function ${fname} has no block for its opset "${opset}"`);
-  const operations: MilOperation[] = (block.operations ?? []).map((op, i) => {
+  const specs = block.operations ?? [];
+  const taken: string[] = (f.inputs ?? []).map((i) => i.name ?? "");
+  for (const op of specs) {
+    const n = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
+    if (n) taken.push(n);
+    for (const o of op.outputs ?? []) taken.push(o.name ?? "");
+  }
+  let fresh: ((base: string) => string) | undefined;
+  const operations: MilOperation[] = [];
+  specs.forEach((op, i) => {
     const nameAttr = op.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0];
     const name = nameAttr ?? op.outputs?.[0]?.name ?? `op${i}`;
-    const where = `operation ${i} (${op.type} "${name}")`;
+    const type = op.type ?? "";
+    const where = `operation ${i} (${type} "${name}")`;
     const outputs = (op.outputs ?? []).map((o) => ({ name: o.name ?? "", type: tensorTypeOf(o.type, where) }));
+    const noteBlob = (constName: string, v: PValue | null | undefined) => { if (v?.blobFileValue) blobOffsets.set(constName, Number(v.blobFileValue.offset ?? 0)); };
+    const inPlace = (param: string, v: PValue, at: string): string => {
+      fresh ??= freshNames(taken);
+      const c = constOperation(fresh(`${name}_${param}`), constValue(v, at, weights, blobs));
+      noteBlob(c.name, v);
+      operations.push(c);
+      return c.name;
+    };
     const inputs: Record<string, string[]> = {};
     for (const [key, arg] of Object.entries(op.inputs ?? {})) {
       inputs[key] = (arg.arguments ?? []).map((b) => {
-        if (b.name === undefined || b.name === null || b.name === "") fail(`${where}: input ${key} binds an inline value; only names are supported`);
-        return b.name;
+        if (b.name) return b.name;
+        if (b.value) return inPlace(key, b.value, `${where}, inline value of ${key}`);
+        fail(`${where}: input ${key} binds neither a name nor a value`);
       });
     }
-    const result: MilOperation = { type: op.type ?? "", name, inputs, outputs };
-    if (op.type === "const") result.value = constValue(op.attributes?.val, where, weights, blobs);
-    return result;
+    for (const [key, v] of Object.entries(op.attributes ?? {})) {
+      if (!acceptsAttribute(type, key)) fail(`${where}: attribute ${key} is not read on a ${type} operation (only constexpr operations take parameters as attributes)`);
+      if (key === "name" || type === "const") continue;
+      if (Object.prototype.hasOwnProperty.call(inputs, key)) fail(`${where}: ${key} is bound both as an input and as an attribute`);
+      inputs[key] = [inPlace(key, v, `${where}, attribute ${key}`)];
+    }
+    const result: MilOperation = { type, name, inputs, outputs };
+    if (type === "const") {
+      result.value = constValue(op.attributes?.val, where, weights, blobs);
+      noteBlob(name, op.attributes?.val);
+    }
+    operations.push(result);
   });
   return {
     inputs: (f.inputs ?? []).map((i) => ({ name: i.name ?? "", type: tensorTypeOf(i.type, `function input ${i.name}`) })),
@@ -121,7 +156,7 @@ function readFunction(fname: string, f: CoreML.Specification.MILSpec.IFunction, 
 }
 
 const WEBNN_TYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8"];
-const BOUNDARY_TYPES = ["float32", "float16", "int32"];
+const BOUNDARY_TYPES = Object.keys(ARRAY_DATA_TYPE);
 const MAX_IO_ELEMENTS = 2 ** 32;
 
 /**
@@ -209,7 +244,8 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
   const names = Object.keys(prog.functions ?? {});
   if (names.length === 0) fail("ML Program has no functions");
   const functions = new Map<string, MilFunction>();
-  for (const name of names) functions.set(name, readFunction(name, prog.functions![name], weights, blobs));
+  const blobOffsets = new Map<string, number>();
+  for (const name of names) functions.set(name, readFunction(name, prog.functions![name], weights, blobs, blobOffsets));
   const named = proto.description?.defaultFunctionName;
   if (named && !functions.has(named)) fail(`defaultFunctionName "${named}" is not a function of the program`);
   const program: MilProgram = { functions, defaultFunction: named || (functions.has("main") ? "main" : names[0]) };
@@ -268,5 +304,5 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     outputDescriptions: describe(defaultDescription(proto).output, outputs),
     userDefined: Object.fromEntries(Object.entries(userDefined).filter(([k]) => !k.startsWith(CONVERTER_METADATA_PREFIX))),
   };
-  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, ...(boundaries ? { functions: boundaries } : {}), userDefined, metadata, proto, blobs };
+  return { specificationVersion: proto.specificationVersion, program, inputs, outputs, placeholderInput, ...(boundaries ? { functions: boundaries } : {}), userDefined, metadata, proto, blobs, blobOffsets };
 }

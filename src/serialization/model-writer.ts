@@ -6,6 +6,8 @@ import { elementCount, type MilConstValue, type MilDataType, type MilOperation, 
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packSubByte } from "../mil/sub-byte.js";
 import { isBlobEligible, WeightBlobWriter } from "./weight-blob.js";
+import { formRule, parameterBinding, type ParamBinding } from "../mil/op-forms.js";
+import type { Target } from "../mil/target.js";
 
 const Spec = CoreML.Specification;
 const MIL = CoreML.Specification.MILSpec;
@@ -23,7 +25,7 @@ export const MIL_DATA_TYPE_CODES: Record<MilDataType, number> = {
   uint8: 31, uint16: 32, uint32: 33, uint64: 34, uint4: 35, uint2: 36, uint1: 37, uint6: 38, uint3: 39,
 };
 
-const ARRAY_DATA_TYPE: Record<ModelDataType, number> = { float32: 65568, float16: 65552, int32: 131104 };
+export const ARRAY_DATA_TYPE: Record<ModelDataType, number> = { float32: 65568, float16: 65552, int32: 131104, int8: 131080 };
 
 export interface SerializedModel {
   /** model.mlmodel bytes. */
@@ -115,52 +117,88 @@ function sortedRecord<T>(entries: [string, T][]): Record<string, T> {
   return out;
 }
 
+type PValue = CoreML.Specification.MILSpec.Value.$Properties;
+type POperation = CoreML.Specification.MILSpec.Operation.$Properties;
+
+interface WriteCounts { constants: number; blobConstants: number }
+
+/** A constant as a protobuf value: in weight.bin when coremltools would put it there (and `blob` allows), else immediate. */
+function constantValue(v: MilConstValue, target: Target, weights: WeightBlobWriter, counts: WriteCounts, blob = true): PValue {
+  counts.constants++;
+  const type = milTensorType(v.type);
+  const n = elementCount(v.type.shape);
+  if (blob && v.bytes && isBlobEligible(v.type.dataType, n, target)) {
+    counts.blobConstants++;
+    const dt = v.type.dataType;
+    const packed = isSubByte(dt) ? packSubByte(dt, v.bytes, n) : undefined;
+    const offset = packed ? weights.add(dt, packed.bytes, packed.paddingBits) : weights.add(dt, v.bytes);
+    return { type, blobFileValue: { fileName: WEIGHT_FILE_REFERENCE, offset } };
+  }
+  return { type, immediateValue: { tensor: immediateTensor(v) } };
+}
+
+/**
+ * The operations of a function as coremltools' exporter writes them (mil/op-forms.ts): a const
+ * bound as an attribute or inline value is written there, and its const op only when some
+ * operation binds it by name, it has no reader, or the function returns it.
+ */
+function writeOperations(ops: readonly MilOperation[], outputs: readonly string[], target: Target, weights: WeightBlobWriter, counts: WriteCounts, onOp: () => void): POperation[] {
+  const consts = new Map<string, MilOperation>();
+  for (const op of ops) if (op.type === "const") consts.set(op.outputs[0].name, op);
+  const bindings = ops.map((op) => {
+    const forms: Record<string, ParamBinding> = {};
+    for (const k of Object.keys(op.inputs)) forms[k] = op.type === "const" ? "name" : parameterBinding(op.type, k, target.ios, op.inputs[k].some((a) => consts.has(a)) ? "const" : undefined);
+    return forms;
+  });
+  const keep = new Set<string>(outputs);
+  const used = new Set<string>();
+  ops.forEach((op, i) => {
+    for (const [k, args] of Object.entries(op.inputs)) for (const a of args) { used.add(a); if (bindings[i][k] === "name") keep.add(a); }
+  });
+  const written: POperation[] = [];
+  ops.forEach((op, i) => {
+    onOp();
+    // In sorted key order: a const's are ("name" < "val"); parameters written as attributes are sorted below.
+    let attributes: Record<string, PValue> = { name: stringValue(op.name) };
+    let sortAttributes = false;
+    if (op.type === "const") {
+      const out = op.outputs[0].name;
+      if (used.has(out) && !keep.has(out)) return;
+      attributes.val = constantValue(op.value!, target, weights, counts);
+    }
+    const inputs: Record<string, CoreML.Specification.MILSpec.Argument.$Properties> = {};
+    for (const k of sortedKeys(op.inputs)) {
+      const form = bindings[i][k];
+      if (form === "name") { inputs[k] = { arguments: op.inputs[k].map((name) => ({ name })) }; continue; }
+      const blob = formRule(op.type, k, target.ios)?.blob ?? true;
+      const values = op.inputs[k].map((a) => constantValue(consts.get(a)!.value!, target, weights, counts, blob));
+      if (form === "attribute") { attributes[k] = values[0]; sortAttributes = true; }
+      else inputs[k] = { arguments: values.map((value) => ({ value })) };
+    }
+    if (sortAttributes) attributes = sortedRecord(Object.entries(attributes));
+    written.push({ type: op.type, inputs, outputs: op.outputs.map((o) => ({ name: o.name, type: milTensorType(o.type) })), attributes });
+  });
+  return written;
+}
+
 export function serializeModel(lowered: LoweredModel, options: SerializeOptions = {}): SerializedModel {
   const { program, target } = lowered;
   const weights = new WeightBlobWriter();
-  let constants = 0;
-  let blobConstants = 0;
+  const counts: WriteCounts = { constants: 0, blobConstants: 0 };
+  let constOps = 0;
   const total = [...program.functions.values()].reduce((n, f) => n + f.operations.length, 0);
   let done = 0;
+  const onOp = () => { done++; if (options.onProgress && (done % 256 === 0 || done === total)) options.onProgress(done, total); };
   const functions: Record<string, CoreML.Specification.MILSpec.Function.$Properties> = {};
   for (const name of sortedKeys(Object.fromEntries(program.functions))) {
-  const fn = program.functions.get(name)!;
-  const ops = fn.operations;
-  const operations: CoreML.Specification.MILSpec.Operation.$Properties[] = [];
-  for (let i = 0; i < ops.length; i++) {
-    const op: MilOperation = ops[i];
-    // Keys in sorted order ("name" < "val"), as sortedRecord would give.
-    const attributes: Record<string, CoreML.Specification.MILSpec.Value.$Properties> = { name: stringValue(op.name) };
-    if (op.type === "const") {
-      const v = op.value!;
-      constants++;
-      const type = milTensorType(v.type);
-      if (v.bytes && isBlobEligible(v.type.dataType, elementCount(v.type.shape), target.ios)) {
-        blobConstants++;
-        const dt = v.type.dataType;
-        const packed = isSubByte(dt) ? packSubByte(dt, v.bytes, elementCount(v.type.shape)) : undefined;
-        const offset = packed ? weights.add(v.type.dataType, packed.bytes, packed.paddingBits) : weights.add(v.type.dataType, v.bytes);
-        attributes.val = { type, blobFileValue: { fileName: WEIGHT_FILE_REFERENCE, offset } };
-      } else {
-        attributes.val = { type, immediateValue: { tensor: immediateTensor(v) } };
-      }
-    }
-    const inputs: Record<string, CoreML.Specification.MILSpec.Argument.$Properties> = {};
-    for (const k of sortedKeys(op.inputs)) inputs[k] = { arguments: op.inputs[k].map((name) => ({ name })) };
-    operations.push({
-      type: op.type,
-      inputs,
-      outputs: op.outputs.map((o) => ({ name: o.name, type: milTensorType(o.type) })),
-      attributes,
-    });
-    done++;
-    if (options.onProgress && (done % 256 === 0 || done === total)) options.onProgress(done, total);
-  }
-  functions[name] = {
-    inputs: fn.inputs.map((i) => ({ name: i.name, type: milTensorType(i.type) })),
-    opset: fn.opset,
-    blockSpecializations: { [fn.opset]: { outputs: [...fn.outputs], operations } },
-  };
+    const fn = program.functions.get(name)!;
+    constOps += fn.operations.reduce((n, op) => n + (op.type === "const" ? 1 : 0), 0);
+    const operations = writeOperations(fn.operations, fn.outputs, target, weights, counts, onOp);
+    functions[name] = {
+      inputs: fn.inputs.map((i) => ({ name: i.name, type: milTensorType(i.type) })),
+      opset: fn.opset,
+      blockSpecializations: { [fn.opset]: { outputs: [...fn.outputs], operations } },
+    };
   }
 
   // The boundary of each function, as the reader needs it (the default function's at the top).
@@ -208,7 +246,7 @@ export function serializeModel(lowered: LoweredModel, options: SerializeOptions 
   return {
     model: bytes,
     weights,
-    stats: { operations: total - constants, constants, blobConstants, blobBytes: weights.byteLength },
+    stats: { operations: total - constOps, constants: counts.constants, blobConstants: counts.blobConstants, blobBytes: weights.byteLength },
   };
 }
 

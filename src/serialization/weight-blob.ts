@@ -6,6 +6,7 @@
 // zero padding — and is never concatenated unless a caller asks (zero copy).
 import { PackageFormatError } from "../errors.js";
 import type { MilDataType } from "../mil/program.js";
+import type { Target } from "../mil/target.js";
 
 export const BLOB_STORAGE_VERSION = 2;
 export const BLOB_SENTINEL = 0xdeadbeef;
@@ -22,21 +23,11 @@ export const BLOB_CODE_TO_DATA_TYPE: Record<number, MilDataType> = Object.fromEn
   Object.entries(BLOB_DATA_TYPE_CODES).map(([k, v]) => [v, k as MilDataType]),
 );
 
-/** Minimum iOS version that reads a blob of this dtype. */
-export function blobMinIOS(dataType: MilDataType): number | undefined {
-  switch (dataType) {
-    case "fp16": case "fp32": case "uint8": case "int8": return 15;
-    case "int32": case "uint32": case "int16": case "uint16": case "int4": case "uint4": case "uint1": case "uint2": case "uint3": case "uint6": return 18;
-    default: return undefined;
-  }
-}
-
-/** coremltools' rule: a const goes to the blob file when it has ≥ 10 elements and a blob dtype the target reads. */
+/** coremltools' rule: a const goes to the blob file when it has ≥ 10 elements and a type the target's weight.bin holds. */
 export const BLOB_MIN_ELEMENTS = 10;
 
-export function isBlobEligible(dataType: MilDataType, elementCount: number, ios: number): boolean {
-  const min = blobMinIOS(dataType);
-  return min !== undefined && ios >= min && elementCount >= BLOB_MIN_ELEMENTS;
+export function isBlobEligible(dataType: MilDataType, elementCount: number, target: Target): boolean {
+  return elementCount >= BLOB_MIN_ELEMENTS && target.blobDataTypes.includes(dataType) && BLOB_DATA_TYPE_CODES[dataType] !== undefined;
 }
 
 const ZERO_PAD = new Uint8Array(BLOB_ALIGNMENT);

@@ -2,7 +2,9 @@
 // speaks the bridge protocol over 127.0.0.1 and runs packages with the reference runtime; the page
 // client (src/bridge/) runs in headless Chromium (Debian's /usr/bin/chromium, never downloaded)
 // and converts the graphs itself. Outputs are compared with runPackage in Node on the same graphs.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import { build } from "esbuild";
 import JSZip from "jszip";
@@ -16,7 +18,8 @@ import type { MLGraph } from "../../src/graph/operand.js";
 import { fileBytes, type MLPackage } from "../../src/packaging/package.js";
 import { packageToZipBytes } from "../../src/packaging/zip.js";
 import { halfBitsFromNumber, numberFromHalfBits } from "../../src/runtime/fp16.js";
-import { runPackage, type WebNNTensor } from "../../src/run-package.js";
+import { runPackage, tensorsFromJson, type WebNNTensor } from "../../src/run-package.js";
+import type { Expected } from "../coremltools/coremltools-packages.js";
 import { checkStoreZip, parseOffset, startBridgeHost, toBridgeError, type BridgeHost } from "../../src/node/bridge-host.js";
 import { RuntimeError } from "../../src/errors.js";
 import { float16Graph, float32Graph, int32Graph, largeGraph, matmulInput, mediumGraph, LARGE_K, LARGE_N } from "./models.js";
@@ -174,6 +177,33 @@ describe("stand-in host (Node client)", () => {
     await d.unload();
     await expectBridgeError(bridge.load(zip, { functionName: "two" }), "load-failed");
     await expectBridgeError(bridge.load(zip, { functionName: "no such" }), "bad-request");
+    expect(await host.state()).toEqual({ uploads: 0, models: 0, tempEntries: [] });
+  });
+
+  it("loads and runs packages that coremltools compressed, as runPackage does", async () => {
+    const fixtures = fileURLToPath(new URL("../fixtures/coremltools", import.meta.url));
+    const expected = JSON.parse(readFileSync(join(fixtures, "expected.json"), "utf8")) as Expected;
+    const bridge = nodeClient(host);
+    for (const name of ["palettize4-ios16.mlpackage", "int8-zp-ios17.mlpackage", "int4-b4-ios18.mlpackage"]) {
+      // A stored zip of the folder coremltools wrote (another tool's zip, not ours).
+      const jz = new JSZip();
+      for (const f of readdirSync(join(fixtures, name), { recursive: true, encoding: "utf8" })) {
+        const path = join(fixtures, name, f);
+        if (statSync(path).isFile()) jz.file(`${name}/${f.split(sep).join("/")}`, readFileSync(path));
+      }
+      const zip = await jz.generateAsync({ type: "uint8array", compression: "STORE" });
+      const check = expected.packages[name];
+      const inputs = tensorsFromJson(check.inputs);
+      const model = await bridge.load(zip);
+      const out = await model.predict(inputs);
+      const want = await runPackage(zip, inputs);
+      for (const [o, t] of Object.entries(want)) {
+        expect(Array.from(out[o].data as ArrayLike<number>, Number), `${name} ${o}`).toEqual(plainOf(t));
+        const e = check.outputs[o].data as number[];
+        plainOf(t).forEach((v, i) => expect(Math.abs(v - e[i]), `${name} ${o}[${i}]`).toBeLessThanOrEqual(check.outputs[o].tolerance * Math.max(1, Math.abs(e[i]))));
+      }
+      await model.unload();
+    }
     expect(await host.state()).toEqual({ uploads: 0, models: 0, tempEntries: [] });
   });
 

@@ -70,9 +70,10 @@ describe("small int4 constants", () => {
     const read = readPackage(pkg);
     const data = programFunction(read.parsed.program).operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[0] === 3)!;
     expect(Array.from(data.value!.bytes!)).toEqual([1, 0xff, 7]);
+    // Inline in the constexpr op's argument, as coremltools writes iOS 18 constexpr parameters.
     const raw = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations!.CoreML8.operations!
-      .find((o) => o.attributes?.name?.immediateValue?.tensor?.strings?.values?.[0] === data.name)!;
-    expect(Array.from(raw.attributes!.val!.immediateValue!.tensor!.bytes!.values!)).toEqual([0xf1, 0x07]);
+      .find((o) => o.type === "constexpr_blockwise_shift_scale")!;
+    expect(Array.from(raw.inputs!.data.arguments![0].value!.immediateValue!.tensor!.bytes!.values!)).toEqual([0xf1, 0x07]);
     const out = runPackageContents(read, {});
     expect(Array.from(out.y.data as Float32Array)).toEqual([2, -2, 14]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isBlobEligible, readWeightBlob, WeightBlobWriter } from "../../src/serialization/weight-blob.js";
 import type { MilDataType } from "../../src/mil/program.js";
+import { TARGETS } from "../../src/mil/target.js";
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -80,15 +81,17 @@ describe("weight.bin (MIL blob storage v2)", () => {
   });
 
   it("the ≥ 10 element rule per target", () => {
-    expect(isBlobEligible("fp16", 9, 15)).toBe(false);
-    expect(isBlobEligible("fp16", 10, 15)).toBe(true);
-    expect(isBlobEligible("fp32", 10, 15)).toBe(true);
-    expect(isBlobEligible("int8", 10, 15)).toBe(true);
-    expect(isBlobEligible("uint8", 10, 15)).toBe(true);
-    expect(isBlobEligible("int32", 10, 17)).toBe(false);
-    expect(isBlobEligible("int32", 10, 18)).toBe(true);
-    expect(isBlobEligible("uint32", 10, 18)).toBe(true);
-    expect(isBlobEligible("bool", 100, 18)).toBe(false);
-    expect(isBlobEligible("string", 100, 18)).toBe(false);
+    expect(isBlobEligible("fp16", 9, TARGETS.ios15)).toBe(false);
+    expect(isBlobEligible("fp16", 10, TARGETS.ios15)).toBe(true);
+    expect(isBlobEligible("fp32", 10, TARGETS.ios15)).toBe(true);
+    expect(isBlobEligible("int8", 10, TARGETS.ios15)).toBe(true);
+    expect(isBlobEligible("uint8", 10, TARGETS.ios15)).toBe(true);
+    expect(isBlobEligible("int32", 10, TARGETS.ios17)).toBe(false);
+    expect(isBlobEligible("int32", 10, TARGETS.ios18)).toBe(true);
+    expect(isBlobEligible("uint32", 10, TARGETS.ios18)).toBe(true);
+    expect(isBlobEligible("bool", 100, TARGETS.ios18)).toBe(false);
+    expect(isBlobEligible("string", 100, TARGETS.ios18)).toBe(false);
+    expect(isBlobEligible("int4", 10, TARGETS.ios17)).toBe(false);
+    expect(isBlobEligible("uint4", 10, TARGETS.ios26)).toBe(true);
   });
 });
