@@ -11,7 +11,7 @@ import JSZip from "jszip";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CoreMLBridge } from "../../src/bridge/client.js";
-import { BridgeError, decodeTensorMessage, encodeTensorMessage, isSafePackagePath, type BridgeInfo } from "../../src/bridge/protocol.js";
+import { BridgeError, decodeTensorMessage, encodeTensorMessage, isSafePackagePath, type BridgeInfo, type BridgeTensor } from "../../src/bridge/protocol.js";
 import { convertFunctions, convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import type { MLGraph } from "../../src/graph/operand.js";
@@ -195,7 +195,7 @@ describe("stand-in host (Node client)", () => {
       const check = expected.packages[name];
       const inputs = tensorsFromJson(check.inputs);
       const model = await bridge.load(zip);
-      const out = await model.predict(inputs);
+      const out = await model.predict(inputs as Record<string, BridgeTensor>);
       const want = await runPackage(zip, inputs);
       for (const [o, t] of Object.entries(want)) {
         expect(Array.from(out[o].data as ArrayLike<number>, Number), `${name} ${o}`).toEqual(plainOf(t));
