@@ -13,6 +13,9 @@ export class LoweringContext {
   readonly mil: MilFunctionBuilder;
   private readonly values = new Map<number, MilValue>();
 
+  /** The node being lowered: named by errors about the values its lowering emits. */
+  node: GraphNode | undefined;
+
   constructor(readonly target: Target) {
     this.mil = new MilFunctionBuilder(target.opset);
   }
@@ -63,7 +66,7 @@ export class LoweringContext {
     switch (dataType) {
       case "fp32": bytes = float32Bytes(values); break;
       case "fp16": bytes = float16Bytes(values); break;
-      case "int32": bytes = int32Bytes(values); break;
+      case "int32": bytes = int32Bytes(values, { operator: this.node?.op, operand: this.node?.label ?? this.node?.outputs[0]?.label, what: hint ?? "value" }); break;
       case "bool": bytes = Uint8Array.from(values, (v) => (v ? 1 : 0)); break;
       default: throw new Error(`internal: constant of ${dataType}`);
     }

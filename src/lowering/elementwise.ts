@@ -7,7 +7,7 @@ import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringFamily } from "./table.js";
-import { internalDataType } from "./tensor-data.js";
+import { castNumber, int32Of, internalDataType } from "./tensor-data.js";
 
 
 function isFloatValue(v: MilValue): boolean {
@@ -236,16 +236,23 @@ function clamp(node: GraphNode<"clamp">, ctx: LoweringContext) {
     ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
     return;
   }
-  // Integers, held in int32. uint32: shift to signed order first.
-  const unsigned32 = src.dataType === "uint32";
+  // Integers, held in int32. A bound is cast to the operand's type (saturating, as WebNN casts
+  // an MLNumber); int64/uint64 values are held in int32, so a bound beyond int32 on the far side
+  // binds nothing, and one that would bind every element to a value int32 cannot hold is refused.
+  // uint32: shift to signed order first.
+  const type = src.dataType;
+  const unsigned32 = type === "uint32";
   const shift = unsigned32 ? -2147483648 : 0;
   const [tmin, tmax] = unsigned32 ? [0, 4294967295] : [-2147483648, 2147483647];
-  lo = Math.max(Math.ceil(lo), tmin);
-  hi = Math.min(Math.floor(hi), tmax);
+  const site = (what: string) => ({ operator: node.op, operand: node.label ?? src.label, what });
+  lo = castNumber(Math.ceil(lo), type);
+  hi = castNumber(Math.floor(hi), type);
+  if (lo > tmax) int32Of(lo, type, site("minValue"));
+  if (hi < tmin) int32Of(hi, type, site("maxValue"));
   let y = unsigned32 ? ctx.binary("add", x, ctx.scalar(dt, shift, "sign_flip")) : x;
   const start = y;
-  if (lo > tmin) y = ctx.binary("maximum", y, ctx.scalar(dt, (lo + shift) | 0, "min"));
-  if (hi < tmax) y = ctx.binary("minimum", y, ctx.scalar(dt, (hi + shift) | 0, "max"));
+  if (lo > tmin) y = ctx.binary("maximum", y, ctx.scalar(dt, lo + shift, "min"));
+  if (hi < tmax) y = ctx.binary("minimum", y, ctx.scalar(dt, hi + shift, "max"));
   if (unsigned32) y = y === start ? ctx.unary("identity", x) : ctx.binary("add", y, ctx.scalar(dt, shift, "sign_flip"));
   ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
 }

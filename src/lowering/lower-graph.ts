@@ -129,6 +129,7 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
         throw new UnsupportedError(`operand "${operand.label}" has rank ${operand.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`, { operator: node.op, operand: operand.label, rule: "rank" });
       }
     }
+    ctx.node = node;
     lower(node, ctx);
     for (const out of node.outputs) {
       if (!ctx.has(out)) throw new Error(`internal: lowering of ${node.op} did not set all outputs`);
@@ -136,6 +137,7 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
     options.onNode?.(i + 1, total);
     yield;
   }
+  ctx.node = undefined;
 
   // Outputs: back to the boundary type and shape, named as claimed.
   const inputNames = new Set(inputEntries.map((e) => e.coremlName));

@@ -1,13 +1,12 @@
 // dequantizeLinear and quantizeLinear, with scale/zeroPoint broadcasting and block-wise
 // quantization (a scale dimension that divides the input dimension covers blocks of it).
 import type { GraphNode, MLOperand } from "../graph/operand.js";
-import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringFamily } from "./table.js";
 import { roundHalfEven } from "./elementwise.js";
 import { elementCountOf } from "../graph/types.js";
-import { internalDataType, readAll } from "./tensor-data.js";
+import { integerRange, internalDataType, readAll } from "./tensor-data.js";
 import type { MilDataType } from "../mil/program.js";
 import { unpackSubByte } from "../mil/sub-byte.js";
 
@@ -36,16 +35,6 @@ function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number
     v = ctx.reshape(tiled, shape.map((d, i) => (i === axis ? n : d)));
   }
   return v;
-}
-
-function quantRange(t: MLOperandDataType): [number, number] {
-  switch (t) {
-    case "int8": return [-128, 127];
-    case "uint8": return [0, 255];
-    case "int4": return [-8, 7];
-    case "uint4": return [0, 15];
-    default: return [-2147483648, 2147483647];
-  }
 }
 
 /** A constant's bytes in MIL's layout for its own (narrow) dtype: int4/uint4 unpacked one per byte. */
@@ -136,18 +125,39 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
   ctx.set(node.outputs[0], ctx.binary("mul", asFloat, expandBlocks(ctx, scale, x.type.shape)));
 }
 
-/** clamp(roundEven(input / scale) + zeroPoint, range of the output type). */
+/**
+ * clamp(roundEven(input / scale) + zeroPoint, range of the output type), exactly as in real
+ * arithmetic whenever |input / scale| < 2^31. The quotient is formed in float32 (float16 values
+ * widen exactly, and a float32 quotient of two float16 values never crosses a rounding tie), and
+ * the zero point is added in int32, never in float: a float16 sum would round it (12347 → 12352).
+ * The rounded quotient is bounded so that its cast to int32 is exact: by the width of the output
+ * range (narrow types: exact for every input), else by the largest float32 below 2^31. 32-bit
+ * outputs add with saturation: the quotient is clamped to [lo − min(zp, 0), hi − max(zp, 0)],
+ * bounds no int32 wraps, before the zero point is added. uint32 values are int32 bit patterns:
+ * the sum is formed in signed order (shifted by −2^31).
+ */
 function quantizeLinear(node: GraphNode<"quantizeLinear">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
   const zpOperand = node.inputs.zeroPoint;
-  const dt = x.type.dataType;
   const scale = expandBlocks(ctx, ctx.get(node.inputs.scale), x.type.shape);
-  const zp = expandBlocks(ctx, ctx.get(zpOperand), x.type.shape);
-  const rounded = roundHalfEven(ctx, ctx.binary("real_div", x, scale));
-  const shifted = ctx.binary("add", rounded, ctx.cast(zp, dt));
-  const [lo, hi] = quantRange(zpOperand.dataType);
-  const clipped = ctx.unary("clip", shifted, { alpha: ctx.scalar(dt, lo, "qmin"), beta: ctx.scalar(dt, hi, "qmax") });
-  ctx.set(node.outputs[0], ctx.cast(clipped, "int32"));
+  let zp = expandBlocks(ctx, ctx.get(zpOperand), x.type.shape);
+  const [lo, hi] = zpOperand.dataType === "uint32" ? [-2147483648, 2147483647] : integerRange(zpOperand.dataType)!;
+  const wide = hi - lo > 255;
+  const bound = Math.min(hi - lo, 2147483520);
+  const rounded = roundHalfEven(ctx, ctx.binary("real_div", ctx.cast(x, "fp32"), ctx.cast(scale, "fp32")));
+  const bounded = ctx.unary("clip", rounded, { alpha: ctx.scalar("fp32", -bound, "qspan_min"), beta: ctx.scalar("fp32", bound, "qspan_max") });
+  let q = ctx.cast(bounded, "int32");
+  const signFlip = () => ctx.int(-2147483648, "sign_flip");
+  if (zpOperand.dataType === "uint32") zp = ctx.binary("add", zp, signFlip());
+  if (wide) {
+    const below = ctx.binary("sub", ctx.int(lo, "qmin"), ctx.binary("minimum", zp, ctx.int(0, "zero")));
+    const above = ctx.binary("sub", ctx.int(hi, "qmax"), ctx.binary("maximum", zp, ctx.int(0, "zero")));
+    q = ctx.binary("minimum", ctx.binary("maximum", q, below), above);
+  }
+  let y = ctx.binary("add", q, zp);
+  if (!wide) y = ctx.binary("minimum", ctx.binary("maximum", y, ctx.int(lo, "qmin")), ctx.int(hi, "qmax"));
+  if (zpOperand.dataType === "uint32") y = ctx.binary("add", y, signFlip());
+  ctx.set(node.outputs[0], y);
 }
 
 export const quantizationLowerings = { dequantizeLinear, quantizeLinear } satisfies LoweringFamily;

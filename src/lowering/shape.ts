@@ -6,7 +6,7 @@ import { sameShape } from "../graph/shape-rules.js";
 import type { LoweringContext } from "./context.js";
 import type { LoweringFamily } from "./table.js";
 import type { MilDataType } from "../mil/program.js";
-import { readAll } from "./tensor-data.js";
+import { castNumber, int32Of, integerRange, readAll } from "./tensor-data.js";
 
 
 function reshape(node: GraphNode<"reshape">, ctx: LoweringContext) {
@@ -176,7 +176,10 @@ function triangular(node: GraphNode<"triangular">, ctx: LoweringContext) {
  */
 function pad(node: GraphNode<"pad">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
-  const { beginningPadding: begin, endingPadding: end, mode, value } = node.attributes;
+  const { beginningPadding: begin, endingPadding: end, mode } = node.attributes;
+  const type = node.inputs.input.dataType;
+  // The value is cast to the input's type as WebNN casts an MLNumber, then held as int32 for integers.
+  const value = integerRange(type) ? int32Of(castNumber(node.attributes.value, type), type, { operator: node.op, operand: node.label ?? node.inputs.input.label, what: "value" }) : node.attributes.value;
   const rank = x.type.shape.length;
   const padded = begin.map((b, i) => b > 0 || end[i] > 0);
   if (!padded.some(Boolean)) { ctx.set(node.outputs[0], ctx.unary("identity", x)); return; }

@@ -35,22 +35,62 @@ export function readAll(bytes: Uint8Array, dataType: MLOperandDataType, count: n
   return out;
 }
 
+/** Where a value narrowed to int32 comes from, for the error that refuses it. */
+export interface NarrowSite { operator?: string; operand?: string; what?: string; index?: number }
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** The values a WebNN integer type holds. */
+const INTEGER_RANGE: Partial<Record<MLOperandDataType, readonly [number, number]>> = {
+  int4: [-8, 7], uint4: [0, 15], int8: [-128, 127], uint8: [0, 255],
+  int32: [INT32_MIN, INT32_MAX], uint32: [0, 4294967295],
+  int64: [-(2 ** 63), 2 ** 63 - 1], uint64: [0, 2 ** 64 - 1],
+};
+
+/** The range of a WebNN integer type (undefined for floats). */
+export function integerRange(dataType: MLOperandDataType): readonly [number, number] | undefined {
+  return INTEGER_RANGE[dataType];
+}
+
+/**
+ * An MLNumber cast to a WebNN integer type, as WebNN casts option values: truncated toward
+ * zero, saturated to the type's range (WPT "cast BigInt to int64 overflow"), NaN to 0.
+ */
+export function castNumber(value: number, dataType: MLOperandDataType): number {
+  const range = INTEGER_RANGE[dataType];
+  if (!range) return value;
+  if (Number.isNaN(value)) return 0;
+  return Math.min(range[1], Math.max(range[0], Math.trunc(value)));
+}
+
+/**
+ * The int32 that holds `value` (already of WebNN type `dataType`) inside the program, the one
+ * narrowing of a single value: uint32 keeps its bit pattern; int64/uint64 values outside the
+ * int32 range cannot be computed by Core ML and are refused, never wrapped.
+ */
+export function int32Of(value: number, dataType: MLOperandDataType, site: NarrowSite): number {
+  if (dataType === "uint32" && value >= 0 && value <= 4294967295 && Number.isInteger(value)) return value | 0;
+  if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return value;
+  const { what = "value", index } = site;
+  throw new UnsupportedError(
+    `${dataType} ${what} ${value}${index === undefined ? "" : ` (at index ${index})`} ${Number.isInteger(value) ? "does not fit in int32, the widest integer type Core ML computes with" : "is not an integer"}`,
+    { operator: site.operator, operand: site.operand, rule: "int64-range" },
+  );
+}
+
 /**
  * Bytes of a WebNN constant as its internal MIL dtype. float32, float16 and int32 are returned
  * as is (zero copy); other integer types are widened to int32. uint32 keeps its bit pattern
  * (values ≥ 2^31 read as negative int32, as at the model boundary); int64/uint64 values outside
  * the int32 range are refused.
  */
-export function toInternalBytes(bytes: Uint8Array, dataType: MLOperandDataType, count: number, where: { operator?: string; operand?: string }): Uint8Array {
+export function toInternalBytes(bytes: Uint8Array, dataType: MLOperandDataType, count: number, where: NarrowSite): Uint8Array {
   if (dataType === "float32" || dataType === "float16" || dataType === "int32") return bytes;
   const out = new Int32Array(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < count; i++) {
-    const v = readWith(dv, bytes, dataType, i);
-    if ((dataType === "int64" || dataType === "uint64") && (v < -2147483648 || v > 2147483647)) {
-      throw new UnsupportedError(`${dataType} value ${v} at index ${i} does not fit in int32, the widest integer type Core ML computes with`, { ...where, rule: "int64-range" });
-    }
-    out[i] = v | 0;
+    out[i] = int32Of(readWith(dv, bytes, dataType, i), dataType, { ...where, index: i });
   }
   return new Uint8Array(out.buffer);
 }
@@ -65,8 +105,11 @@ export function float16Bytes(values: ArrayLike<number>): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-export function int32Bytes(values: ArrayLike<number>): Uint8Array {
-  return new Uint8Array(Int32Array.from(values).buffer);
+/** int32 bytes of values that must each be an int32 already: anything else is refused, not wrapped. */
+export function int32Bytes(values: ArrayLike<number>, site: NarrowSite = {}): Uint8Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = int32Of(values[i], "int32", site);
+  return new Uint8Array(out.buffer);
 }
 
 /** Transposes a dense row-major tensor of `elementSize`-byte elements. */
