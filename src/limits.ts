@@ -25,6 +25,26 @@ export const PLATFORM_LIMITS: Readonly<Record<PlatformName, Readonly<PlatformLim
   node: Object.freeze({ platform: "node", maxTensorBytes: 4 * GiB, maxBufferBytes: 4 * GiB, maxModelBytes: 2 * GiB - 1 }),
 });
 
+/**
+ * What a package reader accepts from a stranger's zip (every reader: in memory, Blob, Node file,
+ * the worker, the bridge host), checked before anything is allocated for it.
+ */
+export const PACKAGE_READ_LIMITS = Object.freeze({
+  /** Files a package may hold (webnn-coreml and coremltools write 3); the bridge host's default `maxFiles`. */
+  maxFiles: 64,
+  /** Central-directory bytes per entry: the 46-byte record, a name of ≤ 1,024 bytes, extra fields and comment. */
+  maxDirectoryBytesPerEntry: 4096,
+  /** A compressed entry inflates to at most this many times its compressed size (zip bombs go far past it)… */
+  maxInflateRatio: 200,
+  /** … and to at most this many bytes. */
+  maxInflatedBytes: 512 * 1024 * 1024,
+});
+
+/** Entries a zip of a package of at most `maxFiles` files may have: its files, their folders, and room for a stray README or resource forks. */
+export function zipEntryLimit(maxFiles: number = PACKAGE_READ_LIMITS.maxFiles): number {
+  return maxFiles * 4 + 16;
+}
+
 /** "node" under Node (or Deno/Bun with Node compatibility), else "browser" (pages and workers). */
 export function currentPlatform(): PlatformName {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;

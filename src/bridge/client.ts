@@ -83,6 +83,18 @@ function isMLPackage(x: unknown): x is MLPackage {
   return typeof x === "object" && x !== null && Array.isArray((x as MLPackage).files) && typeof (x as MLPackage).name === "string";
 }
 
+/** Tries of an upload the host refuses as busy: about 30 s of waiting in all. */
+const UPLOAD_RETRIES = 20;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(abortError(signal)); return; }
+    const onAbort = () => { clearTimeout(timer); reject(abortError(signal!)); };
+    const timer = setTimeout(() => { signal?.removeEventListener("abort", onAbort); resolve(); }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 function abortError(signal: AbortSignal): BridgeError {
   const reason = signal.reason as { message?: string } | undefined;
   return new BridgeError("aborted", reason?.message ? `aborted: ${reason.message}` : "aborted");
@@ -94,6 +106,9 @@ export class CoreMLBridge {
   private readonly chunkBytes: number;
   private readonly fetchImpl: typeof fetch;
   private infoCache?: Promise<BridgeInfo>;
+  /** Uploads of this client in progress, and the loads waiting for one to end (FIFO). */
+  private uploading = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(options: CoreMLBridgeOptions = {}) {
     const g = globalConfig();
@@ -131,12 +146,56 @@ export class CoreMLBridge {
     return this.infoCache;
   }
 
-  /** Uploads a package in chunks, then has the host compile and load it with the given compute units. */
+  /**
+   * Uploads a package in chunks, then has the host compile and load it with the given compute
+   * units. Loads beyond the host's `maxUploads` (its info's limits) wait for a turn, in order,
+   * instead of failing; an upload the host still refuses as busy (another page's) is retried for
+   * a while. Only the model-count limit fails a load (`too-many-models`, naming `maxModels`).
+   */
   async load(source: PackageSource, options: LoadOptions = {}): Promise<CoreMLBridgeModel> {
     const { signal } = options;
-    const computeUnits = options.computeUnits ?? "all";
     const plan = planUpload(source, options.name);
-    const begin = await this.post<BeginUploadResponse>("uploads", JSON.stringify(plan.request), signal);
+    const { limits } = await this.info(signal);
+    await this.turn(Math.max(1, limits.maxUploads), signal);
+    try {
+      return await this.upload(plan, options);
+    } finally {
+      this.uploading--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Waits until fewer than `slots` uploads of this client are in progress, then takes one. */
+  private async turn(slots: number, signal?: AbortSignal): Promise<void> {
+    while (this.uploading >= slots) {
+      if (signal?.aborted) throw abortError(signal);
+      await new Promise<void>((resolve) => {
+        const wake = () => { signal?.removeEventListener("abort", onAbort); resolve(); };
+        const onAbort = () => { const i = this.waiting.indexOf(wake); if (i >= 0) this.waiting.splice(i, 1); resolve(); };
+        this.waiting.push(wake);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    }
+    if (signal?.aborted) throw abortError(signal);
+    this.uploading++;
+  }
+
+  /** POST /v1/uploads, retried while the host has no upload slot free (up to about 30 s). */
+  private async beginUpload(request: string, signal?: AbortSignal): Promise<BeginUploadResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.post<BeginUploadResponse>("uploads", request, signal);
+      } catch (e) {
+        if (!(e instanceof BridgeError) || e.code !== "too-many-uploads" || attempt >= UPLOAD_RETRIES) throw e;
+        await sleep(Math.min(2000, 50 * 2 ** attempt), signal);
+      }
+    }
+  }
+
+  private async upload(plan: ReturnType<typeof planUpload>, options: LoadOptions): Promise<CoreMLBridgeModel> {
+    const { signal } = options;
+    const computeUnits = options.computeUnits ?? "all";
+    const begin = await this.beginUpload(JSON.stringify(plan.request), signal);
     const chunk = Math.max(1, Math.min(this.chunkBytes, begin.maxChunkBytes));
     const total = plan.request.size;
     let sent = 0;

@@ -1,6 +1,7 @@
 // The WKWebView bridge protocol (docs/bridge-protocol.md), shared by the page-side client
 // (client.ts) and the Node stand-in host (src/node/bridge-host.ts): names, error codes, limits,
 // JSON shapes, and the binary tensor message used by predict. Browser-safe: no Node imports.
+import { PACKAGE_READ_LIMITS } from "../limits.js";
 
 export const PROTOCOL_NAME = "webnn-coreml-bridge";
 export const PROTOCOL_VERSION = 1;
@@ -75,7 +76,7 @@ export interface BridgeLimits {
 export const DEFAULT_LIMITS: Readonly<BridgeLimits> = Object.freeze({
   maxPackageBytes: 1024 * 1024 * 1024,
   maxChunkBytes: 16 * 1024 * 1024,
-  maxFiles: 64,
+  maxFiles: PACKAGE_READ_LIMITS.maxFiles,
   maxModels: 4,
   maxUploads: 2,
   maxRequestBytes: 256 * 1024 * 1024,

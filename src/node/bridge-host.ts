@@ -24,6 +24,8 @@ import {
 import { PackageFormatError, WebNNCoreMLError } from "../errors.js";
 import { crc32Implementation } from "../packaging/crc32.js";
 import { MANIFEST_FILE } from "../packaging/package.js";
+import { checkZipEnd, readZipEnd, ZIP_TAIL_BYTES, type ZipEnd } from "../packaging/zip-directory.js";
+import { zipEntryLimit } from "../limits.js";
 import { readPackageFiles, readPackageZip, type ReadPackage } from "../packaging/reader.js";
 import { runPackageContents, type WebNNTensor } from "../run-package.js";
 import { functionBoundaryOf } from "../serialization/model-reader.js";
@@ -170,7 +172,7 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
       files = checkFileList(r.files as unknown[], size, limits.maxFiles);
     }
     // Checked and reserved in one synchronous step: concurrent begins cannot both pass the check.
-    if (uploads.size >= limits.maxUploads) fail("too-many-uploads", `${uploads.size} uploads are in progress (limit ${limits.maxUploads})`);
+    if (uploads.size >= limits.maxUploads) fail("too-many-uploads", `${uploads.size} uploads are in progress, the host's limit (maxUploads ${limits.maxUploads})`);
     const id = randomUUID();
     const u: Upload = { id, name, format: r.format as "zip" | "files", size, files, received: 0, dir: join(tempDir, id), busy: false };
     uploads.set(id, u);
@@ -256,7 +258,7 @@ export async function startBridgeHost(options: BridgeHostOptions = {}): Promise<
         fail("bad-request", "functionName must be an identifier of at most 128 characters");
       }
       if (u.busy || u.received !== u.size) fail("incomplete-upload", `${u.received} of ${u.size} bytes received`);
-      if (models.size + loading >= limits.maxModels) fail("too-many-models", `${models.size} models are loaded (limit ${limits.maxModels})`);
+      if (models.size + loading >= limits.maxModels) fail("too-many-models", `${models.size + loading} models are loaded or loading, the host's limit (maxModels ${limits.maxModels}); unload one first`);
       loading++;
       counted = true;
       let read: ReadPackage;
@@ -508,26 +510,13 @@ export function checkStoreZip(zip: Uint8Array, limits: Pick<BridgeLimits, "maxFi
     if (!Number.isSafeInteger(n)) bad("a zip64 field is too large");
     return n;
   };
-  if (zip.byteLength < 22) bad("too short");
-  let eocd = -1;
-  for (let i = zip.byteLength - 22; i >= Math.max(0, zip.byteLength - 22 - 0xffff); i--) {
-    if (u32(i) === 0x06054b50 && i + 22 + u16(i + 20) === zip.byteLength) { eocd = i; break; }
+  let end: ZipEnd;
+  try {
+    end = checkZipEnd(readZipEnd(zip.subarray(Math.max(0, zip.byteLength - ZIP_TAIL_BYTES)), zip.byteLength), zipEntryLimit(limits.maxFiles));
+  } catch (e) {
+    return bad(e instanceof PackageFormatError ? e.message.replace(/^not a zip archive: /, "") : String(e));
   }
-  if (eocd < 0) bad("no end of central directory record");
-  let count = u16(eocd + 10);
-  let cdSize = u32(eocd + 12);
-  let cdOffset = u32(eocd + 16);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || u32(loc) !== 0x07064b50) bad("zip64 locator missing");
-    const rec = u64(loc + 8);
-    if (rec + 56 > loc || u32(rec) !== 0x06064b50) bad("zip64 end record missing");
-    count = u64(rec + 32);
-    cdSize = u64(rec + 40);
-    cdOffset = u64(rec + 48);
-  }
-  if (cdOffset + cdSize > zip.byteLength) bad("central directory runs past the end");
-  if (count > limits.maxFiles * 4 + 16) bad(`${count} entries`);
+  const { entries: count, directoryBytes: cdSize, directoryOffset: cdOffset } = end;
   const entries: StoreZipEntry[] = [];
   const names = new Set<string>();
   const decoder = new TextDecoder("utf-8", { fatal: true });

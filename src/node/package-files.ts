@@ -2,8 +2,8 @@
 // stream; read one back (zips are read from a file handle, entry by entry, zip64 included, so
 // an archive above 4 GiB is never one buffer).
 import { openSync, readSync, closeSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { lstat, mkdir, open, readFile, rm, stat, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import zlib from "node:zlib";
 import { Reader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js/lib/zip-native.js";
@@ -11,8 +11,9 @@ import { PackageFormatError } from "../errors.js";
 import { crc32Implementation, setCrc32, type Crc32Function } from "../packaging/crc32.js";
 import { resolveLimits } from "../limits.js";
 import { readFully } from "./file-read.js";
-import { MANIFEST_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
-import { packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
+import { MANIFEST_FILE, MODEL_FILE, WEIGHT_FILE, type MLPackage } from "../packaging/package.js";
+import { checkManifest, packageFromFiles, readPackageContents, readPackageFiles, type ReadPackage } from "../packaging/reader.js";
+import { checkZipArchiveEnd } from "../packaging/zip-directory.js";
 import { zipEntryPolicy, type ZipEntryInfo } from "../packaging/zip-reader.js";
 import { archiveChunks, packageEntries, Pacer, preparePackageZip, writeZipRandomAccess, type ZipOptions } from "../packaging/zip.js";
 import { readWeightBlobIndex, type BlobRecord, type WeightBlobSource } from "../serialization/weight-blob.js";
@@ -146,24 +147,42 @@ export async function writePackagePath(pkg: MLPackage, path: string, options: Zi
   return kind;
 }
 
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) out.push(join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+/**
+ * The files of a `.mlpackage` directory that the reader uses, found through its manifest (never
+ * by walking the folder): Manifest.json, then each item, which must be a file or a folder inside
+ * the package, never a link; of them only the model and weight.bin are read.
+ */
+async function readPackageDirectoryFiles(dir: string): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  // Each segment is looked at without following links, so no link leads out of the package.
+  const kind = async (rel: string): Promise<"file" | "folder" | undefined> => {
+    const segments = rel.split("/");
+    for (let i = 1; i <= segments.length; i++) {
+      const st = await lstat(join(dir, ...segments.slice(0, i))).catch(() => undefined);
+      if (!st) return undefined;
+      if (st.isSymbolicLink()) throw new PackageFormatError(`${segments.slice(0, i).join("/")} in ${dir} is a symbolic link; a package's items are its own files`, { rule: "path-traversal" });
+      if (i === segments.length) return st.isFile() ? "file" : st.isDirectory() ? "folder" : undefined;
+      if (!st.isDirectory()) return undefined;
+    }
+    return undefined;
+  };
+  const read = async (rel: string) => files.set(rel, new Uint8Array(await readFile(join(dir, ...rel.split("/")))));
+  if ((await kind(MANIFEST_FILE)) !== "file") throw new PackageFormatError(`no ${MANIFEST_FILE} in ${dir}`, { rule: "package" });
+  await read(MANIFEST_FILE);
+  for (const item of checkManifest(files.get(MANIFEST_FILE)!).itemPaths) {
+    const k = await kind(item);
+    if (k === "folder") files.set(`${item}/`, new Uint8Array(0));
+    for (const used of [MODEL_FILE, WEIGHT_FILE]) {
+      if (used === item ? k === "file" : k === "folder" && used.startsWith(`${item}/`) && (await kind(used)) === "file") await read(used);
+    }
   }
-  return out;
+  return files;
 }
 
 /** Reads a package from a `.mlpackage` directory or a zip file (read from a file handle, see readPackageZipFile). */
 export async function readPackagePath(path: string): Promise<ReadPackage> {
   const s = await stat(path);
-  if (s.isDirectory()) {
-    const files = new Map<string, Uint8Array>();
-    for (const f of await listFiles(path)) {
-      files.set(relative(path, f).split(sep).join("/"), new Uint8Array(await readFile(f)));
-    }
-    return readPackageFiles(files);
-  }
+  if (s.isDirectory()) return readPackageFiles(await readPackageDirectoryFiles(path));
   return readPackageZipFile(path);
 }
 
@@ -208,6 +227,7 @@ function readExact(fh: FileHandle, target: Uint8Array, position: number): Promis
 /** Lists a zip file's entries from its central directory (zip64 aware), without reading file data. */
 export async function listZipFile(fh: FileHandle): Promise<ZipFileEntry[]> {
   const { size } = await fh.stat();
+  await checkZipArchiveEnd(size, async (at, n) => { const b = new Uint8Array(n); await readExact(fh, b, at); return b; });
   try {
     const reader = new ZipReader(new FileHandleReader(fh, size), { useWebWorkers: false });
     const entries = await reader.getEntries();
@@ -323,7 +343,8 @@ export async function readPackageZipFile(path: string, options: ReadZipFileOptio
   const fh = await open(path, "r");
   try {
     const { size: archiveBytes } = await fh.stat();
-    const entries = zipEntryPolicy(await listZipFile(fh), archiveBytes);
+    const listed = await listZipFile(fh);
+    const entries = zipEntryPolicy(listed, archiveBytes);
     const manifest = entries.find((e) => e.name.endsWith(MANIFEST_FILE));
     const root = manifest ? manifest.name.slice(0, -MANIFEST_FILE.length) : "";
     if (root && !root.endsWith("/")) throw new PackageFormatError(`unexpected manifest path ${manifest!.name}`, { rule: "package" });
@@ -333,10 +354,11 @@ export async function readPackageZipFile(path: string, options: ReadZipFileOptio
       if (!e.name.startsWith(root)) throw new PackageFormatError(`zip entry ${e.name} lies outside the package directory ${root}`, { rule: "package" });
       const rel = e.name.slice(root.length);
       if (rel.split("/").some((s) => s === ".." || s === ".") || rel.startsWith("/")) throw new PackageFormatError(`zip entry ${e.name} has an unsafe path`, { rule: "path-traversal" });
-      if (rel === WEIGHT_FILE && e.size > maxBuffer) { weights = e; continue; }
+      if (rel === WEIGHT_FILE && e.size > maxBuffer) { weights = e; files.set(WEIGHT_FILE.slice(0, WEIGHT_FILE.lastIndexOf("/") + 1), new Uint8Array(0)); continue; }
       if (e.size > maxBuffer) throw new PackageFormatError(`zip entry ${e.name} declares ${e.size} bytes, more than one buffer can hold here (${maxBuffer})`, { rule: "zip" });
       files.set(rel, await readEntry(fh, e, check, archiveBytes));
     }
+    for (const e of listed) if (e.directory && e.name.startsWith(`${root}Data/`)) files.set(e.name.slice(root.length), new Uint8Array(0));
     const contents = packageFromFiles(files);
     if (weights) contents.weightSource = await readWeightSource(fh, path, weights, check, archiveBytes);
     return readPackageContents(contents);

@@ -24,10 +24,31 @@ function fail(message: string, rule: ErrorRule = "package"): never {
   throw new PackageFormatError(message, { rule });
 }
 
-/** Validates a file map whose keys are paths inside the package (any `X.mlpackage/` prefix removed). */
-export function packageFromFiles(files: Map<string, Uint8Array>): PackageContents {
-  const manifestBytes = files.get(MANIFEST_FILE);
-  if (!manifestBytes) fail(`no ${MANIFEST_FILE} in the package`);
+/** A manifest item path: relative, segments neither empty nor `.`/`..`, no backslashes or NULs. */
+export function isSafeItemPath(path: string): boolean {
+  return path.length > 0 && path.length <= 1024 && !path.startsWith("/") && !/[\\\0]/.test(path)
+    && path.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
+/** A file, or a folder (a key ending in "/", as zips list folders, or a prefix of files). */
+function isPresent(files: ReadonlyMap<string, Uint8Array>, path: string): boolean {
+  if (files.has(path) || files.has(`${path}/`)) return true;
+  for (const k of files.keys()) if (k.startsWith(`${path}/`)) return true;
+  return false;
+}
+
+export interface CheckedManifest {
+  manifest: Manifest;
+  /** Each item's path inside the package (`Data/…`), checked to stay inside Data/. */
+  itemPaths: string[];
+}
+
+/**
+ * Reads Manifest.json as Apple's libmodelpackage does: every item a path relative to Data/
+ * that stays inside it, and the root identifier one of the items (its model our one root path).
+ * Whether the items exist is for the caller, which knows the package's files.
+ */
+export function checkManifest(manifestBytes: Uint8Array): CheckedManifest {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as Manifest;
@@ -41,13 +62,33 @@ export function packageFromFiles(files: Map<string, Uint8Array>): PackageContent
   if (typeof id !== "string") fail(`${MANIFEST_FILE}: rootModelIdentifier must be a string, got ${describeValue(id)}`);
   const entries: unknown = manifest.itemInfoEntries;
   if (!isObject(entries)) fail(`${MANIFEST_FILE}: itemInfoEntries must be an object, got ${describeValue(entries)}`);
+  const itemPaths: string[] = [];
+  for (const [itemId, item] of Object.entries(entries)) {
+    const what = `${MANIFEST_FILE}: item ${JSON.stringify(itemId.slice(0, 80))}`;
+    if (!isObject(item)) fail(`${what} must be an object, got ${describeValue(item)}`);
+    const path: unknown = item.path;
+    if (typeof path !== "string") fail(`${what}: path must be a string, got ${describeValue(path)}`);
+    if (!isSafeItemPath(path)) fail(`${what}: path ${JSON.stringify(path.slice(0, 200))} is not a relative path inside Data/`, "path-traversal");
+    itemPaths.push(`Data/${path}`);
+  }
   const root: unknown = Object.prototype.hasOwnProperty.call(entries, id) ? entries[id] : undefined;
-  if (!isObject(root)) fail(`${MANIFEST_FILE}: rootModelIdentifier ${JSON.stringify(id.slice(0, 80))} has no item entry`);
-  if (typeof root.path !== "string") fail(`${MANIFEST_FILE}: the root item's path must be a string, got ${describeValue(root.path)}`);
-  const modelPath = `Data/${root.path}`;
-  const model = files.get(modelPath);
-  if (!model) fail(`the root model ${modelPath} named by ${MANIFEST_FILE} is missing`);
-  if (modelPath !== MODEL_FILE) fail(`unexpected root model path ${modelPath}`);
+  if (!isObject(root)) fail(`${MANIFEST_FILE}: rootModelIdentifier ${JSON.stringify(id.slice(0, 80))} is not one of its items`);
+  if (`Data/${root.path as string}` !== MODEL_FILE) fail(`unexpected root model path Data/${root.path as string}`);
+  return { manifest, itemPaths };
+}
+
+/**
+ * Validates a file map whose keys are paths inside the package (any `X.mlpackage/` prefix
+ * removed); folders may appear as keys ending in "/" (empty values). Every manifest item must
+ * be present, as a file or a folder.
+ */
+export function packageFromFiles(files: Map<string, Uint8Array>): PackageContents {
+  const manifestBytes = files.get(MANIFEST_FILE);
+  if (!manifestBytes) fail(`no ${MANIFEST_FILE} in the package`);
+  const { manifest, itemPaths } = checkManifest(manifestBytes);
+  for (const path of itemPaths) if (!isPresent(files, path)) fail(`${MANIFEST_FILE}: item ${path} does not exist in the package`);
+  const model = files.get(MODEL_FILE);
+  if (!model) fail(`the root model ${MODEL_FILE} named by ${MANIFEST_FILE} is missing`);
   return { manifest, model, weights: files.get(WEIGHT_FILE) };
 }
 
@@ -85,8 +126,9 @@ export async function readPackageZip(data: Uint8Array | Blob): Promise<ReadPacka
  */
 export function readPackage(pkg: MLPackage): ReadPackage {
   const files = new Map(pkg.files.filter((f) => f.path !== WEIGHT_FILE).map((f) => [f.path, fileBytes(f)]));
-  const contents = packageFromFiles(files);
   const weights = pkg.files.find((f) => f.path === WEIGHT_FILE);
+  if (weights) files.set(WEIGHT_FILE.slice(0, WEIGHT_FILE.lastIndexOf("/") + 1), new Uint8Array(0));
+  const contents = packageFromFiles(files);
   if (weights) contents.weightSource = weightSourceFromParts(weights.parts);
   return readPackageContents(contents);
 }

@@ -1,11 +1,14 @@
 // Reading zips (packages as .mlpackage.zip): zip.js's reader, without its Web Workers. Kept apart
 // from the writer so that code that only writes (the converter worker) does not load zip.js.
-// Zips come from strangers: entries are checked before any byte is read (`zipEntryPolicy`):
+// Zips come from strangers: the directory's size is bounded before it is read (zip-directory.ts),
+// and entries are checked before any byte is read (`zipEntryPolicy`):
 // duplicates and encrypted entries are refused, declared sizes must fit the archive, compressed
 // entries are inflated only up to a bound, and entries a package does not use are skipped.
 import { BlobReader, Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "@zip.js/zip.js/lib/zip-native.js";
 import { PackageFormatError } from "../errors.js";
+import { PACKAGE_READ_LIMITS } from "../limits.js";
 import { MANIFEST_FILE, MODEL_FILE, WEIGHT_FILE } from "./package.js";
+import { checkZipArchiveEnd } from "./zip-directory.js";
 
 export interface ZipEntryInfo {
   name: string;
@@ -16,10 +19,7 @@ export interface ZipEntryInfo {
   compressionMethod: number;
 }
 
-/** A compressed entry inflates to at most this many times its compressed size (zip bombs go far past it). */
-export const MAX_INFLATE_RATIO = 200;
-/** … and to at most this many bytes. */
-export const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
+const { maxInflateRatio: MAX_INFLATE_RATIO, maxInflatedBytes: MAX_INFLATED_BYTES } = PACKAGE_READ_LIMITS;
 
 const PACKAGE_FILES = [MANIFEST_FILE, MODEL_FILE, WEIGHT_FILE];
 
@@ -55,16 +55,22 @@ export function zipEntryPolicy<E extends ZipEntryInfo>(entries: readonly E[], ar
   return keep;
 }
 
-/** Reads the package files of a zip in memory; paths as stored. */
+/** Reads the package files of a zip in memory, paths as stored; folders under the package root as keys ending in "/" (empty). */
 export async function readZipEntries(data: Uint8Array | Blob): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
+  const archiveBytes = data instanceof Uint8Array ? data.byteLength : data.size;
+  await checkZipArchiveEnd(archiveBytes, async (at, n) => (data instanceof Uint8Array ? data.subarray(at, at + n) : new Uint8Array(await data.slice(at, at + n).arrayBuffer())));
   try {
     const source = data instanceof Uint8Array ? new Uint8ArrayReader(data) : new BlobReader(data);
     const reader = new ZipReader(source, { useWebWorkers: false });
     const entries = await reader.getEntries();
-    const archiveBytes = data instanceof Uint8Array ? data.byteLength : data.size;
     const infos = entries.map((e) => ({ entry: e, name: e.filename, directory: e.directory, encrypted: e.encrypted, size: e.uncompressedSize, compressedSize: e.compressedSize, compressionMethod: e.compressionMethod }));
-    for (const e of zipEntryPolicy(infos, archiveBytes)) {
+    const kept = zipEntryPolicy(infos, archiveBytes);
+    // Folders under the package's root, so that a manifest item that is an empty folder (the
+    // weights of a model without any) is present; folders elsewhere (__MACOSX/) are not the package's.
+    const root = kept.find((e) => e.name.endsWith(MANIFEST_FILE))?.name.slice(0, -MANIFEST_FILE.length);
+    if (root !== undefined) for (const e of infos) if (e.directory && e.name.startsWith(`${root}Data/`)) out.set(e.name, new Uint8Array(0));
+    for (const e of kept) {
       const entry = e.entry;
       if (entry.directory) continue;
       const bytes = await entry.getData(new Uint8ArrayWriter());

@@ -121,7 +121,7 @@ export class Pacer {
 
 // ------------------------------------------------------------------ layout
 
-interface EntryInput {
+export interface EntryInput {
   name: string;
   parts: readonly Uint8Array[];
   size: number;

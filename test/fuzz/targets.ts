@@ -13,11 +13,16 @@ import { documentToText } from "../../src/frontends/webnn-text/writer.js";
 import type { MLOperandDataType } from "../../src/graph/types.js";
 import { elementCount } from "../../src/mil/program.js";
 import type { MLPackage } from "../../src/packaging/package.js";
-import { fileBytes, MODEL_FILE } from "../../src/packaging/package.js";
+import { fileBytes, MANIFEST_FILE, MODEL_FILE } from "../../src/packaging/package.js";
 import { CoreML } from "../../src/serialization/proto/index.js";
 import { mutateMessage } from "./mutate-message.js";
 import { readPackage, readPackageZip, type ReadPackage } from "../../src/packaging/reader.js";
-import { packageToZipBytes } from "../../src/packaging/zip.js";
+import { packageEntries, packageToZipBytes } from "../../src/packaging/zip.js";
+import { zipBytes } from "../hardening/zip-bytes.js";
+import { zipEntryLimit } from "../../src/limits.js";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { runPackageContents, tensorFromNumbers, tensorsFromJson, tensorsToJson, type WebNNTensor } from "../../src/run-package.js";
 import type { TargetName } from "../../src/mil/target.js";
 import { seedGraphs, type SeedGraph } from "./corpus.js";
@@ -45,6 +50,8 @@ interface SeedPackage {
 export interface FuzzContext {
   seeds: SeedGraph[];
   packages: SeedPackage[];
+  /** Zips every reader must refuse, mutated or not. */
+  hostileZips: Array<{ name: string; zip: Uint8Array }>;
   /** The example's weights as a safetensors file, and read. */
   sidecarBytes: Uint8Array;
   sidecar: WeightTensors;
@@ -82,13 +89,50 @@ export async function prepareFuzz(): Promise<FuzzContext> {
     const read = readPackage(pkg);
     packages.push({ seed: { ...example, name: `${example.name}+${variant}` }, pkg, zip: await packageToZipBytes(pkg), read, inputs: tensorsToJson(inputsFor(read, () => 0.5)) as unknown as Json });
   }
+  // Packages coremltools wrote (test/fixtures/coremltools): their forms meet hostile bytes too.
+  for (const name of readdirSync(COREMLTOOLS_FIXTURES).filter((n) => n.endsWith(".mlpackage")).sort()) {
+    const pkg = packageOfDirectory(join(COREMLTOOLS_FIXTURES, name));
+    const read = readPackage(pkg);
+    packages.push({ seed: { ...example, name: `coremltools ${name}` }, pkg, zip: await packageToZipBytes(pkg), read, inputs: tensorsToJson(inputsFor(read, () => 0.5)) as unknown as Json });
+  }
   const m = example.manifest as { tensors: Record<string, { dataType: MLOperandDataType; shape: number[]; byteOffset: number; byteLength: number }> };
   const parts = writeSafetensors(Object.entries(m.tensors).map(([k, e]) => [k, { dataType: e.dataType, shape: e.shape, bytes: example.weights!.subarray(e.byteOffset, e.byteOffset + e.byteLength) }] as const));
   const sidecarBytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) { sidecarBytes.set(p, at); at += p.byteLength; }
-  return { seeds, packages, sidecarBytes, sidecar: readSafetensors(sidecarBytes) };
+  return { seeds, packages, hostileZips: await hostileZips(packages[0].pkg), sidecarBytes, sidecar: readSafetensors(sidecarBytes) };
 }
+
+const COREMLTOOLS_FIXTURES = fileURLToPath(new URL("../fixtures/coremltools/", import.meta.url));
+
+/** A package folder on disk as an in-memory package (every file, as found). */
+function packageOfDirectory(dir: string): MLPackage {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => statSync(join(dir, f)).isFile()).sort()
+    .map((f) => { const bytes = new Uint8Array(readFileSync(join(dir, f))); return { path: f.split(sep).join("/"), parts: [bytes], size: bytes.byteLength }; });
+  const manifest = JSON.parse(new TextDecoder().decode(files.find((f) => f.path === MANIFEST_FILE)!.parts[0]));
+  return { name: basename(dir, ".mlpackage"), manifest, files, stats: { operations: 0, constants: 0, blobBytes: 0 } as unknown as MLPackage["stats"] };
+}
+
+/**
+ * Zips the package readers must refuse (docs/bridge-protocol.md, issue "bounded package
+ * reading"): entries past the entry limit, Manifest.json items outside the package.
+ */
+async function hostileZips(pkg: MLPackage): Promise<Array<{ name: string; zip: Uint8Array }>> {
+  const root = `${pkg.name}.mlpackage/`;
+  const junk = Array.from({ length: zipEntryLimit() + 1 }, (_, i) => ({ name: `${root}Data/junk/${i}`, parts: [], size: 0, directory: false }));
+  const manifest = pkg.manifest as unknown as { rootModelIdentifier: string; itemInfoEntries: Record<string, { path: string }> };
+  const outside = (id: string, path: string): MLPackage => {
+    const m = { ...manifest, itemInfoEntries: { ...manifest.itemInfoEntries, [id]: { ...manifest.itemInfoEntries[id], path } } };
+    const bytes = new TextEncoder().encode(JSON.stringify(m));
+    return { ...pkg, files: pkg.files.map((f) => (f.path === MANIFEST_FILE ? { path: f.path, parts: [bytes], size: bytes.byteLength } : f)) };
+  };
+  return [
+    { name: "entries past the limit", zip: await zipBytes([...packageEntries(pkg), ...junk]) },
+    { name: "root model outside the package", zip: await packageToZipBytes(outside(manifest.rootModelIdentifier, "../../../etc/passwd")) },
+  ];
+}
+
 
 /**
  * A failure the product should not let out: not a WebNNCoreMLError, or one that wraps another
@@ -195,6 +239,12 @@ const CASES: Record<FuzzTarget, (ctx: FuzzContext, rng: Rng, log: string[]) => P
   },
 
   async "package-zip"(ctx, rng, log) {
+    if (rng.chance(0.15)) {
+      const h = rng.pick(ctx.hostileZips);
+      log.push(`hostile zip: ${h.name}`);
+      run(await readPackageZip(rng.chance(0.5) ? h.zip : mutateBytes(rng, h.zip, log)), rng, log);
+      return;
+    }
     const p = rng.pick(ctx.packages);
     log.push(`zip of ${p.seed.name}`);
     run(await readPackageZip(mutateBytes(rng, p.zip, log)), rng, log);

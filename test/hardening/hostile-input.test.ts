@@ -93,7 +93,7 @@ describe("hostile packages and files", () => {
       [null, /must be a JSON object/],
       [[manifest], /must be a JSON object/],
       [{ ...manifest, rootModelIdentifier: { toString: "x" } }, /rootModelIdentifier must be a string/],
-      [{ ...manifest, rootModelIdentifier: "toString" }, /has no item entry/],
+      [{ ...manifest, rootModelIdentifier: "toString" }, /is not one of its items/],
       [{ ...manifest, itemInfoEntries: "x" }, /itemInfoEntries must be an object/],
       [{ ...manifest, itemInfoEntries: { [id]: { ...manifest.itemInfoEntries[id], path: { toString: "x" } } } }, /path must be a string/],
     ] as const) {

@@ -232,7 +232,7 @@ public actor BridgeHost {
             guard let list = r["files"] as? [[String: Any]] else { throw BridgeError(.badRequest, "files must be an array of {path, size}") }
             files = try Self.checkFileList(list, size: size, maxFiles: limits.maxFiles)
         }
-        guard uploads.count < limits.maxUploads else { throw BridgeError(.tooManyUploads, "\(uploads.count) uploads are in progress (limit \(limits.maxUploads))") }
+        guard uploads.count < limits.maxUploads else { throw BridgeError(.tooManyUploads, "\(uploads.count) uploads are in progress, the host's limit (maxUploads \(limits.maxUploads))") }
         let id = UUID().uuidString
         let u = Upload(id: id, name: name.isEmpty ? "Model" : name, isZip: format == "zip", size: size, files: files, dir: folder.appendingPathComponent(id, isDirectory: true))
         let fm = FileManager.default
@@ -385,7 +385,7 @@ public actor BridgeHost {
         }
         guard models.count + loading < limits.maxModels else {
             try? fm.removeItem(at: u.dir)
-            throw BridgeError(.tooManyModels, "\(models.count) models are loaded (limit \(limits.maxModels))")
+            throw BridgeError(.tooManyModels, "\(models.count) models are loaded, the host's limit (maxModels \(limits.maxModels)); unload one first")
         }
         loading += 1
         defer { loading -= 1 }

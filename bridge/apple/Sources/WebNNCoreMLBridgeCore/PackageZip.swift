@@ -67,7 +67,10 @@ public enum PackageZip {
             cdOffset = u64(rec, 48)
         }
         guard cdOffset <= size, cdSize <= size - cdOffset else { throw invalid("central directory runs past the end") }
-        guard count <= UInt64(limits.maxFiles * 4 + 16), cdSize <= 4 << 20 else { throw invalid("\(count) entries") }
+        // The same bounds as every package reader of the library (PACKAGE_READ_LIMITS, src/limits.ts).
+        let maxEntries = UInt64(limits.maxFiles * 4 + 16)
+        guard count <= maxEntries else { throw invalid("the zip declares \(count) entries; a package has a handful, and at most \(maxEntries) are read (maxZipEntries)") }
+        guard cdSize <= max(1, count) * 4096 else { throw invalid("the zip's central directory is \(cdSize) bytes for \(count) entries, over 4096 bytes an entry") }
         let cd = try read(fh, at: cdOffset, count: Int(cdSize))
 
         var entries: [ZipEntry] = []
