@@ -1,8 +1,10 @@
 // Converts the real ONNX models of the tests (test/onnx/real-models.ts: PP-OCRv4, Silero VAD)
-// into packages under DIR, for Apple's readers (npm run check:coreml).
+// into packages under DIR, for Apple's readers (npm run check:coreml); and a dilated convolution
+// in the same forms.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { convertFunctions, convertGraph, type ConvertOptions } from "../src/convert.js";
+import { MLGraphBuilder } from "../src/graph/builder.js";
 import { loadOnnxFile } from "../src/node/onnx-files.js";
 import { writePackagePath } from "../src/node/package-files.js";
 import { REAL_MODELS } from "../test/onnx/real-models.js";
@@ -41,4 +43,16 @@ for (const [suffix, options] of [["ios18-functions", {}], ["ios18-functions-fp16
   await writePackagePath(await convertFunctions(functions, { ...options, target: "ios18", name, defaultFunction: "s160x224" }), join(dir, `${name}.mlpackage`));
   count++;
 }
-console.log(`wrote ${count} packages of real ONNX models to ${dir}`);
+// Dilated convolutions (DeepLab, U²-Net, WaveNet-style audio) in every form: compressed weights feed them.
+const dilated = () => {
+  const b = new MLGraphBuilder();
+  const x = b.input("x", { dataType: "float32", shape: [1, 8, 20, 20] });
+  const w = b.constant({ dataType: "float32", shape: [16, 8, 3, 3] }, Float32Array.from({ length: 16 * 8 * 9 }, (_, i) => Math.sin(i * 0.7)));
+  return b.buildSync({ y: b.conv2d(x, w, { dilations: [2, 3], padding: [2, 2, 3, 3] }) });
+};
+for (const v of VARIANTS) {
+  const name = `dilated-conv-${v.suffix}`;
+  await writePackagePath(await convertGraph(dilated(), { ...v.options, compress: v.options.compress && { ...v.options.compress, minElements: 64 }, name }), join(dir, `${name}.mlpackage`));
+  count++;
+}
+console.log(`wrote ${count} packages of real ONNX models (and dilated convolutions) to ${dir}`);

@@ -146,7 +146,38 @@ function checkFunctions(functions: readonly ModelFunction[], options: ConvertFun
   return def;
 }
 
+/**
+ * Every check a conversion makes, without serializing: the graph lowered to MIL and the passes
+ * run (`inspect model.onnx` uses it to say whether a model converts). Returns the program.
+ */
+export async function checkConversion(graph: MLGraph, options: ConvertOptions = {}): Promise<LoweredModel> {
+  return lowerFunctions([{ name: "main", graph }], options);
+}
+
 export async function convertFunctionsDetailed(functions: readonly ModelFunction[], options: ConvertFunctionsOptions = {}): Promise<ConvertResult> {
+  const { signal, onProgress } = options;
+  const lowered = await lowerFunctions(functions, options);
+  const serialized = serializeModel(lowered, {
+    // `description` is the short form of metadata.description.
+    modelMetadata: options.description !== undefined && options.metadata?.description === undefined ? { ...options.metadata, description: options.description } : options.metadata,
+    onProgress: onProgress || signal ? (done, total) => {
+      signal?.throwIfAborted();
+      onProgress?.({ stage: "serialize", done, total, operations: done });
+    } : undefined,
+  });
+  checkLimit(resolveLimits(options.limits), "maxModelBytes", serialized.model.byteLength, "model.mlmodel");
+  const weightWarning = weightSizeWarning(serialized.stats.blobBytes);
+  if (weightWarning) options.onWarning?.(weightWarning);
+  signal?.throwIfAborted();
+  const pkg = await createPackage(options.name ?? "Model", serialized);
+  signal?.throwIfAborted();
+  const size = packageSize(pkg);
+  onProgress?.({ stage: "package", done: 1, total: 1, bytes: size, bytesTotal: size });
+  return { package: pkg, lowered };
+}
+
+/** The functions lowered to one MIL program, its passes run. */
+async function lowerFunctions(functions: readonly ModelFunction[], options: ConvertFunctionsOptions): Promise<LoweredModel> {
   const { signal, onProgress } = options;
   signal?.throwIfAborted();
   const defaultFunction = checkFunctions(functions, options);
@@ -181,23 +212,7 @@ export async function convertFunctionsDetailed(functions: readonly ModelFunction
   signal?.throwIfAborted();
   const lowered = { ...raw, program: runPasses(raw.program, { target: raw.target, precision: options.precision, compress: options.compress }) };
   signal?.throwIfAborted();
-  const serialized = serializeModel(lowered, {
-    // `description` is the short form of metadata.description.
-    modelMetadata: options.description !== undefined && options.metadata?.description === undefined ? { ...options.metadata, description: options.description } : options.metadata,
-    onProgress: onProgress || signal ? (done, total) => {
-      signal?.throwIfAborted();
-      onProgress?.({ stage: "serialize", done, total, operations: done });
-    } : undefined,
-  });
-  checkLimit(resolveLimits(options.limits), "maxModelBytes", serialized.model.byteLength, "model.mlmodel");
-  const weightWarning = weightSizeWarning(serialized.stats.blobBytes);
-  if (weightWarning) options.onWarning?.(weightWarning);
-  signal?.throwIfAborted();
-  const pkg = await createPackage(options.name ?? "Model", serialized);
-  signal?.throwIfAborted();
-  const size = packageSize(pkg);
-  onProgress?.({ stage: "package", done: 1, total: 1, bytes: size, bytesTotal: size });
-  return { package: pkg, lowered };
+  return lowered;
 }
 
 export interface ConvertToZipOptions extends ConvertOptions, Pick<ZipOptions, "zip64" | "crc32"> {}

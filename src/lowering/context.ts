@@ -7,6 +7,7 @@ import { elementCountOf } from "../graph/types.js";
 import { MilFunctionBuilder, tensorType, type MilValue } from "../mil/builder.js";
 import type { MilDataType, MilTensorType } from "../mil/program.js";
 import type { Target } from "../mil/target.js";
+import type { RankPlan } from "./reduce-rank.js";
 import { float16Bytes, float32Bytes, int32Bytes, internalDataType, toInternalBytes } from "./tensor-data.js";
 
 export class LoweringContext {
@@ -15,6 +16,9 @@ export class LoweringContext {
 
   /** The node being lowered: named by errors about the values its lowering emits. */
   node: GraphNode | undefined;
+
+  /** Chains of values above Core ML's rank, lowered at a smaller one (reduce-rank.ts). */
+  rankPlan: RankPlan = { shapes: new Map(), permutations: new Map() };
 
   constructor(readonly target: Target) {
     this.mil = new MilFunctionBuilder(target.opset);
@@ -32,6 +36,11 @@ export class LoweringContext {
       return c;
     }
     throw new Error(`internal: operand ${operand.label} has no MIL value yet`);
+  }
+
+  /** The shape an operand is lowered at: its own, or the smaller-rank one of a planned chain. */
+  loweredShape(operand: MLOperand): readonly number[] {
+    return this.rankPlan.shapes.get(operand.id) ?? operand.shape;
   }
 
   set(operand: MLOperand, value: MilValue): void {

@@ -8,6 +8,7 @@ import type { IOEntry, MilModel, ModelDataType } from "../mil/model.js";
 import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
 import { LOWERINGS } from "./lowerings.js";
+import { planRankReduction } from "./reduce-rank.js";
 import type { LoweringFunction } from "./table.js";
 import { resolveTarget, type Target, type TargetName } from "../mil/target.js";
 import { internalDataType } from "./tensor-data.js";
@@ -71,6 +72,7 @@ export async function lowerGraphAsync(graph: MLGraph, options: LowerOptions & { 
 function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void, LoweredModel, void> {
   const target = resolveTarget(options.target);
   const ctx = new LoweringContext(target);
+  ctx.rankPlan = planRankReduction(graph, MAX_RANK);
   const mil = ctx.mil;
 
   // Claim user names first so that they stay as given whenever they are valid identifiers.
@@ -125,8 +127,8 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
     const lower = LOWERINGS[node.op] as LoweringFunction;
     if (!lower) throw new UnsupportedError(`operator ${node.op} has no Core ML lowering`, { operator: node.op, operand: node.label, rule: "unknown-operator" });
     for (const operand of [...nodeInputOperands(node), ...node.outputs]) {
-      if (operand.shape.length > MAX_RANK) {
-        throw new UnsupportedError(`operand "${operand.label}" has rank ${operand.shape.length}; Core ML tensors have at most ${MAX_RANK} dimensions`, { operator: node.op, operand: operand.label, rule: "rank" });
+      if (ctx.loweredShape(operand).length > MAX_RANK) {
+        throw new UnsupportedError(`operand "${operand.label}" has rank ${operand.shape.length} [${operand.shape.join(", ")}]; Core ML tensors have at most ${MAX_RANK} dimensions, and no merge of its axes lowers it (only a reshape → transpose → reshape chain is lowered at a smaller rank)`, { operator: node.op, operand: operand.label, rule: "rank" });
       }
     }
     ctx.node = node;

@@ -11,7 +11,7 @@ import { castNumber, int32Of, integerRange, readAll } from "./tensor-data.js";
 
 function reshape(node: GraphNode<"reshape">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
-  const shape = node.outputs[0].shape;
+  const shape = ctx.loweredShape(node.outputs[0]);
   const y = ctx.reshape(x, shape);
   ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
 }
@@ -28,7 +28,7 @@ function expand(node: GraphNode<"expand">, ctx: LoweringContext) {
 
 function transpose(node: GraphNode<"transpose">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
-  const perm = node.attributes.permutation;
+  const perm = ctx.rankPlan.permutations.get(node.id) ?? node.attributes.permutation;
   const y = ctx.transpose(x, perm);
   ctx.set(node.outputs[0], y === x ? ctx.unary("identity", x) : y);
 }

@@ -78,7 +78,7 @@ function validateFunction(fn: MilFunction, ios: number): ValidationIssue[] {
     }
     for (const d of unboundDefaults(op, ios)) issue(`optional parameter ${d.param} must be bound to its default (${d.value}), as coremltools binds it`);
     for (const rule of Object.prototype.hasOwnProperty.call(VALUE_RULES, op.type) ? VALUE_RULES[op.type] : []) {
-      const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios);
+      const message = rule(op, (name) => constValues.get(op.inputs[name]?.[0] ?? ""), (name) => types.get(op.inputs[name]?.[0] ?? ""), ios, (name) => consts.has(op.inputs[name]?.[0] ?? ""));
       if (message) issue(message);
     }
     // A constexpr op (weight decompression) yields a compile-time constant, as coremltools counts it.
@@ -98,7 +98,9 @@ const MAX_RANK = 5;
 
 type ConstLookup = (param: string) => readonly (number | string)[] | undefined;
 type TypeLookup = (param: string) => MilTensorType | undefined;
-type ValueRule = (op: MilOperation, value: ConstLookup, type: TypeLookup, ios: number) => string | undefined;
+/** Whether a parameter is bound to a compile-time constant (a const, or a constexpr op's output). */
+type ConstTest = (param: string) => boolean;
+type ValueRule = (op: MilOperation, value: ConstLookup, type: TypeLookup, ios: number, isConst: ConstTest) => string | undefined;
 
 /** Rules on parameter values that Core ML (coremltools' op definitions) enforces beyond signatures. */
 /** numpy broadcasting of two shapes, or undefined when they do not broadcast. */
@@ -126,10 +128,11 @@ const VALUE_RULES: Record<string, ValueRule[]> = {
     }
     return undefined;
   }],
-  conv: [(_op, value) => {
-    // coremltools iOS15 conv: "Convolution with dynamic weights does not support dilations"
+  conv: [(_op, value, _type, _ios, isConst) => {
+    // coremltools iOS15 conv: "Convolution with dynamic weights does not support dilations". A
+    // constexpr output (a compressed weight) is a compile-time value there, and is allowed.
     const d = value("dilations");
-    if (value("weight") === undefined && d && d.some((x) => x !== 1)) return "a computed weight cannot be used with dilations";
+    if (!isConst("weight") && d && d.some((x) => x !== 1)) return "a computed weight cannot be used with dilations";
     return undefined;
   }],
   clip: [(_op, value, _type, ios) => {

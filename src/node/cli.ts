@@ -4,10 +4,10 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { convertFunctionsDetailed, mergeMetadata } from "../convert.js";
+import { checkConversion, convertFunctionsDetailed, mergeMetadata } from "../convert.js";
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
-import { TARGET_NAMES, targetList, type TargetName } from "../mil/target.js";
+import { DEFAULT_TARGET, TARGET_NAMES, targetList, type TargetName } from "../mil/target.js";
 import type { ModelMetadata } from "../mil/model.js";
 import { parseDimensionSizes, parseFunctionSpec } from "../frontends/dimension-text.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
@@ -75,7 +75,12 @@ options:
 
 Prints a package's inputs and outputs (WebNN and Core ML views), the MIL program as text and
 the weight blobs; for an ONNX model, its inputs (with their dim_params), outputs, opsets,
-operator counts, and the operators the converter does not support.`,
+operator counts, the operators the converter does not support, and whether it converts: the
+checks convert makes (import, lowering, passes) are run, without writing a package, and the
+first failure is printed (exit code 1).
+
+ONNX options (as for convert): --target, --free-dim NAME=N, --input-shape NAME=D,D,
+--input-value NAME=V.`,
   run: `usage: webnn-coreml run <Name.mlpackage | Name.mlpackage.zip> --inputs in.json [--out out.json]
 
 Runs the package with the MIL reference runtime (Core ML's semantics, in JavaScript).
@@ -238,11 +243,35 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   }
 }
 
-async function inspect(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, {});
-  if (values.help) { console.log(HELP.inspect); return; }
+async function inspect(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    target: { type: "string" }, "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
+  });
+  if (values.help) { console.log(HELP.inspect); return 0; }
   if (positionals.length !== 1) throw new UsageError("inspect needs one package or ONNX model");
-  if (!/\.mlpackage(\.zip)?\/?$/i.test(positionals[0]) && (await isOnnxFile(positionals[0]))) { console.log(await describeOnnxFile(positionals[0])); return; }
+  if (!/\.mlpackage(\.zip)?\/?$/i.test(positionals[0]) && (await isOnnxFile(positionals[0]))) {
+    const target = values.target as string | undefined;
+    if (target !== undefined && !(TARGET_NAMES as string[]).includes(target)) throw new UsageError(`--target must be ${targetList()}, got ${target}`);
+    console.log(await describeOnnxFile(positionals[0]));
+    // The checks `convert` makes (import, lowering, passes), short of writing a package.
+    const options = {
+      freeDimensions: flag("--free-dim", () => parseDimensionSizes((values["free-dim"] as unknown as string[] | undefined) ?? [])),
+      inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
+      inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
+    };
+    const at = target ?? DEFAULT_TARGET;
+    try {
+      const { graph } = await loadModelFile(positionals[0], options);
+      const lowered = await checkConversion(graph, { target: at as TargetName });
+      const ops = [...lowered.program.functions.values()].reduce((n, f) => n + f.operations.length, 0);
+      console.log(`converts at ${at}: ${graph.nodes.length} WebNN operations, ${ops} MIL operations`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof WebNNCoreMLError)) throw e;
+      console.log(`does not convert at ${at}: ${describeFailure(e)}`);
+      return 1;
+    }
+  }
   const pkg = await readPackagePath(positionals[0]);
   const p = pkg.parsed;
   const main = programFunction(p.program);
@@ -265,6 +294,7 @@ async function inspect(args: string[]): Promise<void> {
   for (const r of [...p.blobs.values()].sort((a, b) => a.offset - b.offset)) {
     console.log(`${String(r.offset).padEnd(11)} ${r.dataType.padEnd(7)} ${r.sizeInBytes}`);
   }
+  return 0;
 }
 
 /** The inputs file: at most this many bytes (a JSON text of tensors; larger inputs belong in code). */
@@ -321,7 +351,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "convert") await convert(rest, { quiet });
-    else if (command === "inspect") await inspect(rest);
+    else if (command === "inspect") return await inspect(rest);
     else if (command === "run") await run(rest);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;

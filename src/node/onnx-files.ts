@@ -121,6 +121,6 @@ export async function describeOnnxFile(path: string): Promise<string> {
   lines.push(`initializers: ${d.initializers}`);
   lines.push("operators:");
   for (const [k, n] of Object.entries(d.operators).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(5)}  ${k}`);
-  lines.push(d.unsupported.length ? `not supported: ${d.unsupported.join(", ")}` : "every operator is supported");
+  lines.push(d.unsupported.length ? `not supported: ${d.unsupported.join(", ")}` : "every operator type has a conversion");
   return lines.join("\n");
 }

@@ -38,13 +38,21 @@ describe("CLI with ONNX models", () => {
   it("converts with external data, free dimensions and a pinned input; inspect summarizes the model", async () => {
     const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
     const model = writeModel(dir);
-    expect(await main(["inspect", model])).toBe(0);
+    // inspect runs convert's checks: it says the model does not convert until it can.
+    expect(await main(["inspect", model])).toBe(1);
     const summary = io.out.join("\n");
     expect(summary).toMatch(/opsets: ai\.onnx 13/);
     expect(summary).toMatch(/input  x: float \[batch, 4\]/);
     expect(summary).toMatch(/free dimensions: batch/);
-    expect(summary).toMatch(/every operator is supported/);
+    expect(summary).toMatch(/every operator type has a conversion/);
     expect(summary).toMatch(/inputs deciding control flow: mode/);
+    expect(summary).toMatch(/does not convert at ios17: GraphFormatError \[free-dimension\]: .*"batch"/);
+    io.out.length = 0;
+    expect(await main(["inspect", model, "--free-dim", "batch=2"])).toBe(1);
+    expect(io.out.join("\n")).toMatch(/does not convert at ios17: .*If node "If_2": the condition must be known/);
+    io.out.length = 0;
+    expect(await main(["inspect", model, "--free-dim", "batch=2", "--input-value", "mode=1", "--target", "ios18"])).toBe(0);
+    expect(io.out.join("\n")).toMatch(/converts at ios18: \d+ WebNN operations, \d+ MIL operations/);
     io.out.length = 0;
     expect(await main(["convert", model, "-o", join(dir, "Net.mlpackage.zip"), "-q"])).toBe(1);
     expect(io.err.join("\n")).toMatch(/GraphFormatError \[free-dimension\]: .*"batch" \(input "x"\)/);

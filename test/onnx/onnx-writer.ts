@@ -76,13 +76,14 @@ function writeGraph(w: W, g: GraphSpec): void {
   for (const [name, type, dims] of g.outputs) msg(w, 12, (x) => writeValueInfo(x, name, type, dims));
 }
 
-export function onnxModel(graph: GraphSpec, opset = 17, extra: { producer?: string; doc?: string; metadata?: Record<string, string>; irVersion?: number } = {}): Uint8Array {
+export function onnxModel(graph: GraphSpec, opset = 17, extra: { producer?: string; doc?: string; metadata?: Record<string, string>; irVersion?: number; opsets?: Record<string, number> } = {}): Uint8Array {
   const w = $protobuf.Writer.create();
   int(w, 1, extra.irVersion ?? 8);
   str(w, 2, extra.producer ?? "webnn-coreml tests");
   if (extra.doc) str(w, 6, extra.doc);
   msg(w, 7, (x) => writeGraph(x, graph));
   msg(w, 8, (x) => { str(x, 1, ""); int(x, 2, opset); });
+  for (const [domain, version] of Object.entries(extra.opsets ?? {})) msg(w, 8, (x) => { str(x, 1, domain); int(x, 2, version); });
   for (const [k, v] of Object.entries(extra.metadata ?? {})) msg(w, 14, (x) => { str(x, 1, k); str(x, 2, v); });
   return w.finish();
 }

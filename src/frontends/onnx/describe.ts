@@ -1,7 +1,7 @@
 // What a page or `inspect` needs to know about an ONNX model before converting it: its inputs
 // with their symbolic dimensions, the inputs that decide control flow (If conditions, which must
 // be pinned), opsets, operator counts and the operators the importer does not support.
-import { SUPPORTED_ONNX_OPERATORS } from "./ops/index.js";
+import { onnxOp } from "./ops/index.js";
 import { decodeOnnxModel, forEachNode, type OnnxGraph } from "./proto.js";
 import { onnxTypeName } from "./tensor.js";
 
@@ -37,9 +37,11 @@ export function describeOnnx(bytes: Uint8Array): OnnxModelSummary {
   });
   const inputs = m.graph.inputs.filter((i) => !inits.has(i.name)).map(value);
   const operators: Record<string, number> = {};
+  const unsupported = new Set<string>();
   forEachNode(m.graph, (n) => {
     const k = n.domain ? `${n.domain}:${n.opType}` : n.opType;
     operators[k] = (operators[k] ?? 0) + 1;
+    if (!onnxOp(n.opType, n.domain)) unsupported.add(k);
   });
   return {
     irVersion: m.irVersion,
@@ -51,7 +53,7 @@ export function describeOnnx(bytes: Uint8Array): OnnxModelSummary {
     controlInputs: controlInputs(m.graph, new Set(inputs.map((i) => i.name))),
     initializers: m.graph.initializers.length,
     operators,
-    unsupported: Object.keys(operators).filter((k) => !SUPPORTED_ONNX_OPERATORS.includes(k)).sort(),
+    unsupported: [...unsupported].sort(),
   };
 }
 

@@ -12,6 +12,7 @@ import { onnxOp } from "./ops/index.js";
 import { decodeOnnxModel, forEachGraph, forEachNode, type OnnxGraph, type OnnxModel, type OnnxTensor } from "./proto.js";
 import { fromNumbers, hostTensorOf, onnxTypeName, webnnTypeOf, type HostTensor } from "./tensor.js";
 import { setOwn } from "../../records.js";
+import { sortedNodes } from "./sort.js";
 
 /** Where external tensor data comes from: files by their `location` (bytes or Blobs), or a reader. */
 export type OnnxExternalData =
@@ -119,7 +120,7 @@ function checkOperators(model: OnnxModel): void {
   const missing = new Map<string, { count: number; first: string }>();
   forEachNode(model.graph, (n) => {
     const key = n.domain ? `${n.domain}:${n.opType}` : n.opType;
-    if (n.domain !== "" || !onnxOp(n.opType)) {
+    if (!onnxOp(n.opType, n.domain)) {
       const e = missing.get(key);
       if (e) e.count++;
       else missing.set(key, { count: 1, first: n.name || n.outputs[0] || "?" });
@@ -244,9 +245,9 @@ function runGraph(graph: OnnxGraph, ctx: ImportContext): Value[] {
     if (!values.has(t.name) || values.get(t.name)!.kind === "tensor") values.set(t.name, { kind: "tensor", tensor: hostTensorOf(t) });
   }
   const saved = ctx.node;
-  for (const node of graph.nodes) {
+  for (const node of sortedNodes(graph)) {
     ctx.enter(node);
-    const op = onnxOp(node.opType)!;
+    const op = onnxOp(node.opType, node.domain)!;
     let results: (MLOperand | HostTensor)[];
     try {
       const givenInputs = node.inputs.map((_, i) => i).filter((i) => ctx.has(i));
