@@ -14,7 +14,7 @@ import { parseCompressMode, type CompressOptions } from "../passes/compress-opti
 import { milToText } from "../mil/text.js";
 import { compressionSummary, describeCompression } from "../mil/compression.js";
 import { companionPaths, graphOutputForm, writeGraphFiles } from "./graph-files.js";
-import { describeOnnxFile, isOnnxFile, loadModelFile, loadModelFileFunctions } from "./onnx-files.js";
+import { isOnnxFile, summarizeOnnxFile, loadModelFile, loadModelFileFunctions } from "./onnx-files.js";
 import { checkOutputPath } from "./output-path.js";
 import { readPackagePath, writePackagePath } from "./package-files.js";
 import { progressReporter } from "./progress.js";
@@ -77,7 +77,7 @@ Prints a package's inputs and outputs (WebNN and Core ML views), the MIL program
 the weight blobs; for an ONNX model, its inputs (with their dim_params), outputs, opsets,
 operator counts, the operators the converter does not support, and whether it converts: the
 checks convert makes (import, lowering, passes) are run, without writing a package, and the
-first failure is printed (exit code 1).
+first failure is printed (exit code 1). Free dimensions not given are checked at 1.
 
 ONNX options (as for convert): --target, --free-dim NAME=N, --input-shape NAME=D,D,
 --input-value NAME=V.`,
@@ -252,23 +252,30 @@ async function inspect(args: string[]): Promise<number> {
   if (!/\.mlpackage(\.zip)?\/?$/i.test(positionals[0]) && (await isOnnxFile(positionals[0]))) {
     const target = values.target as string | undefined;
     if (target !== undefined && !(TARGET_NAMES as string[]).includes(target)) throw new UsageError(`--target must be ${targetList()}, got ${target}`);
-    console.log(await describeOnnxFile(positionals[0]));
-    // The checks `convert` makes (import, lowering, passes), short of writing a package.
+    const summary = await summarizeOnnxFile(positionals[0]);
+    console.log(summary.text);
+    // The checks `convert` makes (import, lowering, passes), short of writing a package. Free
+    // dimensions the user has not sized are checked at 1, and the report says so: a model is not
+    // "unconvertible" because its batch size is still open.
+    const given = flag("--free-dim", () => parseDimensionSizes((values["free-dim"] as unknown as string[] | undefined) ?? []));
+    const inputShapes = parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []);
+    const assumed = summary.freeDimensions.filter((n) => !Object.prototype.hasOwnProperty.call(given, n));
     const options = {
-      freeDimensions: flag("--free-dim", () => parseDimensionSizes((values["free-dim"] as unknown as string[] | undefined) ?? [])),
-      inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
+      freeDimensions: { ...Object.fromEntries(assumed.map((n) => [n, 1])), ...given },
+      inputShapes,
       inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
     };
     const at = target ?? DEFAULT_TARGET;
+    const assumption = assumed.length ? ` with ${assumed.map((n) => `${n}=1`).join(", ")} (other sizes: --free-dim NAME=N)` : "";
     try {
       const { graph } = await loadModelFile(positionals[0], options);
       const lowered = await checkConversion(graph, { target: at as TargetName });
       const ops = [...lowered.program.functions.values()].reduce((n, f) => n + f.operations.length, 0);
-      console.log(`converts at ${at}: ${graph.nodes.length} WebNN operations, ${ops} MIL operations`);
+      console.log(`converts at ${at}${assumption}: ${graph.nodes.length} WebNN operations, ${ops} MIL operations`);
       return 0;
     } catch (e) {
       if (!(e instanceof WebNNCoreMLError)) throw e;
-      console.log(`does not convert at ${at}: ${describeFailure(e)}`);
+      console.log(`does not convert at ${at}${assumption}: ${describeFailure(e)}`);
       return 1;
     }
   }

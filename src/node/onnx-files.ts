@@ -110,6 +110,11 @@ export async function loadModelFileFunctions(path: string, options: GraphFileOpt
 
 /** `inspect model.onnx`: inputs with their dim_params, outputs, opsets, operator counts, unsupported operators. */
 export async function describeOnnxFile(path: string): Promise<string> {
+  return (await summarizeOnnxFile(path)).text;
+}
+
+/** describeOnnxFile's text with the model's free dimension names, which `inspect` fills in to check. */
+export async function summarizeOnnxFile(path: string): Promise<{ text: string; freeDimensions: string[] }> {
   const d = describeOnnx(await readModelBytes(path));
   const dims = (v: OnnxValueSummary) => (v.dims ? `[${v.dims.map((x) => x ?? "?").join(", ")}]` : "(no shape)");
   const lines = [`ONNX model, IR version ${d.irVersion}${d.producer ? `, from ${d.producer}` : ""}`];
@@ -122,5 +127,5 @@ export async function describeOnnxFile(path: string): Promise<string> {
   lines.push("operators:");
   for (const [k, n] of Object.entries(d.operators).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(5)}  ${k}`);
   lines.push(d.unsupported.length ? `not supported: ${d.unsupported.join(", ")}` : "every operator type has a conversion");
-  return lines.join("\n");
+  return { text: lines.join("\n"), freeDimensions: d.freeDimensions };
 }
