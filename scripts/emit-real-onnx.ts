@@ -1,6 +1,6 @@
 // Converts the real ONNX models of the tests (test/onnx/real-models.ts: PP-OCRv4, Silero VAD)
-// into packages under DIR, for Apple's readers (npm run check:coreml); and a dilated convolution
-// in the same forms.
+// into packages under DIR, for Apple's readers (npm run check:coreml); a dilated convolution in
+// the same forms; the quantized test models.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { convertFunctions, convertGraph, type ConvertOptions } from "../src/convert.js";
@@ -55,4 +55,15 @@ for (const v of VARIANTS) {
   await writePackagePath(await convertGraph(dilated(), { ...v.options, compress: v.options.compress && { ...v.options.compress, minElements: 64 }, name }), join(dir, `${name}.mlpackage`));
   count++;
 }
-console.log(`wrote ${count} packages of real ONNX models (and dilated convolutions) to ${dir}`);
+// Quantized ONNX models (test/fixtures/onnx-quantized): 8-bit weights as constexpr ops from
+// iOS 16, folded on iOS 15; and "exact" activations' integer arithmetic.
+const quantized = join(import.meta.dirname, "../test/fixtures/onnx-quantized");
+for (const model of ["cnn-dynamic", "cnn-qdq", "cnn-qoperator", "mlp-dynamic", "mlp-qdq", "mlp-qoperator"]) {
+  for (const [suffix, options, activations] of [["ios15", { target: "ios15" }, "float"], ["ios16", { target: "ios16" }, "float"], ["ios18", { target: "ios18" }, "float"], ["ios17-exact", { target: "ios17" }, "exact"]] as const) {
+    const { graph } = await loadOnnxFile(join(quantized, `${model}.onnx`), { quantizedActivations: activations });
+    const name = `${model}-${suffix}`;
+    await writePackagePath(await convertGraph(graph, { ...options, name }), join(dir, `${name}.mlpackage`));
+    count++;
+  }
+}
+console.log(`wrote ${count} packages of real ONNX models (dilated convolutions, quantized models) to ${dir}`);

@@ -63,7 +63,7 @@ export interface ConvertOptions {
 }
 
 export interface ConvertWarning {
-  code: "weights-over-2gib";
+  code: "weights-over-2gib" | "quantized-weights-widened";
   message: string;
 }
 
@@ -200,6 +200,13 @@ async function lowerFunctions(functions: readonly ModelFunction[], options: Conv
     before += f.graph.nodes.length;
   }
   const target = parts[0][1].target;
+  const widened = target.constexprOps ? 0 : functions.reduce((n, f) => n + f.graph.nodes.filter((g) => g.op === "dequantizeLinear" && g.inputs.input.kind === "constant").length, 0);
+  if (widened) {
+    options.onWarning?.({
+      code: "quantized-weights-widened",
+      message: `${widened} quantized weight${widened === 1 ? " is" : "s are"} stored as floats: ${target.name} has no constexpr dequantization (iOS 16 keeps them 8-bit, iOS 18 4- and 8-bit)`,
+    });
+  }
   if (multi && !target.multifunction) {
     throw new UnsupportedError(`a package of several functions needs a target of iOS 18 (specification 9); the target is ${target.name}`, { rule: "target" });
   }

@@ -95,7 +95,7 @@ type FunctionSizes = { name: string; freeDimensions?: Record<string, number> };
  * The source's graph for each function (validated by MLGraphBuilder, each with its own sizes of
  * named dimensions), and its name. Weights are read once and shared by every graph.
  */
-export async function graphsFromSource(source: ConvertSource, functions: readonly FunctionSizes[], options: Pick<WorkerConvertOptions, "freeDimensions" | "inputShapes" | "inputValues">): Promise<{ graphs: Array<{ name: string; graph: MLGraph }>; name?: string; metadata?: Record<string, string> }> {
+export async function graphsFromSource(source: ConvertSource, functions: readonly FunctionSizes[], options: Pick<WorkerConvertOptions, "freeDimensions" | "inputShapes" | "inputValues" | "quantizedActivations">): Promise<{ graphs: Array<{ name: string; graph: MLGraph }>; name?: string; metadata?: Record<string, string> }> {
   const dims = (f: FunctionSizes) => ({ ...options.freeDimensions, ...f.freeDimensions });
   if (typeof source !== "object" || source === null) throw new GraphFormatError("the conversion source must be an object", { rule: "source" });
   if (source.kind === "graph-json") {
@@ -125,7 +125,7 @@ export async function graphsFromSource(source: ConvertSource, functions: readonl
     const externalData: Record<string, Uint8Array | Blob> = Object.create(null);
     for (const [k, v] of Object.entries(ext)) externalData[k] = typeof Blob !== "undefined" && v instanceof Blob ? v : (bytesOf(v as ArrayBuffer, `external data "${k}"`) as Uint8Array);
     const prepared = await prepareOnnx({ model: bytesOf(source.model, "the ONNX model") as Uint8Array, externalData });
-    const built = functions.map((f) => ({ name: f.name, r: buildOnnxGraph(prepared, { freeDimensions: dims(f), inputShapes: options.inputShapes, inputValues: options.inputValues }) }));
+    const built = functions.map((f) => ({ name: f.name, r: buildOnnxGraph(prepared, { freeDimensions: dims(f), inputShapes: options.inputShapes, inputValues: options.inputValues, quantizedActivations: options.quantizedActivations }) }));
     return { graphs: built.map((b) => ({ name: b.name, graph: b.r.graph })), name: built[0].r.name, metadata: built[0].r.metadata };
   }
   throw new GraphFormatError(`unknown source kind ${JSON.stringify((source as { kind?: unknown }).kind)} (expected "graph-json", "onnx" or "graph")`, { rule: "source" });

@@ -67,6 +67,8 @@ export interface WorkerConvertOptions {
   inputShapes?: Record<string, number[]>;
   /** ONNX inputs pinned to values (they leave the model; If conditions on them are decided). */
   inputValues?: Record<string, number | number[]>;
+  /** A quantized ONNX model's activations: "float" (default; weights stay 8-bit) or "exact". */
+  quantizedActivations?: "float" | "exact";
   /** How the zip comes back: an ArrayBuffer (transferred; the default) or a Blob. */
   output?: "arraybuffer" | "blob";
   /** Smallest interval between two progress calls, in ms (default 50); the final call always comes. */

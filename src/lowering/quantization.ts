@@ -9,6 +9,7 @@ import { elementCountOf } from "../graph/types.js";
 import { integerRange, internalDataType, readAll } from "./tensor-data.js";
 import type { MilDataType } from "../mil/program.js";
 import { unpackSubByte } from "../mil/sub-byte.js";
+import { MIN_COMPRESSED_ELEMENTS } from "../mil/compression.js";
 
 /** Repeats each element of a per-block parameter so that it matches the input's shape. */
 function expandBlocks(ctx: LoweringContext, p: MilValue, target: readonly number[]): MilValue {
@@ -102,14 +103,20 @@ function dequantizeLinear(node: GraphNode<"dequantizeLinear">, ctx: LoweringCont
   const inputOperand = node.inputs.input;
   const scaleOperand = node.inputs.scale;
   const zpOperand = node.inputs.zeroPoint;
-  const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType);
   // 0-D data cannot be constexpr_blockwise_shift_scale's `data` (rank ≥ 1, coremltools); a
-  // scalar gains nothing from staying narrow: it takes the general path and folds to a constant.
+  // scalar, or a small vector such as a quantized bias or norm scale, gains nothing from staying
+  // narrow (MIN_COMPRESSED_ELEMENTS): it takes the general path and folds to a constant, which
+  // later ops (a reshape, a conv's bias) can take in.
+  const small = inputOperand.shape.length < 2 && elementCountOf(inputOperand.shape) < MIN_COMPRESSED_ELEMENTS;
+  const narrow = ["int4", "uint4", "int8", "uint8"].includes(inputOperand.dataType) && !small;
   if (ctx.target.constexprOps === "ios18" && narrow && inputOperand.shape.length > 0 && [inputOperand, scaleOperand, zpOperand].every((o) => o.kind === "constant" && o.data)) {
+    // A zero point of all zeros (symmetric weights, as ONNX Runtime's quantizer writes int8) is
+    // no offset, as coremltools writes symmetric weights: one constant fewer per weight.
+    const zeros = readAll(zpOperand.data!, zpOperand.dataType, elementCountOf(zpOperand.shape)).every((v) => v === 0);
     ctx.set(node.outputs[0], ctx.op("constexpr_blockwise_shift_scale", {
       data: narrowConstant(ctx, inputOperand),
       scale: ctx.get(scaleOperand),
-      offset: narrowConstant(ctx, zpOperand),
+      offset: zeros ? undefined : narrowConstant(ctx, zpOperand),
     }, tensorType(ctx.get(scaleOperand).type.dataType, inputOperand.shape)));
     return;
   }

@@ -4,6 +4,13 @@
 import { elementCount, milElementSize, type MilOperation, type MilProgram } from "./program.js";
 import { isSubByte, packedSize } from "./sub-byte.js";
 
+/**
+ * Weights with fewer elements stay dense: coremltools' weight_threshold default. Kept narrow,
+ * a small vector (a bias, a norm's scale) saves a few hundred bytes and costs an operation, as
+ * a constexpr output folds into nothing (a reshape of it stays an op).
+ */
+export const MIN_COMPRESSED_ELEMENTS = 2048;
+
 export interface CompressionSummary {
   /** Compressed weights (constexpr operations), by operation type. */
   readonly weights: Readonly<Record<string, number>>;

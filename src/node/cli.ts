@@ -63,6 +63,9 @@ options:
   --free-dim NAME=N       the size of a named dimension (an ONNX dim_param, or dyn("NAME", max)); repeat
   --input-shape NAME=D,D  an ONNX input's whole shape (e.g. x=1,3,224,224); repeat
   --input-value NAME=V    pin an ONNX input to a value (V or V,V,…): it leaves the model; repeat
+  --quantized-activations float|exact
+                          a quantized ONNX model's activations: in float, weights kept 8-bit
+                          (default), or quantized as the model spells it
   --description TEXT      the model's description (ONNX doc_string by default)
   --author TEXT, --license TEXT, --version TEXT
                           the model's author, license and version string
@@ -80,7 +83,7 @@ checks convert makes (import, lowering, passes) are run, without writing a packa
 first failure is printed (exit code 1). Free dimensions not given are checked at 1.
 
 ONNX options (as for convert): --target, --free-dim NAME=N, --input-shape NAME=D,D,
---input-value NAME=V.`,
+--input-value NAME=V, --quantized-activations float|exact.`,
   run: `usage: webnn-coreml run <Name.mlpackage | Name.mlpackage.zip> --inputs in.json [--out out.json]
 
 Runs the package with the MIL reference runtime (Core ML's semantics, in JavaScript).
@@ -138,6 +141,11 @@ function parseInputShapes(values: readonly string[]): Record<string, number[]> {
   return out;
 }
 
+function parseQuantizedActivations(v: string | undefined): "float" | "exact" | undefined {
+  if (v !== undefined && v !== "float" && v !== "exact") throw new UsageError(`--quantized-activations must be float or exact, got ${v}`);
+  return v;
+}
+
 /** `--input-value NAME=V[,V…]` values as a record. */
 function parseInputValues(values: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = Object.create(null);
@@ -178,7 +186,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
     precision: { type: "string" }, compress: { type: "string" }, "compress-min": { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
-    function: { type: "string", multiple: true }, "default-function": { type: "string" },
+    function: { type: "string", multiple: true }, "default-function": { type: "string" }, "quantized-activations": { type: "string" },
   });
   if (values.help) { console.log(HELP.convert); return; }
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
@@ -199,6 +207,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     freeDimensions: flag("--free-dim", () => parseDimensionSizes((values["free-dim"] as unknown as string[] | undefined) ?? [])),
     inputShapes: parseInputShapes((values["input-shape"] as unknown as string[] | undefined) ?? []),
     inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
+    quantizedActivations: parseQuantizedActivations(values["quantized-activations"] as string | undefined),
   };
   const functions = ((values.function as unknown as string[] | undefined) ?? []).map((f) => flag("--function", () => parseFunctionSpec(f)));
   const defaultFunction = values["default-function"] as string | undefined;
@@ -246,6 +255,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
 async function inspect(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     target: { type: "string" }, "free-dim": { type: "string", multiple: true }, "input-shape": { type: "string", multiple: true }, "input-value": { type: "string", multiple: true },
+    "quantized-activations": { type: "string" },
   });
   if (values.help) { console.log(HELP.inspect); return 0; }
   if (positionals.length !== 1) throw new UsageError("inspect needs one package or ONNX model");
@@ -264,6 +274,7 @@ async function inspect(args: string[]): Promise<number> {
       freeDimensions: { ...Object.fromEntries(assumed.map((n) => [n, 1])), ...given },
       inputShapes,
       inputValues: parseInputValues((values["input-value"] as unknown as string[] | undefined) ?? []),
+      quantizedActivations: parseQuantizedActivations(values["quantized-activations"] as string | undefined),
     };
     const at = target ?? DEFAULT_TARGET;
     const assumption = assumed.length ? ` with ${assumed.map((n) => `${n}=1`).join(", ")} (other sizes: --free-dim NAME=N)` : "";

@@ -16,7 +16,7 @@ export interface CompressOptions {
    * weight whose channels do not split into groups gets one table. Default: one table per weight.
    */
   groupSize?: number;
-  /** Weights with fewer elements stay as they are (default 2048). */
+  /** Weights with fewer elements stay as they are (default MIN_COMPRESSED_ELEMENTS, 2048). */
   minElements?: number;
 }
 

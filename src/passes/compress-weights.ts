@@ -14,6 +14,7 @@ import { constOperation, elementCount, freshNames, type MilConstValue, type MilD
 import { roundHalf } from "../runtime/fp16.js";
 import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
 import { packBits } from "../mil/sub-byte.js";
+import { MIN_COMPRESSED_ELEMENTS } from "../mil/compression.js";
 import { assignNearest, kmeans1d } from "./kmeans.js";
 import { PALETTE_BITS, type CompressOptions, type PaletteBits } from "./compress-options.js";
 import type { PassContext } from "./pass.js";
@@ -232,7 +233,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
   if (!options) return fn;
   const ops = context.target.constexprOps;
   checkOptions(options, ops);
-  const axisOf = weightAxes(fn, options.minElements ?? 2048);
+  const axisOf = weightAxes(fn, options.minElements ?? MIN_COMPRESSED_ELEMENTS);
   if (axisOf.size === 0) return fn;
   const fresh = freshNames(namesOf(fn));
   const out: MilOperation[] = [];

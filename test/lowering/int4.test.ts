@@ -13,10 +13,11 @@ function graph() {
   const vals = Array.from({ length: 25 }, (_, i) => (i % 16) - 8); // odd count: a padding nibble
   const packed = new Uint8Array(13);
   vals.forEach((v, i) => { packed[i >> 1] |= (v & 15) << ((i & 1) * 4); });
-  const q = b.constant({ dataType: "int4", shape: [25] }, packed);
-  const scale = b.constant({ dataType: "float32", shape: [1] }, new Float32Array([0.5]));
-  const zp = b.constant({ dataType: "int4", shape: [1] }, new Uint8Array([0x0e])); // -2
-  const y = b.add(b.dequantizeLinear(q, scale, zp), b.input("x", { dataType: "float32", shape: [25] }));
+  // A 5×5 weight: 1-D quantized vectors (biases) fold to floats, weights stay narrow.
+  const q = b.constant({ dataType: "int4", shape: [5, 5] }, packed);
+  const scale = b.constant({ dataType: "float32", shape: [1, 1] }, new Float32Array([0.5]));
+  const zp = b.constant({ dataType: "int4", shape: [1, 1] }, new Uint8Array([0x0e])); // -2
+  const y = b.add(b.dequantizeLinear(q, scale, zp), b.input("x", { dataType: "float32", shape: [5, 5] }));
   return { g: b.buildSync({ y }), expected: vals.map((v) => (v + 2) * 0.5) };
 }
 
@@ -54,7 +55,7 @@ describe("int4/uint4 constants", () => {
         expect(types).not.toContain("mul");
         expect([...read.parsed.blobs.values()].map((r) => r.dataType)).toEqual(["int8"]);
       }
-      const out = runPackageContents(read, { x: tensorFromNumbers("float32", [25], [0]) });
+      const out = runPackageContents(read, { x: tensorFromNumbers("float32", [5, 5], [0]) });
       expect(Array.from(out.y.data as Float32Array)).toEqual(expected);
     });
   }
@@ -63,12 +64,12 @@ describe("int4/uint4 constants", () => {
 describe("small int4 constants", () => {
   it("are immediate values packed two per byte, and read back unpacked", async () => {
     const b = new MLGraphBuilder();
-    const q = b.constant({ dataType: "int4", shape: [3] }, new Uint8Array([0xf1, 0x07])); // 1, -1, 7
-    const s = b.constant({ dataType: "float32", shape: [1] }, new Float32Array([2]));
-    const z = b.constant({ dataType: "int4", shape: [1] }, new Uint8Array([0]));
+    const q = b.constant({ dataType: "int4", shape: [1, 3] }, new Uint8Array([0xf1, 0x07])); // 1, -1, 7
+    const s = b.constant({ dataType: "float32", shape: [1, 1] }, new Float32Array([2]));
+    const z = b.constant({ dataType: "int4", shape: [1, 1] }, new Uint8Array([0]));
     const pkg = await convertGraph(b.buildSync({ y: b.dequantizeLinear(q, s, z) }), { target: "ios18" });
     const read = readPackage(pkg);
-    const data = programFunction(read.parsed.program).operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[0] === 3)!;
+    const data = programFunction(read.parsed.program).operations.find((o) => o.type === "const" && o.value?.type.dataType === "int4" && o.value.type.shape[1] === 3)!;
     expect(Array.from(data.value!.bytes!)).toEqual([1, 0xff, 7]);
     // Inline in the constexpr op's argument, as coremltools writes iOS 18 constexpr parameters.
     const raw = read.parsed.proto.mlProgram!.functions!.main.blockSpecializations!.CoreML8.operations!

@@ -140,4 +140,19 @@ describe("CLI with ONNX models", () => {
     expect(io.err.join("\n")).toMatch(/GraphFormatError \[format\]: not a readable ONNX model/);
     expect(existsSync(join(dir, "N.mlpackage.zip"))).toBe(false);
   });
+
+  it("--quantized-activations: float (the default) keeps a quantized model lean, exact keeps its integer ops; a bad value is a usage error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "onnx-cli-"));
+    const model = new URL("../fixtures/onnx-quantized/cnn-dynamic.onnx", import.meta.url).pathname;
+    const count = async (extra: string[]) => {
+      io.out.length = 0;
+      expect(await main(["convert", model, "-o", join(dir, "Q.mlpackage"), "-q", ...extra])).toBe(0);
+      return Number(/: (\d+) operations/.exec(io.out.join("\n"))![1]);
+    };
+    const float = await count([]);
+    const exact = await count(["--quantized-activations", "exact"]);
+    expect(exact).toBeGreaterThan(2 * float);
+    expect(await main(["convert", model, "-o", join(dir, "N.mlpackage"), "--quantized-activations", "int"])).toBe(2);
+    expect(io.err.join("\n")).toMatch(/--quantized-activations must be float or exact, got int/);
+  });
 });

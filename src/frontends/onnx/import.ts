@@ -8,11 +8,12 @@ import { MLGraphBuilder } from "../../graph/builder.js";
 import type { MLGraph, MLOperand } from "../../graph/operand.js";
 import { elementCountOf, type MLOperandDataType } from "../../graph/types.js";
 import { ImportContext, type Value } from "./context.js";
-import { onnxOp } from "./ops/index.js";
+import { expandNodes, onnxOp } from "./ops/index.js";
 import { decodeOnnxModel, forEachGraph, forEachNode, type OnnxGraph, type OnnxModel, type OnnxTensor } from "./proto.js";
 import { fromNumbers, hostTensorOf, onnxTypeName, webnnTypeOf, type HostTensor } from "./tensor.js";
 import { setOwn } from "../../records.js";
 import { sortedNodes } from "./sort.js";
+import { floatActivations } from "./quantized.js";
 
 /** Where external tensor data comes from: files by their `location` (bytes or Blobs), or a reader. */
 export type OnnxExternalData =
@@ -30,6 +31,12 @@ export interface OnnxImportOptions {
   /** Inputs pinned to values: they leave the model, and what they decide folds away. */
   inputValues?: Readonly<Record<string, OnnxInputValue>>;
   externalData?: OnnxExternalData;
+  /**
+   * Quantized activations (QDQ pairs, DynamicQuantizeLinear before MatMulInteger/ConvInteger):
+   * "float" (default) computes them in float, weights kept 8-bit, as Core ML runs quantized
+   * models; "exact" keeps every quantize and dequantize as the model spells it.
+   */
+  quantizedActivations?: "float" | "exact";
 }
 
 export interface OnnxImportResult {
@@ -83,7 +90,11 @@ export async function prepareOnnx(source: OnnxSource, options: Pick<OnnxImportOp
 
 /** A graph of a prepared model with the given sizes and pinned inputs. */
 export function buildOnnxGraph(prepared: PreparedOnnx, options: OnnxImportOptions = {}): OnnxImportResult {
-  const { model, opset } = prepared;
+  const { model: decoded, opset } = prepared;
+  const model = options.quantizedActivations === "exact" ? decoded : { ...decoded, graph: floatActivations(decoded.graph) };
+  if (options.quantizedActivations !== undefined && options.quantizedActivations !== "float" && options.quantizedActivations !== "exact") {
+    throw new GraphFormatError(`quantizedActivations must be "float" or "exact", got ${JSON.stringify(options.quantizedActivations)}`, { rule: "option-value" });
+  }
   const initializerNames = new Set(model.graph.initializers.map((t) => t.name));
   const inputs = resolveInputs(model.graph, initializerNames, options);
   const builder = new MLGraphBuilder();
@@ -245,7 +256,8 @@ function runGraph(graph: OnnxGraph, ctx: ImportContext): Value[] {
     if (!values.has(t.name) || values.get(t.name)!.kind === "tensor") values.set(t.name, { kind: "tensor", tensor: hostTensorOf(t) });
   }
   const saved = ctx.node;
-  for (const node of sortedNodes(graph)) {
+  const initializers = new Map(graph.initializers.map((t) => [t.name, t]));
+  for (const node of expandNodes(sortedNodes(graph), (name) => initializers.get(name))) {
     ctx.enter(node);
     const op = onnxOp(node.opType, node.domain)!;
     let results: (MLOperand | HostTensor)[];

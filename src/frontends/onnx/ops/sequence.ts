@@ -190,23 +190,31 @@ function einsum(c: ImportContext): Result[] {
   return [b.transpose(shaped, { permutation: [...out].map((l) => order.indexOf(l)), ...c.label })];
 }
 
-/** Scale or zero point of rank ≤ 1 reshaped to broadcast against the input along `axis` (WebNN needs equal ranks). */
-function quantParam(c: ImportContext, o: MLOperand, rank: number, axis: number): MLOperand {
-  if (o.shape.length === rank) return o;
+/**
+ * Input `i` (a scale or zero point of rank ≤ 1) reshaped to broadcast against the input along
+ * `axis` (WebNN needs equal ranks). A known one stays a constant (a reshaped constant, not a
+ * reshape), so that quantized weights keep their constexpr form.
+ */
+function quantParam(c: ImportContext, i: number, rank: number, axis: () => number): MLOperand {
+  const known = c.known(i);
+  const o = known ? undefined : c.operand(i);
+  const shapeOf = known ? known.shape : o!.shape;
+  if (shapeOf.length === rank) return known ? c.toOperand(known, c.node.inputs[i]) : o!;
   const shape = new Array<number>(rank).fill(1);
-  if (o.shape.length === 1 && o.shape[0] !== 1) shape[axis] = o.shape[0];
-  return c.builder.reshape(o, shape);
+  if (shapeOf.length === 1 && shapeOf[0] !== 1) shape[axis()] = shapeOf[0];
+  return known ? c.toOperand({ ...known, shape }, c.node.inputs[i]) : c.builder.reshape(o!, shape);
 }
 
 function quantize(c: ImportContext, dequant: boolean): Result[] {
   const x = c.operand(0);
   const rank = x.shape.length;
   if (c.int("block_size", 0) > 0) c.fail("blocked quantization (block_size) is not supported");
-  const axis = c.axis(c.int("axis", 1), Math.max(rank, 1));
-  const scale = quantParam(c, c.operand(1), rank, axis);
+  // The axis matters (and is checked) only for per-axis parameters.
+  const axis = () => c.axis(c.int("axis", 1), Math.max(rank, 1));
+  const scale = quantParam(c, 1, rank, axis);
   let zeroType: MLOperandDataType;
   let zero: MLOperand;
-  if (c.has(2)) zero = quantParam(c, c.operand(2), rank, axis);
+  if (c.has(2)) zero = quantParam(c, 2, rank, axis);
   else {
     zeroType = dequant ? x.dataType : "uint8";
     const od = c.int("output_dtype");
