@@ -108,6 +108,20 @@ describe("ONNX import: Resize, Upsample, Einsum, quantization", () => {
 });
 
 describe("ONNX import: more operators", () => {
+  it("Mod of computed values: integers exactly (either sign convention), floats with fmod", async () => {
+    const ints = [-7, -6, -1, 0, 1, 5, 6, 7, 100003, -100003, 2147483, -13];
+    const divisors = [3, -3, 3, -3, 7, 3, -4, 7, 97, 97, -5, -13];
+    for (const fmod of [0, 1]) {
+      for (const type of [T.INT32, T.INT64] as const) {
+        const m = onnxModel({ nodes: [{ op: "Mod", inputs: ["a", "b"], outputs: ["y"], attrs: { fmod } }], inputs: [["a", type, [12]], ["b", type, [12]]], outputs: [["y", type]] }, 13);
+        const feed = (data: number[]) => ({ dataType: type === T.INT32 ? "int32" as const : "int64" as const, shape: [12], data });
+        await expectSameAsOrt(m, { a: feed(ints), b: feed(divisors) }, { atol: 0 });
+      }
+    }
+    const fm = nodeModel("Mod", [["a", [2, 6]], ["b", [2, 6]]], ["y"], { fmod: 1 }, 13);
+    await expectSameAsOrt(fm, { a: f32([2, 6], -10, 10), b: { dataType: "float32", shape: [2, 6], data: [3, -3, 2.5, -0.7, 1, 4, 3, -3, 2.5, -0.7, 1, 4] } }, { atol: 1e-5 });
+    await expect(importOnnx(nodeModel("Mod", [["a", [2]], ["b", [2]]], ["y"], { fmod: 0 }, 13))).rejects.toThrow(/fmod must be 1 for floating-point inputs/);
+  });
   it("LRN", async () => {
     for (const size of [3, 5]) await expectSameAsOrt(nodeModel("LRN", [["x", [2, 5, 3, 4]]], ["y"], { size, alpha: float(0.001), beta: float(0.75), bias: float(2) }, 13), { x: f32([2, 5, 3, 4]) }, { atol: 1e-5 });
   });

@@ -60,6 +60,25 @@ function variadic(method: "max" | "min" | "add", mean = false): OnnxOp {
   };
 }
 
+/**
+ * Mod. Integers, exactly: r = a − trunc(a / b)·b (WebNN's integer div truncates), the sign of
+ * a (fmod = 1); for fmod = 0 the sign of b, r + b where r and b differ in sign. Floats (fmod = 1,
+ * as ONNX requires): a − trunc(a / b)·b, with the float quotient's rounding.
+ */
+function mod(c: ImportContext): MLOperand[] {
+  const b = c.builder;
+  const x = c.operand(0), y = c.operand(1);
+  const fmod = c.int("fmod", 0) === 1;
+  const dt = x.dataType;
+  if (!isInt(dt) && !fmod) c.fail("fmod must be 1 for floating-point inputs", "argument-value");
+  const zero = scalar(c, dt, 0);
+  const q = isInt(dt) ? b.div(x, y) : (() => { const f = b.div(x, y); return b.where(b.lesser(f, zero), b.ceil(f), b.floor(f)); })();
+  const r = b.sub(x, b.mul(q, y), fmod ? c.label : {});
+  if (fmod) return [r];
+  const differ = b.logicalAnd(b.notEqual(r, zero), b.notEqual(b.lesser(r, zero), b.lesser(y, zero)));
+  return [b.where(differ, b.add(r, y), r, c.label)];
+}
+
 export function scalar(c: ImportContext, dataType: MLOperandDataType, v: number): MLOperand {
   return c.toOperand(scalarTensor(dataType, v));
 }
@@ -98,6 +117,7 @@ export const ELEMENTWISE_OPS: OnnxOpTable = {
       const fmod = c.int("fmod", 0) === 1;
       return [elementwise([c.constant(0, "A"), c.constant(1, "B")], c.dataType(0), (a, b) => (fmod ? a % b : ((a % b) + b) % b))];
     },
+    lower: mod,
   },
   Max: { ...variadic("max"), fold: (c) => [elementwise(Array.from({ length: c.inputCount }, (_, i) => c.constant(i, "input")), c.dataType(0), Math.max)] },
   Min: { ...variadic("min"), fold: (c) => [elementwise(Array.from({ length: c.inputCount }, (_, i) => c.constant(i, "input")), c.dataType(0), Math.min)] },
