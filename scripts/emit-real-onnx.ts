@@ -1,7 +1,7 @@
 // Converts the real ONNX models of the tests (test/onnx/real-models.ts: PP-OCRv4, Silero VAD)
 // into packages under DIR, for Apple's readers (npm run check:coreml); a dilated convolution in
-// the same forms; the quantized test models.
-import { mkdirSync } from "node:fs";
+// the same forms; the quantized test models; the real-architecture corpus.
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertFunctions, convertGraph, type ConvertOptions } from "../src/convert.js";
 import { MLGraphBuilder } from "../src/graph/builder.js";
@@ -66,4 +66,15 @@ for (const model of ["cnn-dynamic", "cnn-qdq", "cnn-qoperator", "mlp-dynamic", "
     count++;
   }
 }
-console.log(`wrote ${count} packages of real ONNX models (dilated convolutions, quantized models) to ${dir}`);
+// The real-architecture corpus (test/fixtures/onnx-corpus) at iOS 17 and 18.
+const corpusDir = join(import.meta.dirname, "../test/fixtures/onnx-corpus");
+const corpus: Array<{ file: string }> = JSON.parse(readFileSync(join(corpusDir, "corpus.json"), "utf8"));
+for (const { file } of corpus) {
+  const { graph } = await loadOnnxFile(join(corpusDir, file));
+  for (const target of ["ios17", "ios18"] as const) {
+    const name = `corpus-${file.replace(/\.onnx$/, "")}-${target}`;
+    await writePackagePath(await convertGraph(graph, { target, name }), join(dir, `${name}.mlpackage`));
+    count++;
+  }
+}
+console.log(`wrote ${count} packages of real ONNX models (dilated convolutions, quantized models, the corpus) to ${dir}`);

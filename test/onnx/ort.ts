@@ -34,8 +34,9 @@ function ourTensor(f: Feed): WebNNTensor {
   return tensorFromNumbers(t, f.shape, f.data.length ? f.data : [0]);
 }
 
-export async function runOrt(model: Uint8Array, feeds: Record<string, Feed>): Promise<Record<string, { shape: number[]; values: number[] }>> {
-  const session = await ort.InferenceSession.create(model);
+/** `optimized: false` runs the graph as written: no fused kernels (QDQ groups stay QDQ, not ONNX Runtime's integer QLinear kernels). */
+export async function runOrt(model: Uint8Array, feeds: Record<string, Feed>, { optimized = true } = {}): Promise<Record<string, { shape: number[]; values: number[] }>> {
+  const session = await ort.InferenceSession.create(model, optimized ? {} : { graphOptimizationLevel: "disabled" });
   const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, ortTensor(f)])));
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { shape: [...t.dims], values: Array.from(t.data as ArrayLike<number | bigint>, Number) }]));
 }

@@ -52,12 +52,15 @@ function rewrite(given: OnnxGraph): OnnxGraph {
     const other = add.inputs[0] === name ? add.inputs[1] : add.inputs[0];
     const reshape = producer.get(other);
     if (reshape?.opType !== "Reshape" || soleReader(other) !== add) return undefined;
-    const b = initializers.get(reshape.inputs[0]);
+    // Exporters share a repeated initializer through Identity nodes.
+    let biasName = reshape.inputs[0];
+    while (producer.get(biasName)?.opType === "Identity") biasName = producer.get(biasName)!.inputs[0];
+    const b = initializers.get(biasName);
     const shape = initializers.get(reshape.inputs[1]);
     if (b?.dataType !== FLOAT || b.dims.length !== 1 || Number(b.dims[0]) !== channels || !shape) return undefined;
     const dims = values(shape);
     if (dims.length < 3 || dims[0] !== 1 || (dims[1] !== channels && dims[1] !== -1) || dims.slice(2).some((d) => d !== 1)) return undefined;
-    return { add, bias: reshape.inputs[0], reshape: readers.get(reshape.outputs[0])?.length === 1 ? reshape : undefined };
+    return { add, bias: biasName, reshape: readers.get(reshape.outputs[0])?.length === 1 ? reshape : undefined };
   };
 
   for (const n of graph.nodes) {
@@ -145,8 +148,8 @@ function rewrite(given: OnnxGraph): OnnxGraph {
 // alone, or every input). A quantizer's range starts at 0 for a folded ReLU and for any value
 // that is never negative; only the first needs its Relu back.
 const NONNEGATIVE = new Set(["Relu", "Sigmoid", "Softmax", "Exp", "Abs", "Sqrt", "Softplus", "HardSigmoid"]);
-const SIGN_OF_FIRST = new Set(["MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax", "ReduceMin", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Resize", "Slice", "Gather", "Split", "Expand", "Tile"]);
-const SIGN_OF_ALL = new Set(["Concat", "Mul", "Add", "Max", "Min"]);
+const SIGN_OF_FIRST = new Set(["Cast", "Reciprocal", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax", "ReduceMin", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Resize", "Slice", "Gather", "Split", "Expand", "Tile"]);
+const SIGN_OF_ALL = new Set(["Concat", "Mul", "Div", "Add", "Max", "Min"]);
 const MAX_DEPTH = 64;
 
 /** Whether a value is known to be ≥ 0 from the nodes that compute it (bounded search). */
@@ -158,11 +161,12 @@ function nonNegativeValues(producer: ReadonlyMap<string, OnnxNode>, initializers
     const q = d?.opType === "DequantizeLinear" ? producer.get(d.inputs[0]) : undefined;
     return q?.opType === "QuantizeLinear" && sameInputs(q, d!) ? q.inputs[0] : name;
   };
-  const constantAtLeast = (name: string, min: number) => {
+  const constantValues = (name: string) => {
     const c = producer.get(name);
     const t = initializers.get(name) ?? (c?.opType === "Constant" ? c.attributes.find((a) => a.name === "value")?.t : undefined);
-    return t !== undefined && t.dataType === FLOAT && values(t).every((v) => v >= min);
+    return t !== undefined && t.dataType === FLOAT ? values(t) : undefined;
   };
+  const constantAtLeast = (name: string, min: number) => constantValues(name)?.every((v) => v >= min) ?? false;
   const visit = (name: string, depth: number): boolean => {
     if (known.has(name)) return known.get(name)!;
     if (depth > MAX_DEPTH) return false;
@@ -172,10 +176,17 @@ function nonNegativeValues(producer: ReadonlyMap<string, OnnxNode>, initializers
       if (NONNEGATIVE.has(p.opType)) r = true;
       else if (SIGN_OF_FIRST.has(p.opType)) r = visit(p.inputs[0], depth + 1);
       else if (SIGN_OF_ALL.has(p.opType)) r = p.inputs.filter((i) => i).every((i) => visit(i, depth + 1));
-      // 1 + erf(x), GELU's factor: erf lies in [−1, 1].
+      else if (p.opType === "Where") r = visit(p.inputs[1], depth + 1) && visit(p.inputs[2], depth + 1);
+      // 1 + erf(x) and 1 + tanh(x), GELU's factors: erf and tanh lie in [−1, 1].
       if (!r && p.opType === "Add") {
         const [a, b] = p.inputs.map(behindPair);
-        r = (producer.get(a)?.opType === "Erf" && constantAtLeast(b, 1)) || (producer.get(b)?.opType === "Erf" && constantAtLeast(a, 1));
+        const bounded = (n: string) => ["Erf", "Tanh"].includes(producer.get(n)?.opType ?? "");
+        r = (bounded(a) && constantAtLeast(b, 1)) || (bounded(b) && constantAtLeast(a, 1));
+      }
+      // x to an even power (RMS and layer norms' x²).
+      if (!r && p.opType === "Pow") {
+        const e = constantValues(behindPair(p.inputs[1]));
+        r = e !== undefined && e.length === 1 && Number.isInteger(e[0]) && e[0] % 2 === 0;
       }
       // A QDQ pair's output lies in its range, and the value it quantized keeps its own sign.
       if (!r && p.opType === "DequantizeLinear") {

@@ -1,6 +1,7 @@
 // The ONNX operator tables: every operator the importer knows, by domain and type.
 import { ELEMENTWISE_OPS } from "./elementwise.js";
 import { MICROSOFT_OPS } from "./microsoft.js";
+import { MICROSOFT_ATTENTION_OPS } from "./microsoft-attention.js";
 import { NN_OPS, NORMALIZATION_EXTRA_OPS } from "./nn.js";
 import { QLINEAR_MICROSOFT_OPS, QLINEAR_OPS } from "./qlinear.js";
 import { SEQUENCE_OPS } from "./sequence.js";
@@ -11,7 +12,7 @@ import type { OnnxNode, OnnxTensor } from "../proto.js";
 export const ONNX_OPS: Readonly<Record<string, OnnxOp>> = Object.freeze({ ...ELEMENTWISE_OPS, ...SHAPE_OPS, ...NN_OPS, ...NORMALIZATION_EXTRA_OPS, ...SEQUENCE_OPS, ...QLINEAR_OPS });
 
 /** Operator tables by domain: the default one and ONNX Runtime's com.microsoft. */
-const MICROSOFT: OnnxOpTable = Object.freeze({ ...MICROSOFT_OPS, ...QLINEAR_MICROSOFT_OPS });
+const MICROSOFT: OnnxOpTable = Object.freeze({ ...MICROSOFT_OPS, ...MICROSOFT_ATTENTION_OPS, ...QLINEAR_MICROSOFT_OPS });
 const DOMAINS: Readonly<Record<string, OnnxOpTable>> = Object.freeze({ "": ONNX_OPS, "com.microsoft": MICROSOFT });
 
 export function onnxOp(opType: string, domain = ""): OnnxOp | undefined {

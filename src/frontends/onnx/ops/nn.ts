@@ -288,43 +288,65 @@ function rmsNormalization(c: ImportContext): MLOperand[] {
 }
 
 /**
- * RotaryEmbedding (opset 23): each pair of channels (halves, or neighbours when interleaved) of
- * the first rotary_embedding_dim channels turns by the cached angle of its position.
+ * RotaryEmbedding (opset 23): inputs (X, cos_cache, sin_cache, position_ids).
  */
 function rotaryEmbedding(c: ImportContext): MLOperand[] {
+  return [rotate(c, c.operand(0), {
+    cos: c.operand(1), sin: c.operand(2), positions: c.has(3) ? c.operand(3) : undefined,
+    interleaved: c.int("interleaved", 0) === 1, heads: c.int("num_heads", 0), rotaryDim: c.int("rotary_embedding_dim", 0),
+  })];
+}
+
+export interface Rotation {
+  /** [max positions, rot/2] with positions; else [B, S, rot/2]. */
+  cos: MLOperand;
+  sin: MLOperand;
+  /** Positions [B or 1, S] into the caches. */
+  positions?: MLOperand;
+  interleaved: boolean;
+  /** Heads of a 3-D [B, S, N·H] input (0: none given). */
+  heads: number;
+  /** Channels rotated (0: the whole head). */
+  rotaryDim: number;
+}
+
+/**
+ * Rotary position embedding (ONNX RotaryEmbedding-23 and ONNX Runtime's com.microsoft one):
+ * each pair of channels (halves, or neighbours when interleaved) of the first rotaryDim channels
+ * of every head turns by the cached angle of its position. x is [B, N, S, H] or [B, S, N·H].
+ */
+export function rotate(c: ImportContext, input: MLOperand, r: Rotation): MLOperand {
   const b = c.builder;
-  let x = c.operand(0);
+  let x = input;
   const inShape = [...x.shape];
-  const interleaved = c.int("interleaved", 0) === 1;
   if (inShape.length === 3) {
-    const heads = c.int("num_heads") ?? c.fail("num_heads is required for a 3-D input");
+    if (!r.heads) c.fail("num_heads is required for a 3-D input");
     const [n, s, hidden] = inShape;
-    x = b.transpose(b.reshape(x, [n, s, heads, hidden / heads]), { permutation: [0, 2, 1, 3] });
+    x = b.transpose(b.reshape(x, [n, s, r.heads, hidden / r.heads]), { permutation: [0, 2, 1, 3] });
   } else if (inShape.length !== 4) c.fail(`input of rank ${inShape.length} is not supported (3 or 4)`);
-  const [n, , s, d] = x.shape;
-  const rot = c.int("rotary_embedding_dim", 0) || d;
+  const [n, heads, s, d] = x.shape;
+  const rot = r.rotaryDim || d;
   const half = rot / 2;
-  let cos = c.operand(1), sin = c.operand(2);
-  if (c.has(3)) {
-    const ids = c.operand(3);
-    cos = b.gather(cos, ids, { axis: 0 });
-    sin = b.gather(sin, ids, { axis: 0 });
+  let cos = r.cos, sin = r.sin;
+  if (r.positions) {
+    cos = b.gather(cos, r.positions, { axis: 0 });
+    sin = b.gather(sin, r.positions, { axis: 0 });
   }
-  // [n, s, half] → [n, 1, s, half], against [n, heads, s, half]
-  cos = b.reshape(cos, [n, 1, s, half]);
-  sin = b.reshape(sin, [n, 1, s, half]);
-  const heads = x.shape[1];
+  // [B or 1, s, half] → [B or 1, 1, s, half], against [n, heads, s, half]
+  const lead = cos.shape.length === 3 ? cos.shape[0] : 1;
+  cos = b.reshape(cos, [lead, 1, s, half]);
+  sin = b.reshape(sin, [lead, 1, s, half]);
   const part = (start: number, size: number, stride = 1) => b.slice(x, [0, 0, 0, start], [n, heads, s, size], { strides: [1, 1, 1, stride] });
-  const x1 = interleaved ? part(0, rot - 1, 2) : part(0, half);
-  const x2 = interleaved ? part(1, rot - 1, 2) : part(half, half);
+  const x1 = r.interleaved ? part(0, rot - 1, 2) : part(0, half);
+  const x2 = r.interleaved ? part(1, rot - 1, 2) : part(half, half);
   const o1 = b.sub(b.mul(x1, cos), b.mul(x2, sin));
   const o2 = b.add(b.mul(x2, cos), b.mul(x1, sin));
-  let rotated = interleaved
+  let rotated = r.interleaved
     ? b.reshape(b.concat([b.reshape(o1, [n, heads, s, half, 1]), b.reshape(o2, [n, heads, s, half, 1])], 4), [n, heads, s, rot])
     : b.concat([o1, o2], 3);
   if (rot < d) rotated = b.concat([rotated, part(rot, d - rot)], 3);
-  if (inShape.length === 3) return [b.reshape(b.transpose(rotated, { permutation: [0, 2, 1, 3] }), inShape, c.label)];
-  return [b.identity(rotated, c.label)];
+  if (inShape.length === 3) return b.reshape(b.transpose(rotated, { permutation: [0, 2, 1, 3] }), inShape, c.label);
+  return b.identity(rotated, c.label);
 }
 
 export const NORMALIZATION_EXTRA_OPS: OnnxOpTable = {
