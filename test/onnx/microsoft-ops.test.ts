@@ -79,4 +79,47 @@ describe("com.microsoft operators", () => {
       expect(ops).toContain("constexpr_blockwise_shift_scale");
     });
   }
+
+  it("GatherBlockQuantized (4- and 8-bit uint8 tables, with and without zero points): matches ONNX Runtime, the table kept quantized at iOS 18", async () => {
+    const [V, K, block] = [6, 32, 16];
+    for (const bits of [4, 8]) {
+      for (const withZeros of [false, true]) {
+        const data = tensor("data", T.UINT8, [V, K * bits / 8], Uint8Array.from(rand(V * K * bits / 8, 0, 255).map(Math.floor)));
+        const scales = f("scales", [V, K / block], 0.01, 0.1);
+        const zeros = tensor("zp", T.UINT8, [V, Math.ceil((K / block) * bits / 8)], Uint8Array.from(rand(V * Math.ceil((K / block) * bits / 8), 0, 255).map(Math.floor)));
+        const model = onnxModel({
+          nodes: [{ op: "GatherBlockQuantized", domain: "com.microsoft", inputs: ["data", "idx", "scales", ...(withZeros ? ["zp"] : [])], outputs: ["y"], attrs: { bits, block_size: block, gather_axis: 0, quantize_axis: 1 } }],
+          inputs: [["idx", T.INT64, [2, 3]]], outputs: [["y", T.FLOAT, [2, 3, K]]], initializers: [data, scales, ...(withZeros ? [zeros] : [])],
+        }, 17, { opsets: MS });
+        await expectSameAsOrt(model, { idx: { dataType: "int64", shape: [2, 3], data: [0, 1, 5, 2, 3, 4] } });
+        const pkg = await convertGraph(await importOnnx(model), { target: "ios18" });
+        expect(programFunction(readPackage(pkg).parsed.program).operations.some((o) => o.type === "constexpr_blockwise_shift_scale"), `${bits}-bit table kept quantized`).toBe(true);
+        // Known indices, negative ones counting from the end; one out of range is refused.
+        const known = (idx: number[]) => onnxModel({
+          nodes: [{ op: "GatherBlockQuantized", domain: "com.microsoft", inputs: ["data", "idx", "scales"], outputs: ["g"], attrs: { bits, block_size: block } }, { op: "Add", inputs: ["g", "x"], outputs: ["y"] }],
+          inputs: [["x", T.FLOAT, [2, K]]], outputs: [["y", T.FLOAT, [2, K]]], initializers: [data, scales, tensor("idx", T.INT64, [2], BigInt64Array.from(idx.map(BigInt)))],
+        }, 17, { opsets: MS });
+        await expectSameAsOrt(known([-1, 2]), { x: f32([2, K]) });
+        await expect(importOnnx(known([0, V]))).rejects.toThrow(/an index is outside \[-6, 5\]/);
+      }
+    }
+  });
+
+  it("EmbedLayerNormalization: word + position (+ segment) embeddings, layer-normalized; mask_index and the sum", async () => {
+    const [B, S, V, H, P] = [2, 5, 20, 8, 16];
+    const inits = [f("word", [V, H]), f("pos", [P, H]), f("seg", [2, H]), f("gamma", [H], 0.5, 1.5), f("beta", [H])];
+    const ids = { dataType: "int32" as const, shape: [B, S], data: [1, 4, 7, 19, 0, 3, 3, 12, 5, 8] };
+    const segments = { dataType: "int32" as const, shape: [B, S], data: [0, 0, 0, 1, 1, 0, 1, 1, 1, 1] };
+    const mask = { dataType: "int32" as const, shape: [B, S], data: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0] };
+    const model = (withSegments: boolean) => onnxModel({
+      nodes: [{
+        op: "EmbedLayerNormalization", domain: "com.microsoft", attrs: { epsilon: { float: 1e-5 } },
+        inputs: ["ids", withSegments ? "segments" : "", "word", "pos", withSegments ? "seg" : "", "gamma", "beta", "mask"], outputs: ["y", "mask_index", "sum"],
+      }],
+      inputs: [["ids", T.INT32, [B, S]], ...(withSegments ? [["segments", T.INT32, [B, S]] as [string, number, number[]]] : []), ["mask", T.INT32, [B, S]]],
+      outputs: [["y", T.FLOAT, [B, S, H]], ["mask_index", T.INT32, [B]], ["sum", T.FLOAT, [B, S, H]]], initializers: inits,
+    }, 17, { opsets: MS });
+    await expectSameAsOrt(model(true), { ids, segments, mask });
+    await expectSameAsOrt(model(false), { ids, mask });
+  });
 });

@@ -5,7 +5,7 @@
 // constexpr_blockwise_shift_scale from iOS 18, folded before).
 import type { MLOperand } from "../../../graph/operand.js";
 import type { ImportContext } from "../context.js";
-import { numbers } from "../tensor.js";
+import { fromNumbers, numbers } from "../tensor.js";
 import { scalar } from "./elementwise.js";
 import type { OnnxOpTable } from "./types.js";
 
@@ -117,6 +117,87 @@ function packCodes(codes: number[], bits: number): Uint8Array {
   return out;
 }
 
+/**
+ * GatherBlockQuantized: Gather over a block-quantized constant table (transformers.js' and
+ * onnxruntime-genai's 4-bit embeddings). uint8 data holds 2-, 4- or 8-bit codes packed along
+ * the last axis (gather_axis 0, quantize_axis last); int4/uint4 data is dequantized as it is.
+ * Zero points default to 2^(bits−1) for uint8, 0 for int4/uint4. The table stays quantized
+ * (dequantizeLinear of constants), then the rows are gathered.
+ */
+function gatherBlockQuantized(c: ImportContext): MLOperand[] {
+  const b = c.builder;
+  const data = c.constant(0, "data");
+  const rank = data.shape.length;
+  const gatherAxis = c.axis(c.int("gather_axis", 0), rank);
+  const quantizeAxis = c.axis(c.int("quantize_axis", 1), rank);
+  const block = c.int("block_size", 128);
+  const bits = c.int("bits", 4);
+  if (!(block >= 16 && (block & (block - 1)) === 0)) c.fail(`block_size ${block} must be a power of two of at least 16`, "argument-value");
+  const scaleT = c.constant(2, "scales");
+  let weight: MLOperand;
+  if (data.dataType === "uint8") {
+    if (bits !== 4 && bits !== 8) c.fail(`bits ${bits} is not supported for uint8 data (4 or 8)`);
+    if (gatherAxis !== 0 || quantizeAxis !== rank - 1) c.fail("uint8 data needs gather_axis 0 and quantize_axis the last axis", "argument-value");
+    const per = 8 / bits;
+    const shape = [...data.shape.slice(0, -1), data.shape[rank - 1] * per];
+    const count = shape.reduce((a, d) => a * d, 1);
+    const k = shape[rank - 1];
+    if (k % block !== 0) c.fail(`the quantized axis (${k} codes) is not a multiple of block_size ${block}`, "argument-value");
+    const blockShape = [...shape.slice(0, -1), k / block];
+    const blocks = blockShape.reduce((a, d) => a * d, 1);
+    if (numbers(scaleT).length !== blocks) c.fail(`scales must have shape [${blockShape.join(", ")}], got [${scaleT.shape.join(", ")}]`, "argument-value");
+    const codeType = bits === 4 ? "uint4" : "uint8";
+    // Zero points are packed like the data, each row to whole bytes.
+    const rowBlocks = k / block, rows = blocks / rowBlocks, perRow = Math.ceil(rowBlocks * bits / 8);
+    let zeros = new Array<number>(blocks).fill(1 << (bits - 1));
+    if (c.has(3)) {
+      const z = c.constant(3, "zero_points");
+      if (z.dataType !== "uint8" || z.data.length !== rows * perRow) c.fail(`zero_points must be uint8 with ${rows * perRow} bytes (${perRow} per row), got ${z.dataType} [${z.shape.join(", ")}]`, "argument-value");
+      const all = unpack(z.data as Uint8Array, bits, rows * perRow * per);
+      zeros = Array.from({ length: blocks }, (_, i) => all[Math.floor(i / rowBlocks) * perRow * per + (i % rowBlocks)]);
+    }
+    const q = b.constant({ dataType: codeType, shape }, packCodes(unpack(data.data as Uint8Array, bits, count), bits));
+    const zp = b.constant({ dataType: codeType, shape: blockShape }, packCodes(zeros, bits));
+    weight = b.dequantizeLinear(q, c.toOperand({ dataType: scaleT.dataType, shape: blockShape, data: scaleT.data }), zp);
+  } else if (data.dataType === "int4" || data.dataType === "uint4") {
+    const q = c.operand(0);
+    const zp = c.has(3) ? c.operand(3) : b.constant({ dataType: data.dataType, shape: scaleT.shape }, new Uint8Array(Math.ceil(scaleT.shape.reduce((a, d) => a * d, 1) / 2)));
+    weight = b.dequantizeLinear(q, c.toOperand(scaleT), zp);
+  } else {
+    return c.fail(`data of type ${data.dataType} is not supported (uint8, int4, uint4)`);
+  }
+  const idx = c.known(1);
+  const size = weight.shape[gatherAxis];
+  if (idx && numbers(idx).some((v) => v < -size || v >= size)) c.fail(`an index is outside [${-size}, ${size - 1}] (ONNX Runtime gives zeros there; the converter does not)`, "argument-value");
+  const indices = idx ? c.toOperand(fromNumbers("int32", idx.shape, numbers(idx).map((v) => (v < 0 ? v + size : v)))) : c.operand(1);
+  return [b.gather(weight, indices, { axis: gatherAxis, ...c.label })];
+}
+
+/**
+ * EmbedLayerNormalization (BERT's embeddings, fused by ONNX Runtime's optimizer): layer norm of
+ * word[input_ids] + position[position_ids, or 0 … S−1] (+ segment[segment_ids]). Outputs: the
+ * normalized sum, mask_index (the mask's row sums, int32 [B]; zeros without a mask) and the sum.
+ */
+function embedLayerNormalization(c: ImportContext): (MLOperand | undefined)[] {
+  const b = c.builder;
+  const ids = c.operand(0);
+  if (ids.shape.length !== 2) c.fail(`input_ids must be 2-D [batch, sequence], got [${ids.shape.join(", ")}]`, "argument-value");
+  const [batch, seq] = ids.shape;
+  let sum = b.gather(c.operand(2), ids, { axis: 0 });
+  const positions = c.has(8) ? c.operand(8) : b.constant({ dataType: "int32", shape: [1, seq] }, new Int32Array(Array.from({ length: seq }, (_, i) => i)));
+  sum = b.add(sum, b.gather(c.operand(3), positions, { axis: 0 }));
+  if (c.has(1) && c.has(4)) sum = b.add(sum, b.gather(c.operand(4), c.operand(1), { axis: 0 }));
+  const y = b.layerNormalization(sum, { axes: [2], epsilon: c.float("epsilon", 1e-12), scale: c.operand(5), bias: c.operand(6), ...c.label });
+  const outputs: (MLOperand | undefined)[] = [y, undefined, undefined];
+  if (c.node.outputs[1]) {
+    outputs[1] = c.has(7)
+      ? b.reduceSum(b.cast(c.operand(7), "int32"), { axes: [1], label: c.node.outputs[1] })
+      : b.constant({ dataType: "int32", shape: [batch] }, new Int32Array(batch));
+  }
+  if (c.node.outputs[2]) outputs[2] = b.identity(sum, { label: c.node.outputs[2] });
+  return outputs;
+}
+
 export const MICROSOFT_OPS: OnnxOpTable = {
   Gelu: { lower: (c) => [c.builder.gelu(c.operand(0), c.label)] },
   BiasGelu: { lower: (c) => [c.builder.gelu(c.builder.add(c.operand(0), c.operand(1)), c.label)] },
@@ -131,4 +212,6 @@ export const MICROSOFT_OPS: OnnxOpTable = {
   SkipLayerNormalization: { lower: skipNormalization(false) as never },
   SkipSimplifiedLayerNormalization: { lower: skipNormalization(true) as never },
   MatMulNBits: { lower: matMulNBits },
+  GatherBlockQuantized: { lower: gatherBlockQuantized },
+  EmbedLayerNormalization: { lower: embedLayerNormalization as never },
 };
