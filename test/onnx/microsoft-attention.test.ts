@@ -77,4 +77,34 @@ describe("com.microsoft attention operators", () => {
     const partial: (Input | "")[] = [["x", T.FLOAT, [B, S, N * H]], ["pos", T.INT64, [B, S]], ["cos", T.FLOAT, [P, 2]], ["sin", T.FLOAT, [P, 2]]];
     await expectSameAsOrt(msModel("RotaryEmbedding", partial, [["y", [B, S, N * H]]], { num_heads: N, rotary_embedding_dim: 4 }, caches(2)), { x: f32([B, S, N * H]), pos: ids });
   });
+
+  it("GroupQueryAttention: first prompt, decoding over a past, a ragged batch, packed QKV, rotary; the present caches", async () => {
+    const [Nq, Nkv, H] = [4, 2, 16]; // ONNX Runtime rotates heads of a multiple of 16 only
+    const gqa = (S: number, P: number, total: number, opts: { packed?: boolean; rotary?: boolean } = {}) => {
+      const inputs: (Input | "")[] = [
+        ["q", T.FLOAT, [B, S, opts.packed ? (Nq + 2 * Nkv) * H : Nq * H]],
+        opts.packed ? "" : ["k", T.FLOAT, [B, S, Nkv * H]], opts.packed ? "" : ["v", T.FLOAT, [B, S, Nkv * H]],
+        ["pk", T.FLOAT, [B, Nkv, P, H]], ["pv", T.FLOAT, [B, Nkv, P, H]], ["seqlens", T.INT32, [B]], ["total", T.INT32, []],
+        ...(opts.rotary ? [["cos", T.FLOAT, [16, H / 2]], ["sin", T.FLOAT, [16, H / 2]]] as Input[] : []),
+      ];
+      const present = Math.max(total, P);
+      const inits = [tensor("total", T.INT32, [], Int32Array.of(total)), ...(opts.rotary ? [w("cos", [16, H / 2], 1), w("sin", [16, H / 2], 1)] : [])];
+      return msModel("GroupQueryAttention", inputs, [["y", [B, S, Nq * H]], ["pk_out", [B, Nkv, present, H]], ["pv_out", [B, Nkv, present, H]]],
+        { num_heads: Nq, kv_num_heads: Nkv, ...(opts.rotary ? { do_rotary: 1 } : {}) }, inits);
+    };
+    const feeds = (S: number, P: number, seqlens: number[], packed = false) => ({
+      q: f32([B, S, packed ? (Nq + 2 * Nkv) * H : Nq * H]), ...(packed ? {} : { k: f32([B, S, Nkv * H]), v: f32([B, S, Nkv * H]) }),
+      pk: f32([B, Nkv, P, H]), pv: f32([B, Nkv, P, H]), seqlens: i32([B], seqlens),
+    });
+    // First prompt: no past (P = 0), total = S. The empty past caches leave the model.
+    await expectSameAsOrt(gqa(5, 0, 5), feeds(5, 0, [4, 4]));
+    expect((await importOnnx(gqa(5, 0, 5))).inputs.map((i) => i.name)).toEqual(["q", "k", "v"]);
+    await expectSameAsOrt(gqa(5, 0, 5, { rotary: true }), feeds(5, 0, [4, 4]));
+    // One decoding step over 4 past positions; then a ragged batch (the second has 2 valid).
+    await expectSameAsOrt(gqa(1, 4, 5), feeds(1, 4, [4, 4]));
+    await expectSameAsOrt(gqa(1, 4, 5, { rotary: true }), feeds(1, 4, [4, 2]));
+    // ONNX Runtime takes several new tokens over a past only for batch 1.
+    await expectSameAsOrt(gqa(1, 4, 5, { packed: true }), feeds(1, 4, [4, 3], true));
+    await expectSameAsOrt(gqa(5, 0, 5, { packed: true, rotary: true }), feeds(5, 0, [4, 4], true));
+  });
 });

@@ -44,7 +44,9 @@ export async function runOrt(model: Uint8Array, feeds: Record<string, Feed>, { o
 export async function runOurs(model: Uint8Array, feeds: Record<string, Feed>, options: OnnxImportOptions = {}): Promise<Record<string, { shape: number[]; values: number[] }>> {
   const graph = await importOnnx(model, options);
   const pkg = await convertGraph(graph, { name: "Model" });
-  const inputs = Object.fromEntries(Object.entries(feeds).filter(([k]) => !options.inputValues || !(k in options.inputValues)).map(([k, f]) => [k, ourTensor(f)]));
+  // Pinned inputs, zero-size ones (an empty past cache) and ones nothing reads leave the model.
+  const taken = new Set(graph.inputs.map((i) => i.name));
+  const inputs = Object.fromEntries(Object.entries(feeds).filter(([k]) => taken.has(k)).map(([k, f]) => [k, ourTensor(f)]));
   const out = await runPackage(pkg, inputs);
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { shape: [...t.shape], values: tensorValues(t) }]));
 }

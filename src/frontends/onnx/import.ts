@@ -182,6 +182,9 @@ function resolveInputs(graph: OnnxGraph, initializers: ReadonlySet<string>, opti
     }
     let pinned: HostTensor | undefined;
     if (own(pinnedValues, v.name)) pinned = pinnedTensor(v.name, dataType, shape, pinnedValues[v.name]);
+    // A zero-size input (an empty past cache at the first prompt) holds no values: it leaves the
+    // model as an empty tensor, as a pinned input does (Core ML has no zero-size inputs).
+    else if (shape?.includes(0)) pinned = fromNumbers(dataType, shape, []);
     out.push({ name: v.name, dataType, shape: shape ?? [], pinned });
   }
   if (unresolved.size || unnamed.length) {

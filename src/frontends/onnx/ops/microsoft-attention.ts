@@ -146,7 +146,79 @@ function rotaryEmbeddingMicrosoft(c: ImportContext): MLOperand[] {
   return [rotate(c, x, { cos, sin: c.operand(3), positions: ids, interleaved: c.int("interleaved", 0) === 1, heads, rotaryDim: rot })];
 }
 
+/**
+ * GroupQueryAttention (onnxruntime-genai's decoders) with separate past and present caches:
+ * query [B, S, N·H] (or packed Q, K, V), key and value [B, S, Nkv·H], past_key/past_value
+ * [B, Nkv, P, H], seqlens_k [B] (each batch's total length − 1), total_sequence_length (a
+ * scalar, known when the model is converted: it sets the present caches' length).
+ * Per batch b, the past holds past_b = seqlens_k[b] + 1 − S valid positions (0 for the first
+ * prompt, when total_sequence_length is S); the present cache is past[:past_b], then the new
+ * keys, then zeros, max(total, P) long; query s sees keys 0 … past_b + s. With do_rotary, Q and
+ * K turn by positions past_b + s first. Query heads share key/value heads in groups of N / Nkv.
+ */
+function groupQueryAttention(c: ImportContext): (MLOperand | undefined)[] {
+  const b = c.builder;
+  for (const [attr, none] of [["local_window_size", -1], ["softcap", 0], ["smooth_softmax", 0], ["sliding_window_cache", 0], ["qk_output", 0]] as const) {
+    if ((attr === "softcap" ? c.float(attr, 0) : c.int(attr, none)) !== none) c.fail(`${attr} is not supported`);
+  }
+  for (let i = 10; i < c.inputCount; i++) if (c.has(i)) c.fail(`input ${i} (attention_bias, head_sink, quantized caches, q/k norms) is not supported`);
+  const heads = c.int("num_heads") ?? c.fail("num_heads is required");
+  const kvHeads = c.int("kv_num_heads") ?? c.fail("kv_num_heads is required");
+  if (heads % kvHeads !== 0) c.fail(`num_heads ${heads} is not a multiple of kv_num_heads ${kvHeads}`, "argument-value");
+  let query = c.operand(0);
+  const [batch, seq] = query.shape;
+  let key: MLOperand, value: MLOperand;
+  if (c.has(1) && c.has(2)) { key = c.operand(1); value = c.operand(2); }
+  else {
+    const head = query.shape[2] / (heads + 2 * kvHeads);
+    [query, key, value] = b.split(query, [heads * head, kvHeads * head, kvHeads * head], { axis: 2 });
+  }
+  const head = query.shape[2] / heads;
+  const total = c.ints(6, "total_sequence_length")[0];
+  // An empty past (the first prompt) is a zero-size tensor: it is not read.
+  const pastLength = c.has(3) ? c.shape(3)[2] : 0;
+  const pastKey = pastLength ? c.operand(3) : undefined, pastValue = pastLength ? c.operand(4) : undefined;
+  const prompt = total === seq;
+  const present = Math.max(total, pastLength);
+  // past_b per batch, [B], int32.
+  const seqlens = b.cast(c.operand(5), "int32");
+  const pastValid = prompt ? b.constant({ dataType: "int32", shape: [batch] }, new Int32Array(batch)) : b.sub(b.add(seqlens, scalar(c, "int32", 1)), scalar(c, "int32", seq));
+  let q = splitHeads(c, query, heads), k = splitHeads(c, key, kvHeads);
+  const v = splitHeads(c, value, kvHeads);
+  if (c.int("do_rotary", 0)) {
+    const steps = b.constant({ dataType: "int32", shape: [1, seq] }, new Int32Array(Array.from({ length: seq }, (_, i) => i)));
+    const positions = b.add(b.reshape(pastValid, [batch, 1]), steps);
+    const r = { cos: c.operand(7), sin: c.operand(8), positions, interleaved: c.int("rotary_interleaved", 0) === 1, heads: 0, rotaryDim: 0 };
+    q = rotate(c, q, r); k = rotate(c, k, r);
+  }
+  // The present caches: for row j of batch b, past row j (j < past_b), new row j − past_b
+  // (j − past_b < S), else a zero row; gathered from [past, new, zeros].
+  const rows = b.constant({ dataType: "int32", shape: [1, present] }, new Int32Array(Array.from({ length: present }, (_, j) => j)));
+  const offset = b.reshape(pastValid, [batch, 1]);
+  const fromNew = b.sub(rows, offset);
+  const source = b.where(b.lesser(rows, offset), b.expand(rows, [batch, present]),
+    b.where(b.lesser(fromNew, scalar(c, "int32", seq)), b.add(fromNew, scalar(c, "int32", pastLength)), b.constant({ dataType: "int32", shape: [batch, present] }, new Int32Array(batch * present).fill(pastLength + seq))));
+  const index = b.expand(b.reshape(source, [batch, 1, present, 1]), [batch, kvHeads, present, head]);
+  const cache = (past: MLOperand | undefined, next: MLOperand) => {
+    const zeros = b.constant({ dataType: next.dataType, shape: [batch, kvHeads, 1, head] }, new Float32Array(batch * kvHeads * head));
+    return b.gatherElements(b.concat([...(past ? [past] : []), next, zeros], 2), index, { axis: 2 });
+  };
+  const presentKey = cache(pastKey, k), presentValue = cache(pastValue, v);
+  // Query s of batch b sees keys j ≤ past_b + s.
+  const queries = b.constant({ dataType: "int32", shape: [1, seq, 1] }, new Int32Array(Array.from({ length: seq }, (_, i) => i)));
+  const last = b.add(b.reshape(pastValid, [batch, 1, 1]), queries);
+  const visible = b.lesserOrEqual(b.reshape(rows, [1, 1, present]), last);
+  const mask = b.reshape(b.where(visible, scalar(c, query.dataType, 0), scalar(c, query.dataType, -1e9)), [batch, 1, seq, present]);
+  // Each group of query heads reads one key/value head: [B, Nkv, 1, T, H] against [B, Nkv, G, S, H].
+  const group = heads / kvHeads;
+  const grouped = (x: MLOperand) => b.reshape(b.expand(b.reshape(x, [batch, kvHeads, 1, present, head]), [batch, kvHeads, group, present, head]), [batch, heads, present, head]);
+  const scale = c.float("scale", 0) || 1 / Math.sqrt(head);
+  const out = attend(c, { q, k: grouped(presentKey), v: grouped(presentValue), heads, scale }, [mask]);
+  return [out, c.node.outputs[1] ? b.identity(presentKey, { label: c.node.outputs[1] }) : undefined, c.node.outputs[2] ? b.identity(presentValue, { label: c.node.outputs[2] }) : undefined];
+}
+
 export const MICROSOFT_ATTENTION_OPS: OnnxOpTable = {
+  GroupQueryAttention: { lower: groupQueryAttention as never },
   Attention: { lower: attention },
   MultiHeadAttention: { lower: multiHeadAttention },
   RotaryEmbedding: { lower: rotaryEmbeddingMicrosoft },
