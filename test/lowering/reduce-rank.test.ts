@@ -10,6 +10,7 @@ import { programFunction } from "../../src/mil/program.js";
 import { readPackage } from "../../src/packaging/reader.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 import { onnxModel, T, tensor } from "../onnx/onnx-writer.js";
+import { importOnnx } from "../../src/frontends/onnx/import.js";
 import { expectSameAsOrt, f32 } from "../onnx/ort.js";
 
 /** numpy-style transpose of a row-major array. */
@@ -69,5 +70,29 @@ describe("rank-6 chains", () => {
     const e = await convertGraph(b.buildSync({ y: b.transpose(b.relu(x), { permutation: [1, 0, 3, 2, 5, 4] }) })).then(() => undefined, (z) => z);
     expect(e).toBeInstanceOf(UnsupportedError);
     expect((e as Error).message).toMatch(/has rank 6 \[2, 3, 2, 3, 2, 3\]; Core ML tensors have at most 5 dimensions/);
+  });
+
+  it("elementwise operations on rank-6 values (after a transpose, between reshapes, with scalars) take the merged shape; ONNX Runtime agrees", async () => {
+    const i64 = (name: string, v: number[]) => tensor(name, T.INT64, [v.length], BigInt64Array.from(v.map(BigInt)));
+    const model = onnxModel({
+      nodes: [
+        { op: "Reshape", inputs: ["x", "s6"], outputs: ["r6"] },
+        { op: "Transpose", inputs: ["r6"], outputs: ["t6"], attrs: { perm: [0, 1, 3, 2, 4, 5] } },
+        { op: "Mul", inputs: ["t6", "half"], outputs: ["m6"] },
+        { op: "Relu", inputs: ["m6"], outputs: ["a6"] },
+        { op: "Reshape", inputs: ["a6", "s4"], outputs: ["y"] },
+        // Between two reshapes: x·x + x at rank 6.
+        { op: "Reshape", inputs: ["x", "s6"], outputs: ["q6"] },
+        { op: "Mul", inputs: ["q6", "q6"], outputs: ["sq6"] },
+        { op: "Add", inputs: ["sq6", "q6"], outputs: ["p6"] },
+        { op: "Tanh", inputs: ["p6"], outputs: ["h6"] },
+        { op: "Reshape", inputs: ["h6", "s4b"], outputs: ["z"] },
+      ],
+      inputs: [["x", T.FLOAT, [1, 8, 12, 5]]], outputs: [["y", T.FLOAT, [6, 4, 4, 5]], ["z", T.FLOAT, [1, 8, 12, 5]]],
+      initializers: [i64("s6", [1, 2, 4, 3, 4, 5]), i64("s4", [6, 4, 4, 5]), i64("s4b", [1, 8, 12, 5]), tensor("half", T.FLOAT, [], Float32Array.of(0.5))],
+    });
+    await expectSameAsOrt(model, { x: f32([1, 8, 12, 5]) }, { atol: 1e-6 });
+    const pkg = await convertGraph(await importOnnx(model), { target: "ios17" });
+    expect(Math.max(...programFunction(readPackage(pkg).parsed.program).operations.flatMap((o) => o.outputs.map((v) => v.type.shape.length)))).toBeLessThanOrEqual(5);
   });
 });
