@@ -10,10 +10,19 @@ import { compressWeights, type CompressOptions } from "./compress-weights.js";
 import { nameConstants } from "./name-constants.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { validate } from "./validate.js";
+import { eliminateIdentities } from "./eliminate-identities.js";
+import { fuseGeluExact, fuseGeluTanh, fuseSilu } from "./fuse-activations.js";
+import { fuseLinear } from "./fuse-linear.js";
 
+// Fusions run on folded constants and leave what they took in to the dead-code pass after them;
+// they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
 // fp16-compute does nothing unless the conversion asks for float16; dead code is removed again after it (the float32 casts' dtype constants it replaces).
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
-export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([foldConstants, eliminateDeadCode, bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate]);
+export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
+  foldConstants, eliminateDeadCode,
+  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, eliminateDeadCode,
+  bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
+]);
 
 /** Runs `passes` (default: the whole pipeline) in order; `onPass` hears of each one as it finishes. */
 export function runPasses(program: MilProgram, context: PassContext, passes: readonly ProgramPass[] = PASS_PIPELINE,
@@ -26,4 +35,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, foldConstants, fp16Compute, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseGeluExact, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

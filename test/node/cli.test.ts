@@ -15,7 +15,7 @@ describe("webnn-coreml CLI", () => {
     expect(existsSync(join(dir, "Small.mlpackage/Manifest.json"))).toBe(true);
     expect(await main(["convert", join(ROOT, "examples/small-cnn.webnn.json"), "-o", join(dir, "Small.mlpackage.zip"), "--target", "ios18"])).toBe(0);
     expect(existsSync(join(dir, "Small.mlpackage.zip"))).toBe(true);
-    expect(io.out.join("\n")).toMatch(/wrote .*Small\.mlpackage \(directory\): 9 operations, \d+ constants \(5 in weight\.bin\), \d+ blob bytes/);
+    expect(io.out.join("\n")).toMatch(/wrote .*Small\.mlpackage \(directory\): 7 operations, \d+ constants \(5 in weight\.bin\), \d+ blob bytes/);
   });
 
   it("inspect prints the MIL program and the weight table", async () => {

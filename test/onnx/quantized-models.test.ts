@@ -36,7 +36,7 @@ async function computeOps(bytes: Uint8Array, target: "ios17" | "ios18"): Promise
 // the dynamic ones only matmul inputs), while the float form stays within 0.3% of the float32
 // model the quantizer started from.
 // A package's own files (Manifest.json, op and value names, 64-byte blob headers) take about
-// 3 KB whatever the model: the smallest file here (8.5 KB) gives 1.30× (iOS 18) and 1.36×
+// 3 KB whatever the model: the smallest file here (8.5 KB) gives about 1.3× (iOS 18) and 1.35×
 // (iOS 17, which stores zero points); the others ≤ 1.2×.
 const PACKAGE_OVERHEAD = 3584;
 const MODELS = [

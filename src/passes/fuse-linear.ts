@@ -1,0 +1,96 @@
+// matmul(x, W) + b with W and b constants → linear(x, Wᵀ, b), as coremltools' optimize_linear.py
+// (fuse_matmul_weight_bias) makes of a dense layer: one op the Neural Engine runs as a fully
+// connected layer. x of rank 1 to 3 (MIL linear's), W of rank 2 — a const, or a compressed
+// weight (constexpr_blockwise_shift_scale, constexpr_affine_dequantize) whose stored parts are
+// transposed with it — and b one value per output column (any leading 1s).
+import { constOperation, milElementSize, type MilConstValue, type MilOperation } from "../mil/program.js";
+import type { FusionTools } from "./fusion.js";
+import { rememberForBytes } from "./pass.js";
+import { fusionPass, operation } from "./fusion.js";
+
+const FLOAT = new Set(["fp32", "fp16"]);
+
+export const fuseLinear = fusionPass({
+  name: "fuse-linear",
+  match: (op, t) => {
+    const { g } = t;
+    if (op.type !== "add") return undefined;
+    const split = g.splitConst(op);
+    if (!split) return undefined;
+    const [biasName, mmName] = split;
+    const mm = g.producerOf(mmName, "matmul");
+    if (!mm || !g.onlyFeeds(mmName, op)) return undefined;
+    if (g.isConstant(g.arg(mm, "transpose_x"), 1)) return undefined;
+    const x = g.arg(mm, "x"), wName = g.arg(mm, "y");
+    const wOp = g.producer(wName);
+    const wType = wOp?.outputs[0].type;
+    const xType = x === undefined ? undefined : (g.producer(x)?.outputs.find((o) => o.name === x) ?? g.fn.inputs.find((i) => i.name === x))?.type;
+    if (!wOp || !wType || !xType || wType.shape.length !== 2 || xType.shape.length < 1 || xType.shape.length > 3) return undefined;
+    if (!FLOAT.has(wType.dataType) || wType.dataType !== xType.dataType) return undefined;
+    const transposed = g.isConstant(g.arg(mm, "transpose_y"), 1);
+    const n = transposed ? wType.shape[0] : wType.shape[1];
+    const bias = g.producerOf(biasName, "const")!.value!;
+    if (bias.strings || bias.type.shape.reduce((a, d) => a * d, 1) !== n || bias.type.shape[bias.type.shape.length - 1] !== n) return undefined;
+    // The add must not broadcast the product to a larger shape.
+    const out = op.outputs[0];
+    if (out.type.shape.length !== mm.outputs[0].type.shape.length || bias.type.shape.length > out.type.shape.length) return undefined;
+    const weight = transposed ? (wOp.type === "const" || wOp.type.startsWith("constexpr_") ? { ops: [], name: wName! } : undefined)
+      // A weight read elsewhere too would be stored twice.
+      : g.onlyFeeds(wName!, mm) ? transposedWeight(wOp, t) : undefined;
+    if (!weight || (bias.type.dataType !== wType.dataType)) return undefined;
+    // The bias's bytes as they are (shared with other functions' copies), shaped [n].
+    const bc = constOperation(t.fresh(`${op.name}_bias`), { type: { dataType: bias.type.dataType, shape: [n] }, bytes: bias.bytes! });
+    const linear: MilOperation = operation("linear", { x, weight: weight.name, bias: bc.outputs[0].name }, out, op.name);
+    return [...weight.ops, bc, linear];
+  },
+});
+
+/**
+ * A 2-D const value transposed (elements as stored: one per byte for sub-byte types). The bytes
+ * are made once per source bytes, so the functions of a multifunction package share them.
+ */
+function transposeValue(v: MilConstValue): MilConstValue {
+  const [rows, cols] = v.type.shape;
+  const size = milElementSize(v.type.dataType);
+  const src = v.bytes!;
+  const bytes = rememberForBytes(src, `transpose:${rows}x${cols}:${size}`, () => {
+    const out = new Uint8Array(src.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out.set(src.subarray((r * cols + c) * size, (r * cols + c + 1) * size), (c * rows + r) * size);
+    return out;
+  });
+  return { type: { dataType: v.type.dataType, shape: [cols, rows] }, bytes };
+}
+
+/** The weight [K, N] as [N, K]: a const transposed, or a compressed weight with its stored parts transposed. */
+function transposedWeight(w: MilOperation, t: FusionTools): { ops: MilOperation[]; name: string } | undefined {
+  const { g } = t;
+  const constOf = (param: string) => g.producerOf(g.arg(w, param), "const")?.value;
+  const swapped = (param: string): MilOperation | undefined => {
+    const v = constOf(param);
+    if (!v || v.strings || v.type.shape.length !== 2) return undefined;
+    return constOperation(t.fresh(`${w.name}_${param}_t`), transposeValue(v));
+  };
+  const [k, n] = w.outputs[0].type.shape;
+  const out = { name: t.fresh(`${w.name}_t`), type: { dataType: w.outputs[0].type.dataType, shape: [n, k] } };
+  if (w.type === "const") {
+    const c = constOperation(out.name, transposeValue(w.value!));
+    return { ops: [c], name: out.name };
+  }
+  if (w.type === "constexpr_blockwise_shift_scale") {
+    const parts = ["data", "scale", ...(w.inputs.offset ? ["offset"] : [])].map((p) => [p, swapped(p)] as const);
+    if (parts.some(([, c]) => !c)) return undefined;
+    const ops = parts.map(([, c]) => c!);
+    return { ops: [...ops, operation(w.type, Object.fromEntries(parts.map(([p, c]) => [p, c!.outputs[0].name])), out)], name: out.name };
+  }
+  if (w.type === "constexpr_affine_dequantize") {
+    const data = swapped("quantized_data");
+    const axis = g.constValues(g.arg(w, "axis"));
+    if (!data || !axis || axis.length !== 1) return undefined;
+    const newAxis = t.constant(`${w.name}_axis_t`, "int32", [], [1 - axis[0]]);
+    return {
+      ops: [data, newAxis, operation(w.type, { quantized_data: data.outputs[0].name, zero_point: g.arg(w, "zero_point"), scale: g.arg(w, "scale"), axis: newAxis.outputs[0].name }, out)],
+      name: out.name,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+// The use-def index of a MIL function, and the small pattern vocabulary fusions are written in:
+// who produces a value, who reads it, whether it is returned, and what a constant holds.
+// Built once per function by `fusionPass` (passes/fusion.ts), which keeps it current.
+import { elementCount, type MilFunction, type MilOperation } from "../mil/program.js";
+import { readNumbers, tensorFromConst } from "../runtime/tensor.js";
+
+export class UseDef {
+  private readonly producers = new Map<string, MilOperation>();
+  private readonly readers = new Map<string, MilOperation[]>();
+  private readonly returned: ReadonlySet<string>;
+
+  constructor(readonly fn: MilFunction) {
+    this.returned = new Set(fn.outputs);
+    for (const op of fn.operations) {
+      for (const o of op.outputs) this.producers.set(o.name, op);
+      for (const names of Object.values(op.inputs)) for (const n of names) this.addReader(n, op);
+    }
+  }
+
+  /** Records operations a rewrite added (their outputs' producers, their inputs' readers). */
+  record(ops: readonly MilOperation[]): void {
+    for (const op of ops) {
+      for (const o of op.outputs) this.producers.set(o.name, op);
+      for (const names of Object.values(op.inputs)) for (const n of names) this.addReader(n, op);
+    }
+  }
+
+  private addReader(name: string, op: MilOperation): void {
+    const list = this.readers.get(name);
+    if (!list) this.readers.set(name, [op]);
+    else if (!list.includes(op)) list.push(op);
+  }
+
+  /** The operation computing `name` (undefined for a function input). */
+  producer(name: string | undefined): MilOperation | undefined {
+    return name === undefined ? undefined : this.producers.get(name);
+  }
+
+  /** The producer of `name` when it is an operation of `type`. */
+  producerOf(name: string | undefined, type: string): MilOperation | undefined {
+    const p = this.producer(name);
+    return p?.type === type ? p : undefined;
+  }
+
+  consumers(name: string): readonly MilOperation[] {
+    return this.readers.get(name) ?? [];
+  }
+
+  /** Read by `op` alone and not returned: a fusion may take it in. */
+  onlyFeeds(name: string, op: MilOperation): boolean {
+    const r = this.consumers(name);
+    return !this.returned.has(name) && r.length === 1 && r[0] === op;
+  }
+
+  /** The value bound to `param` (its single name), if any. */
+  arg(op: MilOperation, param: string): string | undefined {
+    const a = op.inputs[param];
+    return a && a.length === 1 ? a[0] : undefined;
+  }
+
+  /** A const's values as numbers (fp16/fp32/int), or undefined when `name` is not a small const. */
+  constValues(name: string | undefined, maxElements = 1 << 16): number[] | undefined {
+    const op = this.producerOf(name, "const");
+    const v = op?.value;
+    if (!v || v.strings || elementCount(v.type.shape) > maxElements) return undefined;
+    try { return readNumbers(tensorFromConst(v)); } catch { return undefined; }
+  }
+
+  /** Whether `name` is a const whose every element is within `tolerance` (relative) of `value`. */
+  isConstant(name: string | undefined, value: number, tolerance = 1e-6): boolean {
+    const vs = this.constValues(name);
+    return vs !== undefined && vs.length > 0 && vs.every((v) => Math.abs(v - value) <= tolerance * Math.max(1, Math.abs(value)));
+  }
+
+  /** For a commutative binary op: the other operand when one of x, y is `name`. */
+  other(op: MilOperation, name: string): string | undefined {
+    const x = this.arg(op, "x"), y = this.arg(op, "y");
+    return x === name ? y : y === name ? x : undefined;
+  }
+
+  /** For a commutative binary op: [the operand that is a const, the other], if one is. */
+  splitConst(op: MilOperation): [string, string] | undefined {
+    const x = this.arg(op, "x"), y = this.arg(op, "y");
+    if (x === undefined || y === undefined) return undefined;
+    if (this.producerOf(y, "const")) return [y, x];
+    if (this.producerOf(x, "const")) return [x, y];
+    return undefined;
+  }
+}

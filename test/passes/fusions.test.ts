@@ -1,0 +1,106 @@
+// The fusion passes: each pattern as exporters spell it becomes the one MIL op, and the package
+// computes what the spelled-out graph does (the reference runtime on both); a pattern whose
+// inner value is read elsewhere stays as it is.
+import { describe, expect, it } from "vitest";
+import { convertGraph } from "../../src/convert.js";
+import { MLGraphBuilder } from "../../src/graph/builder.js";
+import type { MLOperand } from "../../src/graph/operand.js";
+import { programFunction } from "../../src/mil/program.js";
+import { readPackage } from "../../src/packaging/reader.js";
+import { PASS_PIPELINE, runPasses } from "../../src/passes/index.js";
+import { lowerGraph } from "../../src/lowering/lower-graph.js";
+import { executeProgram } from "../../src/runtime/execute.js";
+import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
+import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
+
+const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear"]);
+const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
+
+/** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
+async function fused(build: (b: MLGraphBuilder, x: MLOperand) => Record<string, MLOperand>, shape = [2, 3, 8], target: "ios17" | "ios18" = "ios17") {
+  const b = new MLGraphBuilder();
+  const lowered = lowerGraph(b.buildSync(build(b, b.input("x", { dataType: "float32", shape }))), { target });
+  const ctx = { target: lowered.target };
+  const withFusions = runPasses(lowered.program, ctx);
+  const without = runPasses(lowered.program, ctx, PASS_PIPELINE.filter((p) => !FUSIONS.has(p.name)));
+  const x = makeTensor("fp32", shape, values(shape.reduce((m, d) => m * d, 1)));
+  const [a, c0] = [executeProgram(withFusions, { x }), executeProgram(without, { x })];
+  const ops = programFunction(withFusions).operations.map((o) => o.type).filter((t) => t !== "const");
+  const worst = Math.max(...Object.keys(c0).map((k) => Math.max(...readNumbers(a[k]).map((v, i) => Math.abs(v - readNumbers(c0[k])[i])))));
+  return { ops, worst };
+}
+
+const c = (b: MLGraphBuilder, v: number) => b.constant({ dataType: "float32", shape: [] }, new Float32Array([v]));
+
+describe("fusions", () => {
+  it("gelu exact, in the orders exporters write it: (x·F)·0.5, (x·0.5)·F, x·(F·0.5); x/√2 and x·(1/√2)", async () => {
+    const factor = (b: MLGraphBuilder, x: MLOperand, div: boolean) => b.add(b.erf(div ? b.div(x, c(b, Math.SQRT2)) : b.mul(x, c(b, Math.SQRT1_2))), c(b, 1));
+    for (const form of [0, 1, 2]) {
+      const r = await fused((b, x) => {
+        const f = factor(b, x, form !== 2);
+        const y = form === 0 ? b.mul(b.mul(x, f), c(b, 0.5)) : form === 1 ? b.mul(b.mul(x, c(b, 0.5)), f) : b.mul(x, b.mul(f, c(b, 0.5)));
+        return { y };
+      });
+      expect(r.ops, `form ${form}`).toEqual(["gelu"]);
+      expect(r.worst).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it("gelu tanh (x³ as pow or x·x·x) and silu", async () => {
+    for (const pow of [true, false]) {
+      const r = await fused((b, x) => {
+        const cube = pow ? b.pow(x, c(b, 3)) : b.mul(b.mul(x, x), x);
+        const inner = b.mul(b.add(x, b.mul(cube, c(b, 0.044715))), c(b, Math.sqrt(2 / Math.PI)));
+        return { y: b.mul(b.mul(x, c(b, 0.5)), b.add(c(b, 1), b.tanh(inner))) };
+      });
+      expect(r.ops).toEqual(["gelu"]);
+      expect(r.worst).toBeLessThanOrEqual(1e-5);
+    }
+    const s = await fused((b, x) => ({ y: b.mul(b.sigmoid(x), x) }));
+    expect(s.ops).toEqual(["silu"]);
+    expect(s.worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("linear from matmul with a constant weight and a bias add, plain and transposed weights; identities go", async () => {
+    const w = (b: MLGraphBuilder, shape: number[]) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape[0] * shape[1], 0.5)));
+    const r = await fused((b, x) => ({ y: b.identity(b.add(b.matmul(x, w(b, [8, 5])), w(b, [1, 5]))) }));
+    expect(r.ops).toEqual(["linear"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-5);
+    const g = await fused((b, x) => ({ y: b.gemm(x, w(b, [4, 8]), { c: w(b, [1, 4]), bTranspose: true }) }), [3, 8]);
+    expect(g.ops).toEqual(["linear"]);
+    expect(g.worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("a compressed weight is transposed in its stored form (int8 at iOS 17 and 18)", async () => {
+    for (const target of ["ios17", "ios18"] as const) {
+      const b = new MLGraphBuilder();
+      const x = b.input("x", { dataType: "float32", shape: [2, 16] });
+      const q = b.constant({ dataType: "int8", shape: [16, 4] }, Int8Array.from(values(64, 100).map(Math.round)));
+      const s = b.constant({ dataType: "float32", shape: [1, 4] }, Float32Array.of(0.01, 0.02, 0.03, 0.04));
+      const z = b.constant({ dataType: "int8", shape: [1, 4] }, Int8Array.of(0, 1, -1, 2));
+      const bias = b.constant({ dataType: "float32", shape: [4] }, Float32Array.of(1, 2, 3, 4));
+      const w = b.dequantizeLinear(q, s, z);
+      const pkg = await convertGraph(b.buildSync({ y: b.add(b.matmul(x, w), bias) }), { target });
+      const ops = programFunction(readPackage(pkg).parsed.program).operations.map((o) => o.type).filter((t) => t !== "const");
+      expect(ops).toEqual([target === "ios18" ? "constexpr_blockwise_shift_scale" : "constexpr_affine_dequantize", "linear"]);
+      const xv = values(32);
+      const out = tensorValues((await runPackage(pkg, { x: tensorFromNumbers("float32", [2, 16], xv) })).y);
+      const qv = values(64, 100).map(Math.round), sv = [0.01, 0.02, 0.03, 0.04], zv = [0, 1, -1, 2];
+      const want = Array.from({ length: 8 }, (_, i) => {
+        const [r, col] = [Math.floor(i / 4), i % 4];
+        let acc = col + 1;
+        for (let k = 0; k < 16; k++) acc += xv[r * 16 + k] * (qv[k * 4 + col] - zv[col]) * sv[col];
+        return acc;
+      });
+      out.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-4));
+    }
+  });
+
+  it("a pattern whose inner value is read elsewhere stays as it is", async () => {
+    const r = await fused((b, x) => {
+      const sig = b.sigmoid(x);
+      return { y: b.mul(x, sig), s: sig };
+    });
+    expect(r.ops).toEqual(["sigmoid", "mul"]);
+  });
+});
