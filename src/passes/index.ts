@@ -13,6 +13,7 @@ import { validate } from "./validate.js";
 import { eliminateIdentities } from "./eliminate-identities.js";
 import { fuseGeluExact, fuseGeluTanh, fuseSilu } from "./fuse-activations.js";
 import { fuseLinear } from "./fuse-linear.js";
+import { fuseAttention } from "./fuse-attention.js";
 
 // Fusions run on folded constants and leave what they took in to the dead-code pass after them;
 // they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
@@ -20,7 +21,7 @@ import { fuseLinear } from "./fuse-linear.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, eliminateDeadCode,
+  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, fuseAttention, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -35,4 +36,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseGeluExact, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

@@ -2,7 +2,7 @@
 // convertGraph → the package's bytes run by the MIL reference runtime), and compares outputs.
 import * as ort from "onnxruntime-node";
 import { expect } from "vitest";
-import { convertGraph } from "../../src/convert.js";
+import { convertGraph, type ConvertOptions } from "../../src/convert.js";
 import { importOnnx, type OnnxImportOptions } from "../../src/frontends/onnx/import.js";
 import type { MLOperandDataType } from "../../src/graph/types.js";
 import { runPackage, tensorFromNumbers, tensorValues, type WebNNTensor } from "../../src/run-package.js";
@@ -41,9 +41,9 @@ export async function runOrt(model: Uint8Array, feeds: Record<string, Feed>, { o
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { shape: [...t.dims], values: Array.from(t.data as ArrayLike<number | bigint>, Number) }]));
 }
 
-export async function runOurs(model: Uint8Array, feeds: Record<string, Feed>, options: OnnxImportOptions = {}): Promise<Record<string, { shape: number[]; values: number[] }>> {
+export async function runOurs(model: Uint8Array, feeds: Record<string, Feed>, options: OnnxImportOptions = {}, convert: ConvertOptions = {}): Promise<Record<string, { shape: number[]; values: number[] }>> {
   const graph = await importOnnx(model, options);
-  const pkg = await convertGraph(graph, { name: "Model" });
+  const pkg = await convertGraph(graph, { name: "Model", ...convert });
   // Pinned inputs, zero-size ones (an empty past cache) and ones nothing reads leave the model.
   const taken = new Set(graph.inputs.map((i) => i.name));
   const inputs = Object.fromEntries(Object.entries(feeds).filter(([k]) => taken.has(k)).map(([k, f]) => [k, ourTensor(f)]));

@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear"]);
+const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear", "fuse-attention"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -102,5 +102,27 @@ describe("fusions", () => {
       return { y: b.mul(x, sig), s: sig };
     });
     expect(r.ops).toEqual(["sigmoid", "mul"]);
+  });
+
+  it("scaled_dot_product_attention at iOS 18: scale on the scores, on Q and K, or any other (onto Q); a mask; K not yet transposed", async () => {
+    const [B, N, L, E] = [1, 2, 5, 8];
+    const shape = [B, N, L, E];
+    const rand = (b: MLGraphBuilder, sh: number[], k = 0.7) => b.constant({ dataType: "float32", shape: sh }, Float32Array.from(values(sh.reduce((m, d) => m * d, 1), k)));
+    const swap = [0, 1, 3, 2];
+    const forms: Array<[string, (b: MLGraphBuilder, x: MLOperand) => MLOperand, string[]]> = [
+      ["scores · 1/√E", (b, q) => b.mul(b.matmul(q, b.transpose(rand(b, shape), { permutation: swap })), c(b, 1 / Math.sqrt(E))), ["transpose", "scaled_dot_product_attention"]],
+      ["scores / 0.3 (another scale, onto Q)", (b, q) => b.div(b.matmul(q, b.transpose(rand(b, shape), { permutation: swap })), c(b, 0.3)), ["transpose", "mul", "scaled_dot_product_attention"]],
+      // K computed (from x), so that folding does not take its scale in.
+      ["Q and K each · E^-¼", (b, q) => b.matmul(b.mul(q, c(b, E ** -0.25)), b.mul(b.transpose(b.relu(q), { permutation: swap }), c(b, E ** -0.25))), ["relu", "scaled_dot_product_attention"]],
+      ["+ mask", (b, q) => b.add(b.matmul(q, b.transpose(rand(b, shape), { permutation: swap })), rand(b, [1, 1, L, L], 5)), ["transpose", "mul", "scaled_dot_product_attention"]],
+      ["K given as [E, S]", (b, q) => b.matmul(q, rand(b, [B, N, E, L])), ["transpose", "mul", "scaled_dot_product_attention"]],
+    ];
+    for (const [name, scores, ops] of forms) {
+      const r = await fused((b, x) => ({ y: b.matmul(b.softmax(scores(b, x), 3), rand(b, shape)) }), shape, "ios18");
+      expect(r.ops, name).toEqual(ops);
+      expect(r.worst, name).toBeLessThanOrEqual(1e-5);
+    }
+    const old = await fused((b, x) => ({ y: b.matmul(b.softmax(b.matmul(x, b.transpose(rand(b, shape), { permutation: swap })), 3), rand(b, shape)) }), shape, "ios17");
+    expect(old.ops).not.toContain("scaled_dot_product_attention");
   });
 });

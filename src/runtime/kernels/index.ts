@@ -1,6 +1,7 @@
 // The kernel table: MIL operation type → implementation.
 
 import { activationKernels } from "./activation.js";
+import { attentionKernels } from "./attention.js";
 import type { Kernel } from "./common.js";
 import { convolutionKernels } from "./convolution.js";
 import { binaryKernels } from "./elementwise-binary.js";
@@ -35,4 +36,5 @@ export const kernels: Record<string, Kernel> = {
   ...quantizationKernels,
   ...palettizationKernels,
   ...sortingKernels,
+  ...attentionKernels,
 };
