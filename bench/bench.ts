@@ -1,4 +1,4 @@
-// npm run bench [-- --json FILE] [--huge] [--only big,ops,wpt,onnx]
+// npm run bench [-- --json FILE] [--huge] [--only big,ops,wpt,quality,onnx]
 // Runs each section in its own Node process (own heap, own peak RSS), prints a table with the
 // targets and whether each holds, and writes every figure as JSON.
 import { spawn, spawnSync } from "node:child_process";
@@ -49,6 +49,7 @@ const want = (s: string) => !only || only.includes(s);
 if (want("big")) { process.stderr.write("bench: (a) 256 MiB float16 model…\n"); Object.assign(results, await section("big.ts")); }
 if (want("ops")) { process.stderr.write("bench: (b) 600 and 6,000 operations…\n"); Object.assign(results, await section("ops.ts")); }
 if (want("wpt")) { process.stderr.write("bench: (c) WPT corpus…\n"); Object.assign(results, await section("wpt.ts")); }
+if (want("quality")) { process.stderr.write("bench: (g) op counts against coremltools on the architecture corpus…\n"); Object.assign(results, await section("quality.ts")); }
 if (want("onnx")) {
   const dir = mkdtempSync(join(tmpdir(), "webnn-coreml-onnx-"));
   try {
@@ -110,6 +111,11 @@ if (has("big.zip_mem_ms", "big.jszip_ms")) {
 if (has("ops6000.convert_ms", "ops600.convert_ms")) {
   targets.push({ name: "(b) 6,000 operations ≤ 0.2 s", holds: n("ops6000.convert_ms") <= 200, detail: `${n("ops6000.convert_ms")} ms (first run ${n("ops6000.first_ms")} ms)` });
   targets.push({ name: "(b) growth 600 → 6,000 ≤ 12 ×", holds: n("ops.growth") <= 12, detail: `${n("ops.growth")} ×` });
+}
+for (const target of ["ios17", "ios18"]) {
+  if (!has(`quality.${target}.worst_ratio`)) continue;
+  const models = n(`quality.${target}.models`), within = n(`quality.${target}.at_most_1`);
+  targets.push({ name: `(g) ${target}: ops ≤ coremltools' on every model`, holds: within === models, detail: `${within} of ${models} models; median ${n(`quality.${target}.median_ratio`)}, worst ${n(`quality.${target}.worst_ratio`)} (ours / coremltools'); passes ${n("quality.passes_ms")} ms, ${n("quality.passes_without_fusions_ms")} ms without the fusions` });
 }
 if (has("wpt.convert_ms")) targets.push({ name: "(c) WPT corpus ≤ 5 s", holds: n("wpt.convert_ms") <= 5000, detail: `${n("wpt.convert_ms")} ms for ${n("wpt.cases")} graphs` });
 for (const kind of ["inline", "external"]) {

@@ -12,6 +12,10 @@ quantizer (dynamic and QDQ), and BERT is run through ONNX Runtime's transformer 
 (com.microsoft fusions). Each model's inputs are listed in OUT_DIR/corpus.json, which the tests
 read; they compare against onnxruntime-node at test time, so no outputs are stored.
 
+With coremltools installed, each entry also records the non-const op count of coremltools'
+package for the same module (torch.jit.trace, then ct.convert at iOS 17 and 18), which
+`npm run bench` compares with ours.
+
 A test tool only (torch, torchvision, transformers, onnxruntime): CI reads the committed files.
 """
 import json
@@ -93,8 +97,12 @@ def vision_models():
     ]
 
 
+EXPORTED = {}
+
+
 def export(model, args, path, input_names, output_names, dynamic_axes=None):
     model.eval()
+    EXPORTED[path] = (model, args)
     # nn.MultiheadAttention's fused inference path has no ONNX export.
     torch.backends.mha.set_fastpath_enabled(False)
     with torch.no_grad():
@@ -118,6 +126,9 @@ def main(out):
 
     def add(name, path, inputs, quantize=False):
         entry = {"name": name, "file": os.path.basename(path), "inputs": inputs}
+        counts = coremltools_ops(*EXPORTED[path]) if path in EXPORTED else None
+        if counts:
+            entry["coremltools"] = counts
         corpus.append(entry)
         if quantize:
             dyn = path.replace(".onnx", "-dynamic.onnx")
@@ -241,6 +252,27 @@ def main(out):
         total += size
         print(f"{e['file']}: {size}")
     print(f"{len(corpus)} models, {total} bytes")
+
+
+def coremltools_ops(model, args):
+    """Non-const MIL ops of coremltools' package for the same module (traced), at iOS 17 and 18."""
+    try:
+        import coremltools as ct
+    except ImportError:
+        return None
+    counts = {}
+    for key, target in (("ios17", ct.target.iOS17), ("ios18", ct.target.iOS18)):
+        try:
+            with torch.no_grad():
+                traced = torch.jit.trace(model, args)
+            inputs = [ct.TensorType(shape=a.shape, dtype=np.int32 if a.dtype == torch.long else np.float32) for a in args]
+            ml = ct.convert(traced, inputs=inputs, convert_to="mlprogram", minimum_deployment_target=target, skip_model_load=True)
+        except Exception as e:  # a module coremltools' torch frontend does not convert
+            print(f"coremltools could not convert it ({type(e).__name__}: {str(e)[:120]})")
+            return counts or None
+        block = next(iter(ml.get_spec().mlProgram.functions["main"].block_specializations.values()))
+        counts[key] = sum(1 for o in block.operations if o.type != "const" and not o.type.startswith("constexpr_"))
+    return counts
 
 
 def feed(spec, rng):

@@ -14,6 +14,7 @@ import { eliminateIdentities } from "./eliminate-identities.js";
 import { fuseGeluExact, fuseGeluTanh, fuseSilu } from "./fuse-activations.js";
 import { fuseLinear } from "./fuse-linear.js";
 import { fuseAttention } from "./fuse-attention.js";
+import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 
 // Fusions run on folded constants and leave what they took in to the dead-code pass after them;
 // they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
@@ -21,7 +22,7 @@ import { fuseAttention } from "./fuse-attention.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, fuseAttention, eliminateDeadCode,
+  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, fuseAttention, fuseLayerNormAffine, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -36,4 +37,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

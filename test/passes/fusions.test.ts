@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear", "fuse-attention"]);
+const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear", "fuse-attention", "fuse-layer-norm-affine"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -124,5 +124,21 @@ describe("fusions", () => {
     }
     const old = await fused((b, x) => ({ y: b.matmul(b.softmax(b.matmul(x, b.transpose(rand(b, shape), { permutation: swap })), 3), rand(b, shape)) }), shape, "ios17");
     expect(old.ops).not.toContain("scaled_dot_product_attention");
+  });
+
+  it("layer_norm then · γ + β (constants over the normalized trailing axes) → one layer_norm; other axes stay apart", async () => {
+    const gamma = (b: MLGraphBuilder, shape: number[]) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape.reduce((m, d) => m * d, 1), 1)));
+    const r = await fused((b, x) => ({ y: b.layerNormalization(x, { axes: [2], scale: gamma(b, [8]), bias: gamma(b, [8]) }) }));
+    expect(r.ops).toEqual(["layer_norm"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-5);
+    const shift = await fused((b, x) => ({ y: b.layerNormalization(x, { axes: [2], bias: gamma(b, [8]) }) }));
+    expect(shift.ops).toEqual(["layer_norm"]);
+    expect(shift.worst).toBeLessThanOrEqual(1e-5);
+    const two = await fused((b, x) => ({ y: b.layerNormalization(x, { axes: [1, 2], scale: gamma(b, [3, 8]) }) }));
+    expect(two.ops).toEqual(["layer_norm"]);
+    expect(two.worst).toBeLessThanOrEqual(1e-5);
+    const moved = await fused((b, x) => ({ y: b.layerNormalization(x, { axes: [1], scale: gamma(b, [3]), bias: gamma(b, [3]) }) }));
+    expect(moved.ops).toContain("mul");
+    expect(moved.worst).toBeLessThanOrEqual(1e-5);
   });
 });
