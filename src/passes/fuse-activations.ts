@@ -2,7 +2,9 @@
 // them (optimize_activation.py: fuse_gelu_exact, fuse_gelu_tanh_approximation; silu):
 //   gelu exact: x · 0.5 · (1 + erf(x / √2)), in any order of the products;
 //   gelu tanh:  x · 0.5 · (1 + tanh(√(2/π) · (x + 0.044715 · x³)));
-//   silu:       x · sigmoid(x).
+//   silu:       x · sigmoid(x);
+//   hard sigmoid and hard swish: clip(x + b, 0, d) / d (· x) → sigmoid_hard(x, 1/d, b/d) (· x),
+//   as coremltools writes torch's hardsigmoid and hardswish.
 import type { MilOperation } from "../mil/program.js";
 import { fusionPass, operation, type FusionTools } from "./fusion.js";
 import type { UseDef } from "./use-def.js";
@@ -104,6 +106,63 @@ export const fuseSilu = fusionPass({
     for (const [x, s] of [[a, b], [b, a]]) {
       const sig = g.producerOf(s, "sigmoid");
       if (x !== undefined && sig && g.onlyFeeds(s!, op) && g.arg(sig, "x") === x) return [operation("silu", { x }, op.outputs[0], op.name)];
+    }
+    return undefined;
+  },
+});
+
+/** clip(x + b, 0, d) read by `reader` alone: [x, b, d]. */
+function shiftedClip(g: UseDef, name: string, reader: MilOperation): [string, number, number] | undefined {
+  const clip = g.producerOf(name, "clip");
+  if (!clip || !g.onlyFeeds(name, reader)) return undefined;
+  const lo = g.constValues(g.arg(clip, "alpha")), hi = g.constValues(g.arg(clip, "beta"));
+  if (!lo || !hi || lo.length !== 1 || hi.length !== 1 || lo[0] !== 0 || !(hi[0] > 0)) return undefined;
+  const sum = g.arg(clip, "x")!;
+  const add = g.producerOf(sum, "add");
+  const split = add && g.onlyFeeds(sum, clip) ? g.splitConst(add) : undefined;
+  const b = split ? g.constValues(split[0]) : undefined;
+  return split && b && b.length === 1 ? [split[1], b[0], hi[0]] : undefined;
+}
+
+/** `op` = v / d or v · (1/d) with d a scalar const: [v, d]. */
+function divided(g: UseDef, op: MilOperation): [string, number] | undefined {
+  if (op.type === "real_div") {
+    const d = g.constValues(g.arg(op, "y"));
+    return d && d.length === 1 ? [g.arg(op, "x")!, d[0]] : undefined;
+  }
+  if (op.type !== "mul") return undefined;
+  const split = g.splitConst(op);
+  const m = split ? g.constValues(split[0]) : undefined;
+  return split && m && m.length === 1 && m[0] !== 0 ? [split[1], 1 / m[0]] : undefined;
+}
+
+export const fuseHardSwish = fusionPass({
+  name: "fuse-hard-swish",
+  match: (op, t) => {
+    const { g } = t;
+    const div = divided(g, op);
+    if (!div) return undefined;
+    const [v, d] = div;
+    const hard = (x: string, b: number, hi: number) => {
+      if (Math.abs(hi / d - 1) > TOLERANCE) return undefined;
+      const type = op.outputs[0].type;
+      const alpha = t.constant("alpha", type.dataType, [], [1 / d]), beta = t.constant("beta", type.dataType, [], [b / d]);
+      return { consts: [alpha, beta], inputs: { x, alpha: alpha.outputs[0].name, beta: beta.outputs[0].name } };
+    };
+    const direct = shiftedClip(g, v, op);
+    if (direct) {
+      const h = hard(...direct);
+      return h && [...h.consts, operation("sigmoid_hard", h.inputs, op.outputs[0], op.name)];
+    }
+    const mul = g.producerOf(v, "mul");
+    if (!mul || !g.onlyFeeds(v, op)) return undefined;
+    for (const [x, c] of [[g.arg(mul, "x"), g.arg(mul, "y")], [g.arg(mul, "y"), g.arg(mul, "x")]]) {
+      const clip = x !== undefined && c !== undefined ? shiftedClip(g, c, mul) : undefined;
+      if (!clip || clip[0] !== x) continue;
+      const h = hard(...clip);
+      if (!h) return undefined;
+      const gate = { name: t.fresh(`${op.name}_gate`), type: op.outputs[0].type };
+      return [...h.consts, operation("sigmoid_hard", h.inputs, gate), operation("mul", { x, y: gate.name }, op.outputs[0], op.name)];
     }
     return undefined;
   },

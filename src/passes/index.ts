@@ -11,7 +11,7 @@ import { nameConstants } from "./name-constants.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { validate } from "./validate.js";
 import { eliminateIdentities } from "./eliminate-identities.js";
-import { fuseGeluExact, fuseGeluTanh, fuseSilu } from "./fuse-activations.js";
+import { fuseGeluExact, fuseGeluTanh, fuseHardSwish, fuseSilu } from "./fuse-activations.js";
 import { fuseLinear } from "./fuse-linear.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
@@ -22,7 +22,7 @@ import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseLinear, fuseAttention, fuseLayerNormAffine, eliminateDeadCode,
+  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLinear, fuseAttention, fuseLayerNormAffine, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -37,4 +37,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseGeluTanh, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseGeluTanh, fuseHardSwish, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

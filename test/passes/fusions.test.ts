@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-linear", "fuse-attention", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-layer-norm-affine"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -56,6 +56,11 @@ describe("fusions", () => {
       expect(r.ops).toEqual(["gelu"]);
       expect(r.worst).toBeLessThanOrEqual(1e-5);
     }
+    // hard swish and hard sigmoid as exporters decompose them: clip(x + 3, 0, 6) / 6 (· x).
+    const six = (b: MLGraphBuilder, x: MLOperand) => b.clamp(b.add(x, c(b, 3)), { minValue: 0, maxValue: 6 });
+    const hs = await fused((b, x) => ({ y: b.div(b.mul(x, six(b, x)), c(b, 6)), z: b.mul(six(b, x), c(b, 1 / 6)) }));
+    expect(hs.ops.sort()).toEqual(["mul", "sigmoid_hard", "sigmoid_hard"]);
+    expect(hs.worst).toBeLessThanOrEqual(1e-6);
     const s = await fused((b, x) => ({ y: b.mul(b.sigmoid(x), x) }));
     expect(s.ops).toEqual(["silu"]);
     expect(s.worst).toBeLessThanOrEqual(1e-6);
