@@ -8,6 +8,7 @@ import { functionPass } from "./pass.js";
 import { UseDef } from "./use-def.js";
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
+  if (!fn.operations.some((o) => o.type === "identity")) return fn;
   const g = new UseDef(fn);
   const outputs = new Set(fn.outputs);
   const inputs = new Set(fn.inputs.map((i) => i.name));

@@ -95,11 +95,12 @@ function geluOf(op: MilOperation, t: FusionTools, factor: typeof erfFactor, mode
   return [m, operation("gelu", { x, mode: m.outputs[0].name }, op.outputs[0], op.name)];
 }
 
-export const fuseGeluExact = fusionPass({ name: "fuse-gelu-exact", match: (op, t) => geluOf(op, t, erfFactor, "EXACT") });
-export const fuseGeluTanh = fusionPass({ name: "fuse-gelu-tanh", match: (op, t) => geluOf(op, t, tanhFactor, "TANH_APPROXIMATION") });
+export const fuseGeluExact = fusionPass({ name: "fuse-gelu-exact", roots: ["mul"], match: (op, t) => geluOf(op, t, erfFactor, "EXACT") });
+export const fuseGeluTanh = fusionPass({ name: "fuse-gelu-tanh", roots: ["mul"], match: (op, t) => geluOf(op, t, tanhFactor, "TANH_APPROXIMATION") });
 
 export const fuseSilu = fusionPass({
   name: "fuse-silu",
+  roots: ["mul"],
   match: (op, { g }) => {
     if (op.type !== "mul") return undefined;
     const [a, b] = [g.arg(op, "x"), g.arg(op, "y")];
@@ -138,6 +139,7 @@ function divided(g: UseDef, op: MilOperation): [string, number] | undefined {
 
 export const fuseHardSwish = fusionPass({
   name: "fuse-hard-swish",
+  roots: ["real_div", "mul"],
   match: (op, t) => {
     const { g } = t;
     const div = divided(g, op);

@@ -25,6 +25,7 @@ const swapsLastTwo = (perm: number[] | undefined, rank: number) => perm !== unde
 
 export const fuseAttention = fusionPass({
   name: "fuse-attention",
+  roots: ["matmul"],
   appliesTo: (context) => context.target.ios >= 18,
   match: (op, t) => {
     const { g } = t;

@@ -17,6 +17,7 @@ function alongAxes(t: FusionTools, name: string, dims: readonly number[], dataTy
 
 export const fuseLayerNormAffine = fusionPass({
   name: "fuse-layer-norm-affine",
+  roots: ["add", "mul"],
   match: (op, t) => {
     const { g } = t;
     if (op.type !== "add" && op.type !== "mul") return undefined;

@@ -12,6 +12,7 @@ const FLOAT = new Set(["fp32", "fp16"]);
 
 export const fuseLinear = fusionPass({
   name: "fuse-linear",
+  roots: ["add"],
   match: (op, t) => {
     const { g } = t;
     if (op.type !== "add") return undefined;

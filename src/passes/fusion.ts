@@ -24,6 +24,8 @@ export interface Fusion {
   readonly name: string;
   /** Whether the pass runs for this conversion (the pipeline asks; default: always). */
   readonly appliesTo?: (context: PassContext) => boolean;
+  /** The op types a pattern ends in: a function with none of them is not indexed at all. */
+  readonly roots: readonly string[];
   readonly match: (op: MilOperation, tools: FusionTools) => MilOperation[] | undefined;
 }
 
@@ -35,7 +37,9 @@ export function operation(type: string, inputs: Record<string, string | undefine
 }
 
 export function fusionPass(fusion: Fusion): ProgramPass {
+  const roots = new Set(fusion.roots);
   const pass = functionPass(fusion.name, (fn: MilFunction, context) => {
+    if (!fn.operations.some((o) => roots.has(o.type))) return fn;
     const g = new UseDef(fn);
     let fresh: ((base: string) => string) | undefined;
     const name = (base: string) => (fresh ??= freshNames(namesOf(fn)))(base);
@@ -47,7 +51,7 @@ export function fusionPass(fusion: Fusion): ProgramPass {
     let changed = false;
     const operations: MilOperation[] = [];
     for (const op of fn.operations) {
-      const replacement = op.type === "const" ? undefined : fusion.match(op, tools);
+      const replacement = roots.has(op.type) ? fusion.match(op, tools) : undefined;
       if (!replacement) { operations.push(op); continue; }
       changed = true;
       g.record(replacement);

@@ -15,6 +15,7 @@ import { fuseGeluExact, fuseGeluTanh, fuseHardSwish, fuseSilu } from "./fuse-act
 import { fuseLinear } from "./fuse-linear.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
+import { fuseMatmulOperands } from "./fuse-matmul.js";
 
 // Fusions run on folded constants and leave what they took in to the dead-code pass after them;
 // they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
@@ -22,7 +23,7 @@ import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLinear, fuseAttention, fuseLayerNormAffine, eliminateDeadCode,
+  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -37,4 +38,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseGeluTanh, fuseHardSwish, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, fuseGeluTanh, fuseHardSwish, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

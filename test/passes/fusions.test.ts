@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -145,5 +145,14 @@ describe("fusions", () => {
     const moved = await fused((b, x) => ({ y: b.layerNormalization(x, { axes: [1], scale: gamma(b, [3]), bias: gamma(b, [3]) }) }));
     expect(moved.ops).toContain("mul");
     expect(moved.worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("matmul operands: a transpose of the last two axes becomes transpose_y, scales on both sides one mul on x", async () => {
+    const r = await fused((b, x) => {
+      const k = b.relu(x);
+      return { y: b.matmul(b.mul(x, c(b, 0.5)), b.mul(b.transpose(k, { permutation: [0, 2, 1] }), c(b, 0.25))) };
+    }, [2, 4, 8]);
+    expect(r.ops).toEqual(["relu", "mul", "matmul"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-5);
   });
 });
