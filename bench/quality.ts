@@ -11,7 +11,7 @@ import { programFunction } from "../src/mil/program.js";
 import { PASS_PIPELINE, runPasses } from "../src/passes/index.js";
 import { median, now, report, ROOT, round, type Result } from "./common.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
 const dir = join(ROOT, "test/fixtures/onnx-corpus");
 const corpus: Array<{ name: string; file: string; quantized?: boolean; coremltools?: { ios17?: number; ios18?: number } }> = JSON.parse(readFileSync(join(dir, "corpus.json"), "utf8"));
 

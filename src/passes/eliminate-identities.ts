@@ -1,8 +1,8 @@
 // eliminate-identities: an identity's readers read its input instead (coremltools'
 // noop_elimination). An identity that gives a function output keeps the output's name: the op
 // computing its input then writes that name, when nothing else reads the input. Identities
-// of function inputs and of consts that are outputs stay (an output must be a computed value,
-// and eliminate-dead-code's readers of unread inputs are such identities).
+// giving an output from a function input or a const stay (an output must be a computed value);
+// an unread input's reader goes, and eliminate-dead-code, after the fusions, gives it one again.
 import type { MilFunction, MilOperation } from "../mil/program.js";
 import { functionPass } from "./pass.js";
 import { UseDef } from "./use-def.js";
@@ -19,12 +19,13 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
     if (op.type !== "identity") continue;
     const x = g.arg(op, "x");
     const out = op.outputs[0];
-    if (x === undefined || inputs.has(x) || out.type.dataType !== g.producer(x)?.outputs.find((o) => o.name === x)?.type.dataType) continue;
-    const producer = g.producer(x)!;
+    const xType = inputs.has(x ?? "") ? fn.inputs.find((i) => i.name === x)!.type : g.producer(x)?.outputs.find((o) => o.name === x)?.type;
+    if (x === undefined || out.type.dataType !== xType?.dataType) continue;
+    const producer = g.producer(x);
     if (!outputs.has(out.name)) {
       rename.set(out.name, x);
       dropped.add(op);
-    } else if (producer.type !== "const" && !producer.type.startsWith("constexpr_") && !outputs.has(x) && g.consumers(x).length === 1 && !renameOutput.has(x) && !rename.has(x)) {
+    } else if (producer && producer.type !== "const" && !producer.type.startsWith("constexpr_") && !outputs.has(x) && g.consumers(x).length === 1 && !renameOutput.has(x) && !rename.has(x)) {
       renameOutput.set(x, out.name);
       dropped.add(op);
     }

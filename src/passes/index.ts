@@ -16,14 +16,16 @@ import { fuseLinear } from "./fuse-linear.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
+import { mergeShapeChains } from "./merge-shape-chains.js";
 
-// Fusions run on folded constants and leave what they took in to the dead-code pass after them;
+// Fusions run on folded constants and leave what they took in to the dead-code pass after them
+// (shape chains are merged again after them: attention's fusion may transpose a transposed K);
 // they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
 // fp16-compute does nothing unless the conversion asks for float16; dead code is removed again after it (the float32 casts' dtype constants it replaces).
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, eliminateDeadCode,
+  mergeShapeChains, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -38,4 +40,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, fuseGeluTanh, fuseHardSwish, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseLinear, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };

@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -154,5 +154,17 @@ describe("fusions", () => {
     }, [2, 4, 8]);
     expect(r.ops).toEqual(["relu", "mul", "matmul"]);
     expect(r.worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("reshape of a reshape is one reshape; transposes compose, and cancel", async () => {
+    const r = await fused((b, x) => ({ y: b.reshape(b.reshape(x, [6, 8]), [3, 16]) }));
+    expect(r.ops).toEqual(["reshape"]);
+    expect(r.worst).toBe(0);
+    const t = await fused((b, x) => ({ y: b.transpose(b.transpose(x, { permutation: [1, 0, 2] }), { permutation: [0, 2, 1] }) }));
+    expect(t.ops).toEqual(["transpose"]);
+    expect(t.worst).toBe(0);
+    const id = await fused((b, x) => ({ y: b.relu(b.transpose(b.transpose(x, { permutation: [2, 0, 1] }), { permutation: [1, 2, 0] })) }));
+    expect(id.ops).toEqual(["relu"]);
+    expect(id.worst).toBe(0);
   });
 });
