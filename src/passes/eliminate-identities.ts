@@ -11,7 +11,6 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
   if (!fn.operations.some((o) => o.type === "identity")) return fn;
   const g = new UseDef(fn);
   const outputs = new Set(fn.outputs);
-  const inputs = new Set(fn.inputs.map((i) => i.name));
   const rename = new Map<string, string>(); // value → the name its readers use instead
   const renameOutput = new Map<string, string>(); // a producer's output → the function output it becomes
   const dropped = new Set<MilOperation>();
@@ -19,7 +18,7 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
     if (op.type !== "identity") continue;
     const x = g.arg(op, "x");
     const out = op.outputs[0];
-    const xType = inputs.has(x ?? "") ? fn.inputs.find((i) => i.name === x)!.type : g.producer(x)?.outputs.find((o) => o.name === x)?.type;
+    const xType = g.typeOf(x);
     if (x === undefined || out.type.dataType !== xType?.dataType) continue;
     const producer = g.producer(x);
     if (!outputs.has(out.name)) {

@@ -102,7 +102,6 @@ export const fuseSilu = fusionPass({
   name: "fuse-silu",
   roots: ["mul"],
   match: (op, { g }) => {
-    if (op.type !== "mul") return undefined;
     const [a, b] = [g.arg(op, "x"), g.arg(op, "y")];
     for (const [x, s] of [[a, b], [b, a]]) {
       const sig = g.producerOf(s, "sigmoid");

@@ -4,24 +4,16 @@
 // PR #2864's approach). K arrives transposed (a transpose of the last two axes, or matmul's
 // transpose_y); a K that is not is transposed. A mask added to the scores becomes attn_mask
 // when it broadcasts to [B…, L, S].
-import type { MilOperation, MilTensorType } from "../mil/program.js";
+import type { MilOperation } from "../mil/program.js";
 import { fusionPass, operation, type FusionTools } from "./fusion.js";
+import { swapsLastTwo } from "./use-def.js";
 
 const TOLERANCE = 1e-6;
 
-function typeOf(t: FusionTools, name: string): MilTensorType | undefined {
-  return t.g.producer(name)?.outputs.find((o) => o.name === name)?.type ?? t.g.fn.inputs.find((i) => i.name === name)?.type;
-}
-
 /** `name` = x · c (c a scalar const, single use): [x, c]; else [name, 1]. */
 function unscaled(t: FusionTools, name: string, reader: MilOperation): [string, number] {
-  const m = t.g.producerOf(name, "mul");
-  const split = m && t.g.onlyFeeds(name, reader) ? t.g.splitConst(m) : undefined;
-  const c = split ? t.g.constValues(split[0]) : undefined;
-  return c && c.length === 1 ? [split![1], c[0]] : [name, 1];
+  return t.g.scalarFactor(name, reader) ?? [name, 1];
 }
-
-const swapsLastTwo = (perm: number[] | undefined, rank: number) => perm !== undefined && perm.length === rank && perm.every((p, i) => (i < rank - 2 ? p === i : p === (i === rank - 2 ? rank - 1 : rank - 2)));
 
 export const fuseAttention = fusionPass({
   name: "fuse-attention",
@@ -29,10 +21,10 @@ export const fuseAttention = fusionPass({
   appliesTo: (context) => context.target.ios >= 18,
   match: (op, t) => {
     const { g } = t;
-    if (op.type !== "matmul" || g.isConstant(g.arg(op, "transpose_x"), 1) || g.isConstant(g.arg(op, "transpose_y"), 1)) return undefined;
+    if (g.isConstant(g.arg(op, "transpose_x"), 1) || g.isConstant(g.arg(op, "transpose_y"), 1)) return undefined;
     const pName = g.arg(op, "x")!, v = g.arg(op, "y")!;
     const softmax = g.producerOf(pName, "softmax");
-    const pType = typeOf(t, pName);
+    const pType = g.typeOf(pName);
     if (!softmax || !pType || !g.onlyFeeds(pName, op)) return undefined;
     const rank = pType.shape.length;
     const axis = g.constValues(g.arg(softmax, "axis"));
@@ -72,9 +64,9 @@ export const fuseAttention = fusionPass({
       scale *= c;
       const tr = g.producerOf(kt, "transpose");
       const perm = tr && g.constValues(g.arg(tr, "perm"));
-      if (tr && (kt === ky ? g.onlyFeeds(kt, qk) : g.onlyFeeds(kt, g.producer(ky)!)) && swapsLastTwo(perm, rank)) k = g.arg(tr, "x")!;
+      if (tr && (kt === ky ? g.onlyFeeds(kt, qk) : g.onlyFeeds(kt, g.producer(ky)!)) && perm?.length === rank && swapsLastTwo(perm)) k = g.arg(tr, "x")!;
       else {
-        const type = typeOf(t, kt)!;
+        const type = g.typeOf(kt)!;
         const permC = t.constant("perm", "int32", [rank], Array.from({ length: rank }, (_, i) => (i < rank - 2 ? i : i === rank - 2 ? rank - 1 : rank - 2)));
         const shape = [...type.shape.slice(0, -2), type.shape[rank - 1], type.shape[rank - 2]];
         const tname = t.fresh(`${kt}_t`);
@@ -82,14 +74,14 @@ export const fuseAttention = fusionPass({
         k = tname;
       }
     }
-    const [qt, kt2, vt] = [typeOf(t, q), added.length ? added[added.length - 1].outputs[0].type : typeOf(t, k), typeOf(t, v)];
+    const [qt, kt2, vt] = [g.typeOf(q), added.length ? added[added.length - 1].outputs[0].type : g.typeOf(k), g.typeOf(v)];
     if (!qt || !kt2 || !vt || qt.shape.length !== rank || kt2.shape.length !== rank || vt.shape.length !== rank) return undefined;
     if (![qt, kt2, vt].every((x) => x.dataType === qt.dataType) || (qt.dataType !== "fp32" && qt.dataType !== "fp16")) return undefined;
     const batch = (s: readonly number[]) => s.slice(0, -2).join(",");
     const [L, E] = qt.shape.slice(-2), S = kt2.shape[rank - 2];
     if (batch(qt.shape) !== batch(kt2.shape) || batch(qt.shape) !== batch(vt.shape) || kt2.shape[rank - 1] !== E || vt.shape[rank - 2] !== S) return undefined;
     if (mask !== undefined) {
-      const mt = typeOf(t, mask);
+      const mt = g.typeOf(mask);
       const full = [...qt.shape.slice(0, -2), L, S];
       if (!mt || mt.shape[mt.shape.length - 1] !== S || mt.shape.length > rank || !mt.shape.every((d, i) => d === 1 || d === full[full.length - mt.shape.length + i])) return undefined;
       if (mt.dataType !== "fp32" && mt.dataType !== "fp16") return undefined;

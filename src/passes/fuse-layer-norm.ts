@@ -20,7 +20,6 @@ export const fuseLayerNormAffine = fusionPass({
   roots: ["add", "mul"],
   match: (op, t) => {
     const { g } = t;
-    if (op.type !== "add" && op.type !== "mul") return undefined;
     const split = g.splitConst(op);
     if (!split) return undefined;
     let [c, inner] = split;

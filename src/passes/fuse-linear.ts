@@ -15,7 +15,6 @@ export const fuseLinear = fusionPass({
   roots: ["add"],
   match: (op, t) => {
     const { g } = t;
-    if (op.type !== "add") return undefined;
     const split = g.splitConst(op);
     if (!split) return undefined;
     const [biasName, mmName] = split;
@@ -25,7 +24,7 @@ export const fuseLinear = fusionPass({
     const x = g.arg(mm, "x"), wName = g.arg(mm, "y");
     const wOp = g.producer(wName);
     const wType = wOp?.outputs[0].type;
-    const xType = x === undefined ? undefined : (g.producer(x)?.outputs.find((o) => o.name === x) ?? g.fn.inputs.find((i) => i.name === x))?.type;
+    const xType = g.typeOf(x);
     if (!wOp || !wType || !xType || wType.shape.length !== 2 || xType.shape.length < 1 || xType.shape.length > 3) return undefined;
     if (!FLOAT.has(wType.dataType) || wType.dataType !== xType.dataType) return undefined;
     const transposed = g.isConstant(g.arg(mm, "transpose_y"), 1);

@@ -3,32 +3,19 @@
 // splitting 1/√d) become one on x — as coremltools' torch frontend writes attention before
 // iOS 18: one mul, matmul(transpose_y = true).
 import type { MilOperation } from "../mil/program.js";
-import { fusionPass, operation, type FusionTools } from "./fusion.js";
-
-function swapsLastTwo(perm: number[] | undefined): boolean {
-  const r = perm?.length ?? 0;
-  return r >= 2 && perm!.every((p, i) => (i < r - 2 ? p === i : p === (i === r - 2 ? r - 1 : r - 2)));
-}
-
-/** `name` = x · c (c a scalar const) read by `reader` alone: [x, c]. */
-function scaledBy(t: FusionTools, name: string, reader: MilOperation): [string, number] | undefined {
-  const m = t.g.producerOf(name, "mul");
-  const split = m && t.g.onlyFeeds(name, reader) ? t.g.splitConst(m) : undefined;
-  const c = split ? t.g.constValues(split[0]) : undefined;
-  return c && c.length === 1 ? [split![1], c[0]] : undefined;
-}
+import { fusionPass, operation } from "./fusion.js";
+import { swapsLastTwo } from "./use-def.js";
 
 export const fuseMatmulOperands = fusionPass({
   name: "fuse-matmul-operands",
   roots: ["matmul"],
   match: (op, t) => {
     const { g } = t;
-    if (op.type !== "matmul") return undefined;
     let x = g.arg(op, "x")!, y = g.arg(op, "y")!;
     let tx = g.isConstant(g.arg(op, "transpose_x"), 1), ty = g.isConstant(g.arg(op, "transpose_y"), 1);
     let readerX: MilOperation = op, readerY: MilOperation = op;
     let scale = 1, changed = false;
-    const sx = scaledBy(t, x, op), sy = scaledBy(t, y, op);
+    const sx = g.scalarFactor(x, op), sy = g.scalarFactor(y, op);
     // Only a scale on each side is worth moving: two muls become one.
     if (sx && sy) {
       readerX = g.producer(x)!; readerY = g.producer(y)!;
@@ -45,7 +32,7 @@ export const fuseMatmulOperands = fusionPass({
     if (uy !== undefined) { y = uy; ty = !ty; changed = true; }
     if (!changed) return undefined;
     const out: MilOperation[] = [];
-    const xType = g.producer(x)?.outputs.find((o) => o.name === x)?.type ?? g.fn.inputs.find((i) => i.name === x)?.type;
+    const xType = g.typeOf(x);
     if (!xType) return undefined;
     if (scale !== 1) {
       const c = t.constant("scale", xType.dataType, [], [scale]);

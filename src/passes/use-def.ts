@@ -1,7 +1,7 @@
 // The use-def index of a MIL function, and the small pattern vocabulary fusions are written in:
 // who produces a value, who reads it, whether it is returned, and what a constant holds.
 // Built once per function by `fusionPass` (passes/fusion.ts), which keeps it current.
-import { elementCount, type MilFunction, type MilOperation } from "../mil/program.js";
+import { elementCount, type MilFunction, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { readNumbers, tensorFromConst } from "../runtime/tensor.js";
 
 export class UseDef {
@@ -66,10 +66,27 @@ export class UseDef {
     try { return readNumbers(tensorFromConst(v)); } catch { return undefined; }
   }
 
-  /** Whether `name` is a const whose every element is within `tolerance` (relative) of `value`. */
+  /**
+   * Whether `name` is a small const (patterns' scalars and broadcast factors, not weights)
+   * whose every element is within `tolerance` (relative) of `value`.
+   */
   isConstant(name: string | undefined, value: number, tolerance = 1e-6): boolean {
-    const vs = this.constValues(name);
+    const vs = this.constValues(name, 64);
     return vs !== undefined && vs.length > 0 && vs.every((v) => Math.abs(v - value) <= tolerance * Math.max(1, Math.abs(value)));
+  }
+
+  /** The type of value `name` (an operation's output or a function input). */
+  typeOf(name: string | undefined): MilTensorType | undefined {
+    if (name === undefined) return undefined;
+    return this.producer(name)?.outputs.find((o) => o.name === name)?.type ?? this.fn.inputs.find((i) => i.name === name)?.type;
+  }
+
+  /** `name` = x · c with c a scalar const, read by `reader` alone: [x, c]. */
+  scalarFactor(name: string, reader: MilOperation): [string, number] | undefined {
+    const m = this.producerOf(name, "mul");
+    const split = m && this.onlyFeeds(name, reader) ? this.splitConst(m) : undefined;
+    const c = split ? this.constValues(split[0], 1) : undefined;
+    return c && c.length === 1 ? [split![1], c[0]] : undefined;
   }
 
   /** For a commutative binary op: the other operand when one of x, y is `name`. */
@@ -86,4 +103,10 @@ export class UseDef {
     if (this.producerOf(x, "const")) return [x, y];
     return undefined;
   }
+}
+
+/** Whether `perm` swaps the last two axes and keeps the others. */
+export function swapsLastTwo(perm: readonly number[] | undefined): boolean {
+  const r = perm?.length ?? 0;
+  return r >= 2 && perm!.every((p, i) => (i < r - 2 ? p === i : p === (i === r - 2 ? r - 1 : r - 2)));
 }

@@ -10,11 +10,12 @@
 // The result differs from ONNX Runtime's integer arithmetic by the activations' quantization
 // error, which the float form no longer makes; `quantizedActivations: "exact"` keeps every op.
 import type { OnnxGraph, OnnxNode, OnnxTensor } from "./proto.js";
-import { hostTensorOf, numbers } from "./tensor.js";
+import { hostTensorOf, numbers, ONNX_TYPES } from "./tensor.js";
 import { expandNodes } from "./ops/index.js";
+import { floatBiasTensor } from "./ops/qlinear.js";
 
 const rewritten = new WeakMap<OnnxGraph, OnnxGraph>();
-const FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6;
+const { FLOAT, UINT8, INT8 } = ONNX_TYPES;
 
 /** The graph with its quantized activations computed in float (cached per graph). */
 export function floatActivations(graph: OnnxGraph): OnnxGraph {
@@ -25,8 +26,8 @@ export function floatActivations(graph: OnnxGraph): OnnxGraph {
 
 function rewrite(given: OnnxGraph): OnnxGraph {
   // QLinearConv / QLinearMatMul in their QDQ spelling: their pairs cancel as the others do.
-  const known = new Map(given.initializers.map((t) => [t.name, t]));
-  const expanded = expandNodes(given.nodes, (name) => known.get(name));
+  const initializers = new Map(given.initializers.map((t) => [t.name, t]));
+  const expanded = expandNodes(given.nodes, (name) => initializers.get(name));
   const graph = expanded === given.nodes ? given : { ...given, nodes: [...expanded] };
   const producer = new Map<string, OnnxNode>();
   const readers = new Map<string, OnnxNode[]>();
@@ -35,7 +36,6 @@ function rewrite(given: OnnxGraph): OnnxGraph {
     for (const i of n.inputs) if (i) (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
   }
   const outputs = new Set(graph.outputs.map((o) => o.name));
-  const initializers = new Map(graph.initializers.map((t) => [t.name, t]));
   /** The one node reading `name`, when nothing else (a graph output) does. */
   const soleReader = (name: string) => (!outputs.has(name) && readers.get(name)?.length === 1 ? readers.get(name)![0] : undefined);
   const dropped = new Set<OnnxNode>();
@@ -88,13 +88,9 @@ function rewrite(given: OnnxGraph): OnnxGraph {
       const bias = initializers.get(n.inputs[0]);
       const scale = initializers.get(n.inputs[1]);
       const zero = n.inputs[2] ? initializers.get(n.inputs[2]) : undefined;
-      if (bias?.dataType === INT32 && scale?.dataType === FLOAT && (!n.inputs[2] || zero) && !outputs.has(n.outputs[0])) {
-        const v = values(bias), sv = values(scale), zv = zero ? values(zero) : [0];
-        if ((sv.length === 1 || sv.length === v.length) && zv.every((z) => z === 0)) {
-          const f = Float32Array.from(v, (x, i) => x * sv[sv.length === 1 ? 0 : i]);
-          added.push({ name: n.outputs[0], dataType: FLOAT, dims: [...bias.dims], rawData: new Uint8Array(f.buffer), dataLocation: 0 });
-          dropped.add(n);
-        }
+      if (bias && scale?.dataType === FLOAT && (!n.inputs[2] || zero) && !outputs.has(n.outputs[0]) && (!zero || values(zero).every((z) => z === 0))) {
+        const f = floatBiasTensor(n.outputs[0], bias, values(scale));
+        if (f) { added.push(f); dropped.add(n); }
       }
       continue;
     }

@@ -5,7 +5,8 @@
 // constexpr_blockwise_shift_scale from iOS 18, folded before).
 import type { MLOperand } from "../../../graph/operand.js";
 import type { ImportContext } from "../context.js";
-import { fromNumbers, numbers } from "../tensor.js";
+import { numbers } from "../tensor.js";
+import { gatherIndices } from "./shape.js";
 import { scalar } from "./elementwise.js";
 import type { OnnxOpTable } from "./types.js";
 
@@ -169,8 +170,7 @@ function gatherBlockQuantized(c: ImportContext): MLOperand[] {
   const idx = c.known(1);
   const size = weight.shape[gatherAxis];
   if (idx && numbers(idx).some((v) => v < -size || v >= size)) c.fail(`an index is outside [${-size}, ${size - 1}] (ONNX Runtime gives zeros there; the converter does not)`, "argument-value");
-  const indices = idx ? c.toOperand(fromNumbers("int32", idx.shape, numbers(idx).map((v) => (v < 0 ? v + size : v)))) : c.operand(1);
-  return [b.gather(weight, indices, { axis: gatherAxis, ...c.label })];
+  return [b.gather(weight, gatherIndices(c, 1, size), { axis: gatherAxis, ...c.label })];
 }
 
 /**

@@ -8,9 +8,9 @@
 import { UnsupportedError } from "../../../errors.js";
 import type { OnnxAttribute, OnnxNode, OnnxTensor } from "../proto.js";
 import type { OnnxOpTable } from "./types.js";
-import { hostTensorOf, numbers } from "../tensor.js";
+import { hostTensorOf, numbers, ONNX_TYPES } from "../tensor.js";
 
-const FLOAT = 1, INT32 = 6;
+const { FLOAT, INT32 } = ONNX_TYPES;
 
 function node(opType: string, name: string, inputs: string[], outputs: string[], attributes: OnnxAttribute[] = []): OnnxNode {
   return { name, opType, domain: "", inputs, outputs, attributes };
@@ -29,19 +29,28 @@ function dequantize(prefix: string, data: string, scaleOf: string, zero: string 
 }
 
 /**
+ * An int32 bias times its scale (one value, or one per element), as a float tensor named
+ * `name`; undefined when the bias is not int32 or the scale does not fit it.
+ */
+export function floatBiasTensor(name: string, bias: OnnxTensor, scales: readonly number[]): OnnxTensor | undefined {
+  if (bias.dataType !== INT32) return undefined;
+  const v = numbers(hostTensorOf(bias));
+  if (scales.length !== 1 && scales.length !== v.length) return undefined;
+  const f = Float32Array.from(v, (x, i) => x * scales[scales.length === 1 ? 0 : i]);
+  return { name, dataType: FLOAT, dims: [...bias.dims], rawData: new Uint8Array(f.buffer), dataLocation: 0 };
+}
+
+/**
  * An int32 bias with scale x_scale · w_scale and zero point 0 (per output channel when w's scale
  * is). Known, it becomes a float Constant, so that it stays the conv's or gemm's constant bias.
  */
 function floatBias(prefix: string, bias: string, xScale: string, wScale: string, initializer: (n: string) => OnnxTensor | undefined): OnnxNode[] {
   const out = `${prefix}/bias_dequantized`;
   const [b, xs, ws] = [initializer(bias), initializer(xScale), initializer(wScale)];
-  if (b?.dataType === INT32 && xs?.dataType === FLOAT && ws?.dataType === FLOAT) {
-    const [bv, xv, wv] = [b, xs, ws].map((t) => numbers(hostTensorOf(t)));
-    if (xv.length === 1 && (wv.length === 1 || wv.length === bv.length)) {
-      const f = Float32Array.from(bv, (v, i) => v * xv[0] * wv[wv.length === 1 ? 0 : i]);
-      const value: OnnxTensor = { name: out, dataType: FLOAT, dims: [...b.dims], rawData: new Uint8Array(f.buffer), dataLocation: 0 };
-      return [node("Constant", `${prefix}/bias`, [], [out], [{ name: "value", type: 4, t: value, floats: [], ints: [], strings: [], tensors: [], graphs: [] }])];
-    }
+  if (b && xs?.dataType === FLOAT && ws?.dataType === FLOAT) {
+    const [xv, wv] = [xs, ws].map((t) => numbers(hostTensorOf(t)));
+    const value = xv.length === 1 ? floatBiasTensor(out, b, wv.map((w) => xv[0] * w)) : undefined;
+    if (value) return [node("Constant", `${prefix}/bias`, [], [out], [{ name: "value", type: 4, t: value, floats: [], ints: [], strings: [], tensors: [], graphs: [] }])];
   }
   const scale = `${prefix}/bias_scale`;
   return [

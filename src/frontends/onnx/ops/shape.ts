@@ -3,6 +3,7 @@
 // input shapes they are (Shape of an operand is a constant), and what exporters compute from
 // shapes folds away.
 import { elementCountOf } from "../../../graph/types.js";
+import type { MLOperand } from "../../../graph/operand.js";
 import type { ImportContext } from "../context.js";
 import { concat, expand, gather, reshape, slice, transpose } from "../fold.js";
 import { fromNumbers, numbers, type HostTensor } from "../tensor.js";
@@ -94,6 +95,12 @@ function padsOf(c: ImportContext, rank: number): { begin: number[]; end: number[
 }
 
 const known = (c: ImportContext, i: number, what: string): HostTensor => c.constant(i, what);
+
+/** Input `i` as gather indices along an axis of `size`: known ones made positive here, graph-computed ones as given. */
+export function gatherIndices(c: ImportContext, i: number, size: number): MLOperand {
+  const idx = c.known(i);
+  return idx ? c.toOperand(fromNumbers("int32", idx.shape, numbers(idx).map((v) => (v < 0 ? v + size : v)))) : c.operand(i);
+}
 
 export const SHAPE_OPS: OnnxOpTable = {
   Constant: {
@@ -204,10 +211,7 @@ export const SHAPE_OPS: OnnxOpTable = {
     },
     lower: (c) => {
       const axis = c.axis(c.int("axis", 0), c.rank(0));
-      const idx = c.known(1);
-      // Known indices: negative ones are made positive here; graph-computed ones are used as given.
-      const indices = idx ? c.toOperand(fromNumbers("int32", idx.shape, numbers(idx).map((v) => (v < 0 ? v + c.shape(0)[axis] : v)))) : c.operand(1);
-      return [c.builder.gather(c.operand(0), indices, { axis, ...c.label })];
+      return [c.builder.gather(c.operand(0), gatherIndices(c, 1, c.shape(0)[axis]), { axis, ...c.label })];
     },
   },
   GatherElements: { lower: (c) => [c.builder.gatherElements(c.operand(0), c.operand(1), { axis: c.axis(c.int("axis", 0), c.rank(0)), ...c.label })] },
