@@ -22,10 +22,12 @@ from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantTy
 class Cnn(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.c1 = torch.nn.Conv2d(3, 16, 3, padding=1)
-        self.bn = torch.nn.BatchNorm2d(16)
-        self.c2 = torch.nn.Conv2d(16, 32, 3, stride=2, padding=1)
-        self.fc = torch.nn.Linear(32, 10)
+        # Widths as a small real CNN's first stages have them (32, 64): narrower layers would
+        # make a file whose names and headers, not its weights, decide its size.
+        self.c1 = torch.nn.Conv2d(3, 32, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(32)
+        self.c2 = torch.nn.Conv2d(32, 64, 3, stride=2, padding=1)
+        self.fc = torch.nn.Linear(64, 10)
 
     def forward(self, x):
         y = torch.relu(self.bn(self.c1(x)))

@@ -31,17 +31,13 @@ async function computeOps(bytes: Uint8Array, target: "ios17" | "ios18"): Promise
 
 // Tolerances, relative to the largest |output| of ONNX Runtime. ONNX Runtime computes these
 // models with quantized activations; the float form does not, so the two differ by the
-// activations' quantization error (measured: cnn dynamic 0.08%, QDQ 9.9%, QOperator 4.7%; mlp
-// dynamic 0.21%, QDQ 6.8%, QOperator 3.4%; the static models round every activation to 8 bits,
-// the dynamic ones only matmul inputs), while the float form stays within 0.3% of the float32
+// activations' quantization error (measured: cnn dynamic 0.14%, QDQ 2.8%, QOperator 6.1%; mlp
+// dynamic 0.30%, QDQ 1.8%, QOperator 1.5%; the static models round every activation to 8 bits,
+// the dynamic ones only matmul inputs), while the float form stays within 0.4% of the float32
 // model the quantizer started from.
-// A package's own files (Manifest.json, op and value names, 64-byte blob headers) take about
-// 3 KB whatever the model: the smallest file here (8.5 KB) gives about 1.3× (iOS 18) and 1.35×
-// (iOS 17, which stores zero points); the others ≤ 1.2×.
-const PACKAGE_OVERHEAD = 3584;
 const MODELS = [
-  { name: "cnn", shape: [1, 3, 32, 32], forms: { dynamic: 5e-3, qdq: 1.5e-1, qoperator: 1e-1 } },
-  { name: "mlp", shape: [2, 8, 64], forms: { dynamic: 1e-2, qdq: 1e-1, qoperator: 1e-1 } },
+  { name: "cnn", shape: [1, 3, 32, 32], forms: { dynamic: 5e-3, qdq: 5e-2, qoperator: 1e-1 } },
+  { name: "mlp", shape: [2, 8, 64], forms: { dynamic: 1e-2, qdq: 5e-2, qoperator: 5e-2 } },
 ] as const;
 
 describe("quantized ONNX models", () => {
@@ -54,7 +50,7 @@ describe("quantized ONNX models", () => {
         for (const target of ["ios17", "ios18"] as const) {
           const q = await computeOps(bytes, target);
           const f = await computeOps(float, target);
-          expect(q.bytes, `${target} package bytes against ${bytes.byteLength} ONNX bytes`).toBeLessThanOrEqual(Math.max(1.2 * bytes.byteLength, bytes.byteLength + PACKAGE_OVERHEAD));
+          expect(q.bytes, `${target} package bytes against ${bytes.byteLength} ONNX bytes`).toBeLessThanOrEqual(1.2 * bytes.byteLength);
           // The float model's operations, one for one: no Relu is added back where the value
           // is never negative, a conv's bias goes back into the conv, outputs keep their names.
           expect(q.ops, `${target} operations`).toEqual(f.ops);
