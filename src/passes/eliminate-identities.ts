@@ -1,5 +1,7 @@
 // eliminate-identities: an identity's readers read its input instead (coremltools'
-// noop_elimination). An identity that gives a function output keeps the output's name: the op
+// noop_elimination), and so do those of arithmetic that changes nothing: x·1, x/1, x+0, x−0
+// with the constant all exact ones or zeros and the result of x's shape and type (a norm's unit
+// scale, a zero bias, an index offset of 0). An identity that gives a function output keeps the output's name: the op
 // computing its input then writes that name, when nothing else reads the input. Identities
 // giving an output from a function input or a const stay (an output must be a computed value);
 // an unread input's reader goes, and eliminate-dead-code, after the fusions, gives it one again.
@@ -7,16 +9,35 @@ import type { MilFunction, MilOperation } from "../mil/program.js";
 import { functionPass } from "./pass.js";
 import { UseDef } from "./use-def.js";
 
+const NEUTRAL: Record<string, { value: number; commutes: boolean }> = {
+  mul: { value: 1, commutes: true }, add: { value: 0, commutes: true },
+  real_div: { value: 1, commutes: false }, sub: { value: 0, commutes: false },
+};
+
+/** The operand an identity, or arithmetic by a neutral constant, passes through unchanged. */
+function passedThrough(op: MilOperation, g: UseDef): string | undefined {
+  if (op.type === "identity") return g.arg(op, "x");
+  const rule = NEUTRAL[op.type];
+  if (!rule) return undefined;
+  const [x, y] = [g.arg(op, "x"), g.arg(op, "y")];
+  const neutral = (c: string | undefined) => { const vs = g.constValues(c); return vs !== undefined && vs.length > 0 && vs.every((v) => v === rule.value); };
+  const out = op.outputs[0].type;
+  const kept = (v: string | undefined) => { const t = g.typeOf(v); return t !== undefined && sameShape(t.shape, out.shape) ? v : undefined; };
+  if (neutral(y)) return kept(x);
+  return rule.commutes && neutral(x) ? kept(y) : undefined;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
 function eliminateInFunction(fn: MilFunction): MilFunction {
-  if (!fn.operations.some((o) => o.type === "identity")) return fn;
+  if (!fn.operations.some((o) => o.type === "identity" || o.type in NEUTRAL)) return fn;
   const g = new UseDef(fn);
   const outputs = new Set(fn.outputs);
   const rename = new Map<string, string>(); // value → the name its readers use instead
   const renameOutput = new Map<string, string>(); // a producer's output → the function output it becomes
   const dropped = new Set<MilOperation>();
   for (const op of fn.operations) {
-    if (op.type !== "identity") continue;
-    const x = g.arg(op, "x");
+    const x = passedThrough(op, g);
     const out = op.outputs[0];
     const xType = g.typeOf(x);
     if (x === undefined || out.type.dataType !== xType?.dataType) continue;

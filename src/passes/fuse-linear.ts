@@ -1,47 +1,76 @@
-// matmul(x, W) + b with W and b constants → linear(x, Wᵀ, b), as coremltools' optimize_linear.py
-// (fuse_matmul_weight_bias) makes of a dense layer: one op the Neural Engine runs as a fully
-// connected layer. x of rank 1 to 3 (MIL linear's), W of rank 2 — a const, or a compressed
-// weight (constexpr_blockwise_shift_scale, constexpr_affine_dequantize) whose stored parts are
-// transposed with it — and b one value per output column (any leading 1s).
+// matmul(x, W) (+ b) with W and b constants → linear(x, Wᵀ, b), as coremltools' optimize_linear.py
+// (fuse_matmul_weight_bias) and its torch frontend make of a dense layer: one op the Neural
+// Engine runs as a fully connected layer. x of rank 1 to 4 (coremltools writes rank-4 linears
+// for channels-last blocks such as ConvNeXt's and Swin's), W of rank 2 — a const, or a
+// compressed weight (constexpr_blockwise_shift_scale, constexpr_affine_dequantize) whose stored
+// parts are transposed with it — and b one value per output column (any leading 1s). Without an
+// add the bias is zeros, as coremltools writes it.
 import { constOperation, milElementSize, type MilConstValue, type MilOperation } from "../mil/program.js";
 import type { FusionTools } from "./fusion.js";
 import { rememberForBytes } from "./pass.js";
 import { fusionPass, operation } from "./fusion.js";
 
 const FLOAT = new Set(["fp32", "fp16"]);
+const MAX_X_RANK = 4;
+
+/** The bias const of `add` = matmul `mm` + b, when b is one value per output column. */
+function biasOf(add: MilOperation, mm: MilOperation, n: number, t: FusionTools): MilConstValue | undefined {
+  const { g } = t;
+  const split = g.splitConst(add);
+  if (!split || split[1] !== mm.outputs[0].name || !g.onlyFeeds(split[1], add)) return undefined;
+  const bias = g.producerOf(split[0], "const")!.value!;
+  if (bias.strings || bias.type.shape.reduce((a, d) => a * d, 1) !== n || bias.type.shape[bias.type.shape.length - 1] !== n) return undefined;
+  // The add must not broadcast the product to a larger shape.
+  const out = add.outputs[0];
+  if (out.type.shape.length !== mm.outputs[0].type.shape.length || bias.type.shape.length > out.type.shape.length) return undefined;
+  return bias.type.dataType === mm.outputs[0].type.dataType ? bias : undefined;
+}
+
+/** matmul `mm`'s x, stored weight and output width, when it can be a linear. */
+function linearParts(mm: MilOperation, t: FusionTools): { x: string; w: MilOperation; transposed: boolean; n: number } | undefined {
+  const { g } = t;
+  if (g.isConstant(g.arg(mm, "transpose_x"), 1)) return undefined;
+  const x = g.arg(mm, "x"), w = g.producer(g.arg(mm, "y"));
+  const wType = w?.outputs[0].type;
+  const xType = g.typeOf(x);
+  if (!x || !w || !wType || !xType || wType.shape.length !== 2 || xType.shape.length < 1 || xType.shape.length > MAX_X_RANK) return undefined;
+  if (w.type !== "const" && !w.type.startsWith("constexpr_")) return undefined;
+  if (!FLOAT.has(wType.dataType) || wType.dataType !== xType.dataType) return undefined;
+  const transposed = g.isConstant(g.arg(mm, "transpose_y"), 1);
+  return { x, w, transposed, n: transposed ? wType.shape[0] : wType.shape[1] };
+}
 
 export const fuseLinear = fusionPass({
   name: "fuse-linear",
-  roots: ["add"],
+  roots: ["matmul", "add"],
   match: (op, t) => {
     const { g } = t;
-    const split = g.splitConst(op);
-    if (!split) return undefined;
-    const [biasName, mmName] = split;
-    const mm = g.producerOf(mmName, "matmul");
-    if (!mm || !g.onlyFeeds(mmName, op)) return undefined;
-    if (g.isConstant(g.arg(mm, "transpose_x"), 1)) return undefined;
-    const x = g.arg(mm, "x"), wName = g.arg(mm, "y");
-    const wOp = g.producer(wName);
-    const wType = wOp?.outputs[0].type;
-    const xType = g.typeOf(x);
-    if (!wOp || !wType || !xType || wType.shape.length !== 2 || xType.shape.length < 1 || xType.shape.length > 3) return undefined;
-    if (!FLOAT.has(wType.dataType) || wType.dataType !== xType.dataType) return undefined;
-    const transposed = g.isConstant(g.arg(mm, "transpose_y"), 1);
-    const n = transposed ? wType.shape[0] : wType.shape[1];
-    const bias = g.producerOf(biasName, "const")!.value!;
-    if (bias.strings || bias.type.shape.reduce((a, d) => a * d, 1) !== n || bias.type.shape[bias.type.shape.length - 1] !== n) return undefined;
-    // The add must not broadcast the product to a larger shape.
-    const out = op.outputs[0];
-    if (out.type.shape.length !== mm.outputs[0].type.shape.length || bias.type.shape.length > out.type.shape.length) return undefined;
-    const weight = transposed ? (wOp.type === "const" || wOp.type.startsWith("constexpr_") ? { ops: [], name: wName! } : undefined)
+    let mm: MilOperation | undefined = op;
+    let bias: MilConstValue | undefined;
+    if (op.type === "add") {
+      const split = g.splitConst(op);
+      mm = split && g.producerOf(split[1], "matmul");
+      const parts = mm && linearParts(mm, t);
+      bias = parts && biasOf(op, mm!, parts.n, t);
+      if (!bias) return undefined;
+    } else {
+      // A matmul whose add will take it in is left to that add.
+      const readers = g.consumers(op.outputs[0].name);
+      const parts = linearParts(op, t);
+      if (parts && readers.length === 1 && readers[0].type === "add" && biasOf(readers[0], op, parts.n, t)) return undefined;
+    }
+    const parts = linearParts(mm!, t);
+    if (!parts) return undefined;
+    const wName = parts.w.outputs[0].name;
+    const weight = parts.transposed ? { ops: [], name: wName }
       // A weight read elsewhere too would be stored twice.
-      : g.onlyFeeds(wName!, mm) ? transposedWeight(wOp, t) : undefined;
-    if (!weight || (bias.type.dataType !== wType.dataType)) return undefined;
+      : g.onlyFeeds(wName, mm!) ? transposedWeight(parts.w, t) : undefined;
+    if (!weight) return undefined;
+    const dataType = parts.w.outputs[0].type.dataType;
     // The bias's bytes as they are (shared with other functions' copies), shaped [n].
-    const bc = constOperation(t.fresh(`${op.name}_bias`), { type: { dataType: bias.type.dataType, shape: [n] }, bytes: bias.bytes! });
-    const linear: MilOperation = operation("linear", { x, weight: weight.name, bias: bc.outputs[0].name }, out, op.name);
-    return [...weight.ops, bc, linear];
+    const bc = bias ? constOperation(t.fresh(`${op.name}_bias`), { type: { dataType, shape: [parts.n] }, bytes: bias.bytes! })
+      : t.constant(`${op.name}_bias`, dataType, [parts.n], new Float32Array(parts.n));
+    return [...weight.ops, bc, operation("linear", { x: parts.x, weight: weight.name, bias: bc.outputs[0].name }, op.outputs[0], op.name)];
   },
 });
 

@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -74,6 +74,54 @@ describe("fusions", () => {
     const g = await fused((b, x) => ({ y: b.gemm(x, w(b, [4, 8]), { c: w(b, [1, 4]), bTranspose: true }) }), [3, 8]);
     expect(g.ops).toEqual(["linear"]);
     expect(g.worst).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("linear without a bias (zeros, as coremltools writes it) and on rank-4 channels-last values", async () => {
+    const w = (b: MLGraphBuilder, shape: number[]) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape[0] * shape[1], 0.5)));
+    const plain = await fused((b, x) => ({ y: b.matmul(x, w(b, [8, 5])) }));
+    expect(plain.ops).toEqual(["linear"]);
+    expect(plain.worst).toBeLessThanOrEqual(1e-5);
+    const nhwc = await fused((b, x) => ({ y: b.add(b.matmul(x, w(b, [8, 6])), w(b, [1, 6])) }), [1, 2, 3, 8]);
+    expect(nhwc.ops).toEqual(["linear"]);
+    expect(nhwc.worst).toBeLessThanOrEqual(1e-5);
+    // Rank 5 stays a matmul and an add.
+    const five = await fused((b, x) => ({ y: b.add(b.matmul(x, w(b, [8, 6])), w(b, [1, 6])) }), [1, 2, 1, 3, 8]);
+    expect(five.ops).toEqual(["matmul", "add"]);
+  });
+
+  it("arithmetic by neutral constants goes (x·1, x/1, x+0, x−0); a broadcasting one stays", async () => {
+    const k = (b: MLGraphBuilder, v: number, shape = [8]) => b.constant({ dataType: "float32", shape }, new Float32Array(shape.reduce((m, d) => m * d, 1)).fill(v));
+    const r = await fused((b, x) => ({ y: b.relu(b.sub(b.add(b.div(b.mul(k(b, 1), x), k(b, 1)), k(b, 0)), k(b, 0))) }));
+    expect(r.ops).toEqual(["relu"]);
+    const grow = await fused((b, x) => ({ y: b.relu(b.mul(x, k(b, 1, [4, 2, 3, 8]))) }));
+    expect(grow.ops).toEqual(["mul", "relu"]);
+    expect(grow.worst).toBe(0);
+  });
+
+  it("rsqrt from 1/√(v + ε), ε taken in; RMSNorm as T5 and Llama export it", async () => {
+    const r = await fused((b, x) => {
+      const ms = b.reduceMean(b.pow(x, c(b, 2)), { axes: [2], keepDimensions: true });
+      return { y: b.mul(x, b.div(c(b, 1), b.sqrt(b.add(ms, c(b, 1e-6))))) };
+    });
+    expect(r.ops).toEqual(["pow", "reduce_mean", "rsqrt", "mul"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-5);
+    const bare = await fused((b, x) => ({ y: b.div(c(b, 1), b.sqrt(b.abs(x))) }));
+    expect(bare.ops).toEqual(["abs", "rsqrt"]);
+    expect(bare.worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
+    for (const unitLast of [true, false]) {
+      const r = await fused((b, x) => {
+        const kernel = unitLast ? [4, 3, 3, 1] : [4, 3, 1, 3];
+        const w = b.constant({ dataType: "float32", shape: kernel }, Float32Array.from(values(36, 0.5)));
+        const x4 = b.reshape(x, unitLast ? [2, 3, 8, 1] : [2, 3, 1, 8]);
+        const y = b.conv2d(x4, w, { padding: unitLast ? [1, 1, 0, 0] : [0, 0, 1, 1], strides: unitLast ? [2, 1] : [1, 2], bias: b.constant({ dataType: "float32", shape: [4] }, new Float32Array([1, 2, 3, 4])) });
+        return { y: b.reshape(y, [2, 4, 4]) };
+      });
+      expect(r.ops, unitLast ? "[N, C, L, 1]" : "[N, C, 1, L]").toEqual(["conv"]);
+      expect(r.worst).toBeLessThanOrEqual(1e-5);
+    }
   });
 
   it("a compressed weight is transposed in its stored form (int8 at iOS 17 and 18)", async () => {
