@@ -15,6 +15,8 @@ import { fuseGeluExact, fuseGeluTanh, fuseHardSwish, fuseSilu } from "./fuse-act
 import { fuseLinear } from "./fuse-linear.js";
 import { fuseRsqrt } from "./fuse-rsqrt.js";
 import { fuseConv1d } from "./fuse-conv1d.js";
+import { eliminateIndexBounds } from "./eliminate-index-bounds.js";
+import { sinkTransposes } from "./sink-transposes.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
@@ -27,7 +29,7 @@ import { mergeShapeChains } from "./merge-shape-chains.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  mergeShapeChains, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
+  mergeShapeChains, eliminateIndexBounds, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -42,4 +44,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, nameConstants, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };

@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
+const FUSIONS = new Set(["merge-shape-chains", "eliminate-index-bounds", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine", "sink-transposes"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -108,6 +108,29 @@ describe("fusions", () => {
     const bare = await fused((b, x) => ({ y: b.div(c(b, 1), b.sqrt(b.abs(x))) }));
     expect(bare.ops).toEqual(["abs", "rsqrt"]);
     expect(bare.worst).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("a gather's index wrap and clamp go where the indices are an argmax over an axis no longer than the gathered one", async () => {
+    const table = (b: MLGraphBuilder, n: number) => b.constant({ dataType: "float32", shape: [n, 4] }, Float32Array.from(values(n * 4)));
+    const r = await fused((b, x) => ({ y: b.gather(table(b, 8), b.argMax(x, 2, { outputDataType: "int32" })) }));
+    expect(r.ops).toEqual(["reduce_argmax", "gather"]);
+    expect(r.worst).toBe(0);
+    // A shorter table may be indexed out of range: the clamp stays.
+    const short = await fused((b, x) => ({ y: b.gather(table(b, 5), b.argMax(x, 2, { outputDataType: "int32" })) }));
+    expect(short.ops).toContain("minimum");
+    expect(short.worst).toBe(0);
+  });
+
+  it("a channels-last block's transposes out and back in go (ConvNeXt's layer scale and residual)", async () => {
+    const r = await fused((b, x) => {
+      const scale = b.constant({ dataType: "float32", shape: [3, 1, 1] }, new Float32Array([0.5, 2, -1]));
+      const nhwc = b.transpose(x, { permutation: [0, 2, 3, 1] });
+      const block = b.add(b.mul(scale, b.transpose(b.relu(nhwc), { permutation: [0, 3, 1, 2] })), x);
+      return { y: b.softmax(b.transpose(block, { permutation: [0, 2, 3, 1] }), 3) };
+    }, [1, 3, 4, 5]);
+    // relu(transpose) transposed back is relu(x): one transpose is left, before the softmax.
+    expect(r.ops).toEqual(["relu", "mul", "add", "transpose", "softmax"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-6);
   });
 
   it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
