@@ -95,11 +95,31 @@ function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims
   return ctx.binary("maximum", ctx.binary("minimum", wrapped, last), ctx.int(0, "zero"));
 }
 
+/** A constant 0-D index, normalized as normalizedIndices does. */
+function constIndex(ctx: LoweringContext, operand: MLOperand, size: number): number | undefined {
+  if (!operand.data) return undefined;
+  const v = readAll(operand.data, operand.dataType, 1)[0];
+  return Math.min(Math.max(v < 0 ? v + size : v, 0), size - 1);
+}
+
 function gather(node: GraphNode<"gather">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
   const axis = node.attributes.axis;
   let indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
   const out = node.outputs[0].shape;
+  const at = node.inputs.indices.kind === "constant" && indices.type.shape.length === 0 ? constIndex(ctx, node.inputs.indices, x.type.shape[axis]) : undefined;
+  if (at !== undefined) {
+    // One constant index (qkv[0] after a permute): a slice that drops the axis, as coremltools
+    // writes torch's select — one op, where a gather would need a reshape after it.
+    const rank = x.type.shape.length;
+    ctx.set(node.outputs[0], ctx.op("slice_by_index", {
+      x,
+      begin: ctx.ints(x.type.shape.map((_, i) => (i === axis ? at : 0)), "begin"),
+      end: ctx.ints(x.type.shape.map((d, i) => (i === axis ? at + 1 : d)), "end"),
+      squeeze_mask: ctx.constant("bool", [rank], x.type.shape.map((_, i) => (i === axis ? 1 : 0)), "squeeze_mask"),
+    }, tensorType(x.type.dataType, out)));
+    return;
+  }
   if (indices.type.shape.length === 0) {
     // 0-D indices crash gather on 5-D data (crbug 391672283): gather with [1] and drop that axis.
     indices = ctx.reshape(indices, [1]);

@@ -17,6 +17,7 @@ import { fuseRsqrt } from "./fuse-rsqrt.js";
 import { fuseConv1d } from "./fuse-conv1d.js";
 import { eliminateIndexBounds } from "./eliminate-index-bounds.js";
 import { sinkTransposes } from "./sink-transposes.js";
+import { fuseSliceConcat } from "./fuse-slice-concat.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
@@ -29,7 +30,7 @@ import { mergeShapeChains } from "./merge-shape-chains.js";
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  mergeShapeChains, eliminateIndexBounds, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
+  mergeShapeChains, eliminateIndexBounds, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseSliceConcat, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 
@@ -44,4 +45,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, fuseSliceConcat, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };

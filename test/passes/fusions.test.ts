@@ -13,7 +13,7 @@ import { executeProgram } from "../../src/runtime/execute.js";
 import { makeTensor, readNumbers } from "../../src/runtime/tensor.js";
 import { runPackage, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 
-const FUSIONS = new Set(["merge-shape-chains", "eliminate-index-bounds", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine", "sink-transposes"]);
+const FUSIONS = new Set(["merge-shape-chains", "eliminate-index-bounds", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-slice-concat", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine", "sink-transposes"]);
 const values = (n: number, scale = 3) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + 0.2) * scale);
 
 /** The fused program's ops, and its outputs against the same program through the pipeline without the fusions. */
@@ -131,6 +131,20 @@ describe("fusions", () => {
     // relu(transpose) transposed back is relu(x): one transpose is left, before the softmax.
     expect(r.ops).toEqual(["relu", "mul", "add", "transpose", "softmax"]);
     expect(r.worst).toBeLessThanOrEqual(1e-6);
+  });
+
+  it("a roll (concat of a value's ranges along one axis) is one gather; a strided slice stays", async () => {
+    const r = await fused((b, x) => ({ y: b.concat([b.slice(x, [0, 0, 3], [2, 3, 5]), b.slice(x, [0, 0, 0], [2, 3, 3])], 2) }));
+    expect(r.ops).toEqual(["gather"]);
+    expect(r.worst).toBe(0);
+    const strided = await fused((b, x) => ({ y: b.concat([b.slice(x, [0, 0, 0], [2, 3, 4], { strides: [1, 1, 2] }), b.slice(x, [0, 0, 1], [2, 3, 4], { strides: [1, 1, 2] })], 2) }));
+    expect(strided.ops).toContain("concat");
+  });
+
+  it("one constant index: a slice that drops the axis (qkv[0]), also on 5-D values", async () => {
+    const r = await fused((b, x) => ({ y: b.gather(b.reshape(x, [2, 3, 2, 2, 2]), b.constant({ dataType: "int32", shape: [] }, new Int32Array([-1])), { axis: 1 }) }));
+    expect(r.ops).toEqual(["reshape", "slice_by_index"]);
+    expect(r.worst).toBe(0);
   });
 
   it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
