@@ -14,7 +14,8 @@ read; they compare against onnxruntime-node at test time, so no outputs are stor
 
 With coremltools installed, each entry also records the non-const op count of coremltools'
 package for the same module (torch.jit.trace, then ct.convert at iOS 17 and 18), which
-`npm run bench` compares with ours.
+`npm run bench` compares with ours. coremltools 9.0 traces these modules with numpy < 2.3 (2.4
+refuses its int() of one-element arrays); the counts in corpus.json were taken with numpy 2.2.
 
 A test tool only (torch, torchvision, transformers, onnxruntime): CI reads the committed files.
 """
@@ -260,6 +261,7 @@ def coremltools_ops(model, args):
         import coremltools as ct
     except ImportError:
         return None
+    register_new_ones()
     counts = {}
     for key, target in (("ios17", ct.target.iOS17), ("ios18", ct.target.iOS18)):
         try:
@@ -273,6 +275,27 @@ def coremltools_ops(model, args):
         block = next(iter(ml.get_spec().mlProgram.functions["main"].block_specializations.values()))
         counts[key] = sum(1 for o in block.operations if o.type != "const" and not o.type.startswith("constexpr_"))
     return counts
+
+
+def register_new_ones():
+    """coremltools 9 has torch's new_zeros but not new_ones, which transformers 5 writes for BERT's
+    and wav2vec2's masks: the same fill, with one."""
+    from coremltools.converters.mil import Builder as mb
+    from coremltools.converters.mil.frontend.torch.ops import _get_inputs
+    from coremltools.converters.mil.frontend.torch.torch_op_registry import _TORCH_OPS_REGISTRY, register_torch_op
+    if _TORCH_OPS_REGISTRY.get_func("new_ones") is not None:
+        return
+
+    def new_ones(context, node):
+        shape = _get_inputs(context, node)[1]
+        if isinstance(shape, list):
+            shape = mb.concat(values=shape, axis=0)
+        if shape.val is not None and shape.val.size == 0:  # new_ones([]): a scalar
+            context.add(mb.const(val=np.float32(1.0), name=node.name))
+            return
+        context.add(mb.fill(shape=mb.cast(x=shape, dtype="int32"), value=1.0, name=node.name))
+
+    register_torch_op(new_ones)
 
 
 def feed(spec, rng):

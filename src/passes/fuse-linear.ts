@@ -4,7 +4,7 @@
 // for channels-last blocks such as ConvNeXt's and Swin's), W of rank 2 — a const, or a
 // compressed weight (constexpr_blockwise_shift_scale, constexpr_affine_dequantize) whose stored
 // parts are transposed with it — and b one value per output column (any leading 1s). Without an
-// add the bias is zeros, as coremltools writes it.
+// add (a weight already [N, K]) the bias is zeros, as coremltools writes it.
 import { constOperation, milElementSize, type MilConstValue, type MilOperation } from "../mil/program.js";
 import type { FusionTools } from "./fusion.js";
 import { rememberForBytes } from "./pass.js";
@@ -60,7 +60,9 @@ export const fuseLinear = fusionPass({
       if (parts && readers.length === 1 && readers[0].type === "add" && biasOf(readers[0], op, parts.n, t)) return undefined;
     }
     const parts = linearParts(mm!, t);
-    if (!parts) return undefined;
+    // Without a bias there is no op to save: a weight that would have to be transposed (copied:
+    // gigabytes, on large models) stays a matmul's.
+    if (!parts || (!bias && !parts.transposed)) return undefined;
     const wName = parts.w.outputs[0].name;
     const weight = parts.transposed ? { ops: [], name: wName }
       // A weight read elsewhere too would be stored twice.

@@ -76,11 +76,13 @@ describe("fusions", () => {
     expect(g.worst).toBeLessThanOrEqual(1e-5);
   });
 
-  it("linear without a bias (zeros, as coremltools writes it) and on rank-4 channels-last values", async () => {
+  it("linear without a bias (zeros, as coremltools writes it) from a transposed weight, and on rank-4 channels-last values", async () => {
     const w = (b: MLGraphBuilder, shape: number[]) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape[0] * shape[1], 0.5)));
-    const plain = await fused((b, x) => ({ y: b.matmul(x, w(b, [8, 5])) }));
+    // A weight already [N, K] (Gemm's transB): no copy. One [K, N] stays the matmul's.
+    const plain = await fused((b, x) => ({ y: b.gemm(x, w(b, [5, 8]), { bTranspose: true }) }), [3, 8]);
     expect(plain.ops).toEqual(["linear"]);
     expect(plain.worst).toBeLessThanOrEqual(1e-5);
+    expect((await fused((b, x) => ({ y: b.matmul(x, w(b, [8, 5])) }))).ops).toEqual(["matmul"]);
     const nhwc = await fused((b, x) => ({ y: b.add(b.matmul(x, w(b, [8, 6])), w(b, [1, 6])) }), [1, 2, 3, 8]);
     expect(nhwc.ops).toEqual(["linear"]);
     expect(nhwc.worst).toBeLessThanOrEqual(1e-5);

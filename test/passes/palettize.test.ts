@@ -123,9 +123,8 @@ describe("compress: palettize", () => {
     const fn = programFunction(read.parsed.program);
     const lutOf = (o: MilOperation) => fn.operations.find((x) => x.name === o.inputs.lut[0])!.value!.type.shape;
     const luts = fn.operations.filter((o) => o.type === "constexpr_lut_to_dense");
-    // conv weight [32, 16, 3, 3]: 4 groups along axis 0; the matmul weight [64, 48], a linear's
-    // [48, 64] once fused: 6 groups along its axis 0 (the output channels).
-    expect(luts.map(lutOf)).toEqual([[4, 1, 1, 1, 4, 1], [6, 1, 4, 1]]);
+    // conv weight [32, 16, 3, 3]: 4 groups along axis 0; matmul weight [64, 48]: 6 groups along axis 1.
+    expect(luts.map(lutOf)).toEqual([[4, 1, 1, 1, 4, 1], [1, 6, 4, 1]]);
     expect(validateProgram(read.parsed.program, 18)).toEqual([]);
     const pw = palettizeGroups(W, [32, 16, 3, 3], 0, 8, 2, "fp32");
     const pm = palettizeGroups(M, [64, 48], 1, 8, 2, "fp32");
