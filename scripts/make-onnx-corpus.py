@@ -278,22 +278,30 @@ def coremltools_ops(model, args):
 
 
 def register_new_ones():
-    """coremltools 9 has torch's new_zeros but not new_ones, which transformers 5 writes for BERT's
-    and wav2vec2's masks: the same fill, with one."""
+    """coremltools 9 has torch's new_zeros and new_full but not new_ones, which transformers 5
+    writes for BERT's and wav2vec2's masks: a fill with one, in the dtype asked for (else self's)."""
     from coremltools.converters.mil import Builder as mb
     from coremltools.converters.mil.frontend.torch.ops import _get_inputs
     from coremltools.converters.mil.frontend.torch.torch_op_registry import _TORCH_OPS_REGISTRY, register_torch_op
+    from coremltools.converters.mil.frontend.torch.utils import NUM_TO_NUMPY_DTYPE
+    from coremltools.converters.mil.mil.types import nptype_from_builtin
     if _TORCH_OPS_REGISTRY.get_func("new_ones") is not None:
         return
 
     def new_ones(context, node):
-        shape = _get_inputs(context, node)[1]
+        inputs = _get_inputs(context, node)
+        shape = inputs[1]
+        code = inputs[2].val if len(inputs) > 2 and inputs[2] is not None else None
+        dtype = NUM_TO_NUMPY_DTYPE[int(code)] if code is not None else nptype_from_builtin(inputs[0].dtype)
+        if dtype != np.int32 and np.issubdtype(dtype, np.integer):
+            dtype = np.int32  # fill's domain: fp16, fp32, int32, bool
+        one = dtype(1)
         if isinstance(shape, list):
             shape = mb.concat(values=shape, axis=0)
         if shape.val is not None and shape.val.size == 0:  # new_ones([]): a scalar
-            context.add(mb.const(val=np.float32(1.0), name=node.name))
-            return
-        context.add(mb.fill(shape=mb.cast(x=shape, dtype="int32"), value=1.0, name=node.name))
+            context.add(mb.const(val=np.array(one), name=node.name))
+        else:
+            context.add(mb.fill(shape=mb.cast(x=shape, dtype="int32"), value=one, name=node.name))
 
     register_torch_op(new_ones)
 

@@ -1,5 +1,6 @@
 // LoweringContext: what each per-operator lowering function gets — the MIL function being
 // built, the MIL value of each WebNN operand, the target, and small emit helpers.
+import type { MilBinaryOp, MilOpInputs, MilOpType, MilUnaryOp } from "../mil/op-types.js";
 import { UnsupportedError } from "../errors.js";
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
@@ -119,7 +120,7 @@ export class LoweringContext {
     return this.op("tile", { x: r, reps: this.ints(reps, "reps") }, tensorType(x.type.dataType, shape));
   }
 
-  op(type: string, inputs: Record<string, MilValue | readonly MilValue[] | undefined>, outType: MilTensorType, hint?: string): MilValue {
+  op<T extends MilOpType>(type: T, inputs: MilOpInputs<T, MilValue | readonly MilValue[] | undefined>, outType: MilTensorType, hint?: string): MilValue {
     return this.mil.op1(type, inputs, outType, hint);
   }
 
@@ -139,11 +140,11 @@ export class LoweringContext {
   }
 
   /** Element-wise binary MIL op with numpy broadcasting; output dtype defaults to x's. */
-  binary(type: string, x: MilValue, y: MilValue, outDataType?: MilDataType): MilValue {
+  binary(type: MilBinaryOp, x: MilValue, y: MilValue, outDataType?: MilDataType): MilValue {
     return this.op(type, { x, y }, tensorType(outDataType ?? x.type.dataType, broadcastShapes(x.type.shape, y.type.shape, { operator: type })));
   }
 
-  unary(type: string, x: MilValue, extra: Record<string, MilValue> = {}): MilValue {
-    return this.op(type, { x, ...extra }, x.type);
+  unary(type: MilUnaryOp, x: MilValue, extra: Record<string, MilValue> = {}): MilValue {
+    return this.op(type, { x, ...extra } as MilOpInputs<typeof type, MilValue>, x.type);
   }
 }

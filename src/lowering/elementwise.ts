@@ -1,5 +1,6 @@
 // Element-wise operators: binary arithmetic, comparisons, logical ops, unary math,
 // activations, clamp and cast.
+import type { MilBinaryOp, MilUnaryOp } from "../mil/op-types.js";
 import type { GraphNode, MLOperand } from "../graph/operand.js";
 import { broadcastShapes, sameShape } from "../graph/shape-rules.js";
 import type { BinaryOperatorName, InputOperatorName } from "../graph/operators.js";
@@ -16,7 +17,7 @@ function isFloatValue(v: MilValue): boolean {
 
 // ---------------------------------------------------------------- binary
 
-function binaryLowering(milOp: string) {
+function binaryLowering(milOp: MilBinaryOp) {
   return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
     const a = ctx.get(node.inputs.a);
     const b = ctx.get(node.inputs.b);
@@ -67,7 +68,7 @@ function div(node: GraphNode<"div">, ctx: LoweringContext) {
 }
 
 /** Comparisons produce bool in MIL; WebNN wants uint8 (kept as int32 inside the program). */
-function comparisonLowering(milOp: string) {
+function comparisonLowering(milOp: MilBinaryOp) {
   return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
     const A = node.inputs.a;
     const a = flipUnsigned(ctx, A, ctx.get(A));
@@ -101,7 +102,7 @@ function toBool(ctx: LoweringContext, x: MilValue): MilValue {
   return ctx.binary("not_equal", x, ctx.scalar(x.type.dataType, 0, "zero"), "bool");
 }
 
-function logicalLowering(milOp: string) {
+function logicalLowering(milOp: MilBinaryOp) {
   return (node: GraphNode<BinaryOperatorName>, ctx: LoweringContext) => {
     const a = toBool(ctx, ctx.get(node.inputs.a));
     const b = toBool(ctx, ctx.get(node.inputs.b));
@@ -117,7 +118,7 @@ function logicalNot(node: GraphNode<"logicalNot">, ctx: LoweringContext) {
 
 // ---------------------------------------------------------------- unary
 
-function unaryLowering(milOp: string) {
+function unaryLowering(milOp: MilUnaryOp) {
   return (node: GraphNode<InputOperatorName>, ctx: LoweringContext) => {
     ctx.set(node.outputs[0], ctx.unary(milOp, ctx.get(node.inputs.input)));
   };

@@ -34,16 +34,16 @@ function pooling(milOp: "avg_pool" | "l2_pool" | "max_pool") {
     const native = a.dilations.every((d) => d === 1) && isFloat && (!ceilMode || symmetric);
     let y: MilValue;
     if (native) {
-      const inputs: Record<string, MilValue> = {
+      const inputs = {
         x,
         kernel_sizes: ctx.ints(a.windowDimensions, "kernel_sizes"),
         strides: ctx.ints(a.strides, "strides"),
         pad_type: ctx.str("custom", "pad_type"),
         pad: ctx.ints(a.padding, "pad"),
         ceil_mode: ctx.bool(ceilMode, "ceil_mode"),
+        // WebNN averages over the window elements inside the input (padding is not counted).
+        ...(milOp === "avg_pool" ? { exclude_padding_from_average: ctx.bool(true, "exclude_padding_from_average") } : {}),
       };
-      // WebNN averages over the window elements inside the input (padding is not counted).
-      if (milOp === "avg_pool") inputs.exclude_padding_from_average = ctx.bool(true, "exclude_padding_from_average");
       y = ctx.op(milOp, inputs, tensorType(x.type.dataType, [n, c, a.outputSizes[0], a.outputSizes[1]]));
     } else {
       const windowSize = a.windowDimensions[0] * a.windowDimensions[1];

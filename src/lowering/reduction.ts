@@ -1,4 +1,5 @@
 // Reductions: reduceSum, reduceMean, reduceMax, … → MIL reduce_* with axes and keep_dims.
+import type { MilOpType } from "../mil/op-types.js";
 import type { GraphNode } from "../graph/operand.js";
 import type { ArgReduceOperatorName, ReduceOperatorName } from "../graph/operators.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
@@ -9,7 +10,7 @@ import { flipUnsigned } from "./elementwise.js";
 /** What a reduction computes when it reduces no axis (WebNN: the function of one element). */
 type NoAxisForm = (ctx: LoweringContext, x: MilValue) => MilValue;
 
-const noAxis: Record<string, NoAxisForm> = {
+const noAxis = {
   reduce_sum: (ctx, x) => ctx.unary("identity", x),
   reduce_mean: (ctx, x) => ctx.unary("identity", x),
   reduce_max: (ctx, x) => ctx.unary("identity", x),
@@ -20,9 +21,9 @@ const noAxis: Record<string, NoAxisForm> = {
   reduce_log_sum: (ctx, x) => ctx.unary("log", x, { epsilon: ctx.scalar(x.type.dataType, 0, "epsilon") }),
   reduce_log_sum_exp: (ctx, x) => ctx.unary("identity", x),
   reduce_sum_square: (ctx, x) => ctx.binary("mul", x, x),
-};
+} satisfies Partial<Record<MilOpType, NoAxisForm>>;
 
-function reduction(milOp: string) {
+function reduction(milOp: keyof typeof noAxis) {
   return (node: GraphNode<ReduceOperatorName>, ctx: LoweringContext) => {
     const x = ctx.get(node.inputs.input);
     const axes = node.attributes.axes;
@@ -53,7 +54,7 @@ export const reductionLowerings = {
   reduceSumSquare: reduction("reduce_sum_square"),
 } satisfies LoweringFamily;
 
-function argReduction(milOp: string) {
+function argReduction(milOp: "reduce_argmax" | "reduce_argmin") {
   return (node: GraphNode<ArgReduceOperatorName>, ctx: LoweringContext) => {
     const operand = node.inputs.input;
     const x = flipUnsigned(ctx, operand, ctx.get(operand));

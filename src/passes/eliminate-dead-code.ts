@@ -2,6 +2,7 @@
 // returned by the function (lowering may leave a helper value unused; Core ML would carry it).
 // Core ML predicts only when every function input is read by some operation, so an input left
 // unread gets an identity reading it, as coremltools adds one — the one place that rule lives.
+import { milOperation } from "../mil/op-types.js";
 import { freshNames, type MilFunction, type MilOperation, namesOf } from "../mil/program.js";
 import { functionPass } from "./pass.js";
 
@@ -21,7 +22,7 @@ function eliminateInFunction(fn: MilFunction): MilFunction {
   for (const input of fn.inputs) {
     if (live.has(input.name)) continue;
     const name = fresh(`${input.name}_read`);
-    readers.push({ type: "identity", name, inputs: { x: [input.name] }, outputs: [{ name, type: input.type }] });
+    readers.push(milOperation("identity", name, { x: [input.name] }, [{ name, type: input.type }]));
   }
   if (kept.every(Boolean) && readers.length === 0) return fn;
   return { ...fn, operations: [...readers, ...fn.operations.filter((_, i) => kept[i])] };

@@ -5,6 +5,7 @@
 // whose result is known. A function output that becomes a constant is returned through an
 // identity (an output must be an operation's result). constexpr_* operations (compressed
 // weights) are left alone, and so is any result over MAX_FOLDED_ELEMENTS elements.
+import { milOperation } from "../mil/op-types.js";
 import { constOperation, elementCount, freshNames, type MilFunction, type MilOperation, namesOf } from "../mil/program.js";
 import { evaluateOperation, iosVersionOfOpset } from "../runtime/execute.js";
 import { constFromTensor, tensorFromConst, type RuntimeTensor } from "../runtime/tensor.js";
@@ -52,7 +53,7 @@ function foldFunction(fn: MilFunction): MilFunction {
     const c = operations[i];
     const name = fresh(`${out}_value`);
     operations[i] = constOperation(name, c.value!);
-    operations.push({ type: "identity", name: out, inputs: { x: [name] }, outputs: [{ name: out, type: c.outputs[0].type }] });
+    operations.push(milOperation("identity", out, { x: [name] }, [{ name: out, type: c.outputs[0].type }]));
   }
   return { ...fn, operations };
 }

@@ -4,6 +4,7 @@
 // float32 outputs are cast back at the end, so the model's inputs and outputs keep their types.
 // A constant bound to a parameter whose signature has no float16 stays float32, and so does a
 // `cast` to float32 that only feeds a function output. Integer and boolean values are untouched.
+import { milOperation } from "../mil/op-types.js";
 import { constOperation, freshNames, type MilConstValue, type MilFunction, type MilNamedType, type MilOperation, namesOf } from "../mil/program.js";
 import { signatureFor } from "../mil/signatures.js";
 import { bytesOfValues, numericView, tensorFromConst } from "../runtime/tensor.js";
@@ -60,7 +61,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     if (input.type.dataType !== "fp32") continue;
     const name = fresh(`${input.name}_fp16`);
     toHalfDtype ??= dtypeConst("fp16");
-    ops.push({ type: "cast", name, inputs: { x: [input.name], dtype: [toHalfDtype] }, outputs: [{ name, type: half(input.type) }] });
+    ops.push(milOperation("cast", name, { x: [input.name], dtype: [toHalfDtype] }, [{ name, type: half(input.type) }]));
     rename.set(input.name, name);
   }
 
@@ -105,7 +106,7 @@ function rewrite(fn: MilFunction, context: PassContext): MilFunction {
     const src = rename.get(o)!;
     const type = typeOf(o)!;
     toFloatDtype ??= dtypeConst("fp32");
-    ops.push({ type: "cast", name: fresh(`${o}_to_fp32`), inputs: { x: [src], dtype: [toFloatDtype] }, outputs: [{ name: o, type }] });
+    ops.push(milOperation("cast", fresh(`${o}_to_fp32`), { x: [src], dtype: [toFloatDtype] }, [{ name: o, type }]));
   }
   return { ...fn, operations: ops };
 }

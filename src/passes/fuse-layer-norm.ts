@@ -64,7 +64,6 @@ export const fuseLayerNormAffine = fusionPass({
       gName = ones.outputs[0].name;
     }
     if (op.outputs[0].type.shape.join(",") !== type.shape.join(",")) return undefined;
-    const inputs = Object.fromEntries(Object.entries(ln.inputs).map(([k, v]) => [k, v[0]]));
-    return [...out, operation("layer_norm", { ...inputs, gamma: gName, beta: bName }, op.outputs[0], op.name)];
+    return [...out, operation("layer_norm", { x: g.arg(ln, "x"), axes: g.arg(ln, "axes"), epsilon: g.arg(ln, "epsilon"), gamma: gName, beta: bName }, op.outputs[0], op.name)];
   },
 });

@@ -8,7 +8,7 @@
 import { constOperation, milElementSize, type MilConstValue, type MilOperation } from "../mil/program.js";
 import type { FusionTools } from "./fusion.js";
 import { rememberForBytes } from "./pass.js";
-import { fusionPass, operation } from "./fusion.js";
+import { fusionPass, operation, rebuilt } from "./fusion.js";
 
 const FLOAT = new Set(["fp32", "fp16"]);
 const MAX_X_RANK = 4;
@@ -111,7 +111,7 @@ function transposedWeight(w: MilOperation, t: FusionTools): { ops: MilOperation[
     const parts = ["data", "scale", ...(w.inputs.offset ? ["offset"] : [])].map((p) => [p, swapped(p)] as const);
     if (parts.some(([, c]) => !c)) return undefined;
     const ops = parts.map(([, c]) => c!);
-    return { ops: [...ops, operation(w.type, Object.fromEntries(parts.map(([p, c]) => [p, c!.outputs[0].name])), out)], name: out.name };
+    return { ops: [...ops, rebuilt(w.type, Object.fromEntries(parts.map(([p, c]) => [p, c!.outputs[0].name])), out)], name: out.name };
   }
   if (w.type === "constexpr_affine_dequantize") {
     const data = swapped("quantized_data");

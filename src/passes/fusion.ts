@@ -5,6 +5,7 @@
 // checks with `onlyFeeds` that nothing else reads them.
 import { constOperation, freshNames, namesOf, type MilDataType, type MilFunction, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { constFromTensor, makeTensor } from "../runtime/tensor.js";
+import type { MilOpInputs, MilOpType } from "../mil/op-types.js";
 import type { PassContext, ProgramPass } from "./pass.js";
 import { functionPass } from "./pass.js";
 import { UseDef } from "./use-def.js";
@@ -30,7 +31,12 @@ export interface Fusion {
 }
 
 /** The operation `type` on `inputs` giving `out` (name and type) — the root's replacement. */
-export function operation(type: string, inputs: Record<string, string | undefined>, out: { name: string; type: MilTensorType }, name = out.name): MilOperation {
+export function operation<T extends MilOpType>(type: T, inputs: MilOpInputs<T, string | undefined>, out: { name: string; type: MilTensorType }, name = out.name): MilOperation {
+  return rebuilt(type, inputs as Record<string, string | undefined>, out, name);
+}
+
+/** An operation of an existing op's type (not known until run time) on new inputs. */
+export function rebuilt(type: string, inputs: Record<string, string | undefined>, out: { name: string; type: MilTensorType }, name = out.name): MilOperation {
   const bound: Record<string, readonly string[]> = {};
   for (const [k, v] of Object.entries(inputs)) if (v !== undefined) bound[k] = [v];
   return { type, name, inputs: bound, outputs: [out] };

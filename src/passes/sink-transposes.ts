@@ -6,7 +6,7 @@
 // at most one axis over 1 (a per-channel scale or bias), which is reshaped. Each op taken in is
 // read by the chain alone, so the rewrite never computes anything twice.
 import { constOperation, type MilOperation, type MilTensorType } from "../mil/program.js";
-import { fusionPass, operation, type FusionTools } from "./fusion.js";
+import { fusionPass, rebuilt, type FusionTools } from "./fusion.js";
 
 const BINARY = new Set(["add", "sub", "mul", "real_div", "maximum", "minimum"]);
 const UNARY = new Set(["relu", "sigmoid", "tanh", "silu", "gelu", "abs", "exp", "sqrt", "erf"]);
@@ -44,7 +44,7 @@ function pull(name: string, q: readonly number[], reader: MilOperation, t: Fusio
   }
   const type: MilTensorType = { dataType: op.outputs[0].type.dataType, shape: permuted(op.outputs[0].type.shape, q) };
   if (BINARY.has(op.type) && params.some((p) => g.typeOf(g.arg(op, p))!.shape.length !== type.shape.length && g.producer(g.arg(op, p))?.type !== "const")) return undefined;
-  const out = operation(op.type, inputs, { name: t.fresh(`${op.name}_t`), type });
+  const out = rebuilt(op.type, inputs, { name: t.fresh(`${op.name}_t`), type });
   ops.push(out);
   return out.outputs[0].name;
 }
