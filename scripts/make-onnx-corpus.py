@@ -180,6 +180,7 @@ def main(out):
     opt_path = os.path.join(out, "bert-optimized.onnx")
     opt.save_model_to_file(opt_path)
     os.remove(eager_path)
+    EXPORTED[opt_path] = EXPORTED[eager_path]  # coremltools' count: the eager module it came from
     add("BERT (ONNX Runtime transformer optimizer)", opt_path, {"input_ids": ids, "attention_mask": mask_half})
 
     gpt2 = t.GPT2LMHeadModel(t.GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=2, n_positions=64, bos_token_id=1, eos_token_id=2))

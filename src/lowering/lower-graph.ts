@@ -3,7 +3,8 @@
 import { UnsupportedError } from "../errors.js";
 import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
-import { isIdentifier, tensorType, type MilValue } from "../mil/builder.js";
+import { tensorType, type MilValue } from "../mil/builder.js";
+import { isIdentifier } from "../mil/names.js";
 import type { IOEntry, MilModel, ModelDataType } from "../mil/model.js";
 import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";

@@ -1,6 +1,7 @@
 // The MIL program: the in-memory form of a Core ML ML Program, between lowering and
 // serialization. Lowering writes it; serialization turns it into protobuf + weight blob;
 // the package reader turns bytes back into it; the reference runtime executes it.
+import { NameTable } from "./names.js";
 
 /** MIL tensor element types (coremltools' names). */
 export type MilDataType =
@@ -93,16 +94,8 @@ export function namesOf(fn: MilFunction, operations: readonly MilOperation[] = f
  * in `taken` or handed out before (a counter per base keeps it linear).
  */
 export function freshNames(taken: Iterable<string>): (base: string) => string {
-  const used = new Set(taken);
-  const next = new Map<string, number>();
-  return (base) => {
-    let name = base;
-    let k = next.get(base) ?? 2;
-    while (used.has(name)) name = `${base}_${k++}`;
-    next.set(base, k);
-    used.add(name);
-    return name;
-  };
+  const table = new NameTable(taken, 2);
+  return (base) => table.claim(base);
 }
 
 /** Bytes per element of a MIL data type as stored in memory here (sub-byte types unpacked). */

@@ -23,14 +23,15 @@ import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
 import { mergeShapeChains } from "./merge-shape-chains.js";
 
-// Fusions run on folded constants and leave what they took in to the dead-code pass after them
+// fuse-linear runs before eliminate-identities, which would take a zero bias away (no copy of a
+// [K, N] weight is made for a linear without one). Fusions run on folded constants and leave what they took in to the dead-code pass after them
 // (shape chains are merged again after them: attention's fusion may transpose a transposed K);
 // they run before bind-defaults, which binds the new ops' defaults as coremltools' builder does.
 // fp16-compute does nothing unless the conversion asks for float16; dead code is removed again after it (the float32 casts' dtype constants it replaces).
 // compress-weights (also only when asked) works on the weights as the program will compute with them (float16 after fp16-compute).
 export const PASS_PIPELINE: readonly ProgramPass[] = Object.freeze([
   foldConstants, eliminateDeadCode,
-  mergeShapeChains, eliminateIndexBounds, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseSliceConcat, fuseLinear, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
+  mergeShapeChains, eliminateIndexBounds, fuseLinear, eliminateIdentities, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseSliceConcat, fuseAttention, fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateDeadCode,
   bindDefaults, fp16Compute, compressWeights, eliminateDeadCode, nameConstants, validate,
 ]);
 

@@ -3,7 +3,7 @@
 // the same parameter (`strides_1_1`), by value when several roles share one (`int32_1_1`).
 // Constants named by the user (graph constants) and weights (over 16 elements) keep their names.
 import { getFloat16 } from "@petamoriken/float16";
-import { toIdentifier } from "../mil/builder.js";
+import { toIdentifier } from "../mil/names.js";
 import { elementCount, freshNames, type MilConstValue, type MilFunction, type MilOperation } from "../mil/program.js";
 import { functionPass } from "./pass.js";
 
