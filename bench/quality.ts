@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { importOnnx } from "../src/frontends/onnx/import.js";
 import { lowerGraph } from "../src/lowering/lower-graph.js";
 import { programFunction } from "../src/mil/program.js";
-import { PASS_PIPELINE, runPasses } from "../src/passes/index.js";
+import { OPTIMIZING_PASSES, PASS_PIPELINE, runPasses } from "../src/passes/index.js";
 import { median, now, report, ROOT, round, type Result } from "./common.js";
 
-const FUSIONS = new Set(["merge-shape-chains", "eliminate-identities", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-linear", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm-affine"]);
 const dir = join(ROOT, "test/fixtures/onnx-corpus");
 const corpus: Array<{ name: string; file: string; quantized?: boolean; coremltools?: { ios17?: number; ios18?: number } }> = JSON.parse(readFileSync(join(dir, "corpus.json"), "utf8"));
 
@@ -31,7 +30,7 @@ for (const e of corpus) {
     const program = runPasses(lowered.program, ctx);
     passMs.push(now() - t);
     t = now();
-    runPasses(lowered.program, ctx, PASS_PIPELINE.filter((p) => !FUSIONS.has(p.name)));
+    runPasses(lowered.program, ctx, PASS_PIPELINE.filter((p) => !OPTIMIZING_PASSES.has(p.name)));
     plainMs.push(now() - t);
     const ours = programFunction(program).operations.filter((o) => o.type !== "const" && !o.type.startsWith("constexpr_")).length;
     ratios[target].push(ours / theirs);

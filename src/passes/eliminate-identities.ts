@@ -1,6 +1,6 @@
 // eliminate-identities: an identity's readers read its input instead (coremltools'
-// noop_elimination), and so do those of arithmetic that changes nothing: x·1, x/1, x+0, x−0
-// with the constant all exact ones or zeros and the result of x's shape and type (a norm's unit
+// noop_elimination), and so do those of arithmetic that changes nothing: x·1, x/1, x+0, x−0,
+// x ∧ true, x ∨ false, x ⊕ false, with the constant all exact ones or zeros and the result of x's shape and type (a norm's unit
 // scale, a zero bias, an index offset of 0). An identity that gives a function output keeps the output's name: the op
 // computing its input then writes that name, when nothing else reads the input. Identities
 // giving an output from a function input or a const stay (an output must be a computed value);
@@ -12,6 +12,7 @@ import { UseDef } from "./use-def.js";
 const NEUTRAL: Record<string, { value: number; commutes: boolean }> = {
   mul: { value: 1, commutes: true }, add: { value: 0, commutes: true },
   real_div: { value: 1, commutes: false }, sub: { value: 0, commutes: false },
+  logical_and: { value: 1, commutes: true }, logical_or: { value: 0, commutes: true }, logical_xor: { value: 0, commutes: true },
 };
 
 /** The operand an identity, or arithmetic by a neutral constant, passes through unchanged. */

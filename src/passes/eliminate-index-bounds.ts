@@ -1,7 +1,8 @@
 // eliminate-index-bounds: the wrap and clamp a gather's indices get (lowering/shape.ts: indices
 // may be negative or out of range) go where the indices cannot need them — an argmax over an
-// axis no longer than the one gathered, a constant: an op whose result a value range shows to
-// be one of its operands becomes an identity, which eliminate-identities then removes.
+// axis no longer than the one gathered, a constant — and so does a mod that cannot wrap (a
+// bool as uint8): an op whose result a value range shows to be one of its operands becomes an
+// identity, which eliminate-identities then removes.
 import type { MilOperation } from "../mil/program.js";
 import { fusionPass, operation } from "./fusion.js";
 import type { UseDef } from "./use-def.js";
@@ -25,6 +26,7 @@ function rangeOf(g: UseDef, name: string | undefined, depth = 0): Range | undefi
       return size ? [0, size - 1] : undefined;
     }
     case "identity": return of("x");
+    case "cast": return g.typeOf(g.arg(op, "x"))?.dataType === "bool" ? [0, 1] : undefined;
     case "minimum": case "maximum": case "add": case "select": {
       const [a, b] = op.type === "select" ? [of("a"), of("b")] : [of("x"), of("y")];
       if (!a || !b) return undefined;
@@ -48,13 +50,15 @@ function passedThrough(op: MilOperation, g: UseDef): string | undefined {
   }
   const [x, y] = [r("x"), r("y")];
   if (!x || !y) return undefined;
+  // x mod m with 0 ≤ x < m: x (a bool cast to uint8 wraps by 256).
+  if (op.type === "mod") return y[0] === y[1] && x[0] >= 0 && x[1] < y[0] ? g.arg(op, "x") : undefined;
   if (op.type === "minimum") return x[1] <= y[0] ? g.arg(op, "x") : y[1] <= x[0] ? g.arg(op, "y") : undefined;
   return x[0] >= y[1] ? g.arg(op, "x") : y[0] >= x[1] ? g.arg(op, "y") : undefined;
 }
 
 export const eliminateIndexBounds = fusionPass({
   name: "eliminate-index-bounds",
-  roots: ["select", "minimum", "maximum"],
+  roots: ["select", "minimum", "maximum", "mod"],
   match: (op, t) => {
     const kept = passedThrough(op, t.g);
     const type = t.g.typeOf(kept), out = op.outputs[0].type;

@@ -15,14 +15,24 @@ export const fuseConv1d = fusionPass({
     if (!conv || !g.onlyFeeds(convOut!, op)) return undefined;
     const xName = g.arg(conv, "x");
     const expand = g.producerOf(xName, "reshape");
-    const a = expand && g.arg(expand, "x");
-    const aType = g.typeOf(a);
+    const source = expand && g.arg(expand, "x");
     const x = g.typeOf(xName), y = conv.outputs[0].type, out = op.outputs[0].type;
-    if (!expand || !aType || !x || aType.shape.length !== 3 || x.shape.length !== 4) return undefined;
+    if (!expand || !source || !x || x.shape.length !== 4) return undefined;
     // The unit spatial axis: 3 ([N, C, L, 1]) or 2 ([N, C, 1, L]).
-    const unit = x.shape[3] === 1 && x.shape[2] === aType.shape[2] ? 3 : x.shape[2] === 1 && x.shape[3] === aType.shape[2] ? 2 : 0;
+    const unit = x.shape[3] === 1 ? 3 : x.shape[2] === 1 ? 2 : 0;
     const kept = 5 - unit;
-    if (!unit || x.shape[0] !== aType.shape[0] || x.shape[1] !== aType.shape[1] || y.shape[unit] !== 1) return undefined;
+    if (!unit || y.shape[unit] !== 1) return undefined;
+    // x as [N, C, L]: the reshape's input when it has that shape, else a reshape to it (in place of the one to 4-D).
+    const rank3 = [x.shape[0], x.shape[1], x.shape[kept]];
+    const sourceType = g.typeOf(source)!;
+    const ops: MilOperation[] = [];
+    let a = source;
+    if (sourceType.shape.join(",") !== rank3.join(",")) {
+      const shape = t.constant(`${op.name}_input_shape`, "int32", [3], rank3);
+      const reshaped = operation("reshape", { x: source, shape: shape.outputs[0].name }, { name: t.fresh(`${op.name}_input`), type: { dataType: sourceType.dataType, shape: rank3 } });
+      ops.push(shape, reshaped);
+      a = reshaped.outputs[0].name;
+    }
     if (out.shape.length !== 3 || out.shape[0] !== y.shape[0] || out.shape[1] !== y.shape[1] || out.shape[2] !== y.shape[kept]) return undefined;
     const w = g.producerOf(g.arg(conv, "weight"), "const")?.value;
     if (!w || !w.bytes || w.type.shape.length !== 4 || w.type.shape[unit] !== 1) return undefined;
@@ -42,6 +52,6 @@ export const fuseConv1d = fusionPass({
       t.text(`${base}_pad_type`, "custom"),
     ];
     const [wc, sc, pc, dc, tc] = consts.map((c) => c.outputs[0].name);
-    return [...consts, operation("conv", { x: a, weight: wc, bias: g.arg(conv, "bias"), strides: sc, pad: pc, dilations: dc, groups: g.arg(conv, "groups"), pad_type: tc }, op.outputs[0], op.name)];
+    return [...ops, ...consts, operation("conv", { x: a, weight: wc, bias: g.arg(conv, "bias"), strides: sc, pad: pc, dilations: dc, groups: g.arg(conv, "groups"), pad_type: tc }, op.outputs[0], op.name)];
   },
 });
