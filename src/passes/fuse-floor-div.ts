@@ -4,7 +4,6 @@
 // (lowering/elementwise.ts), and ONNX's Mod one more (frontends/onnx/ops/elementwise.ts): about
 // 25 ops for what torch computes with one. The pattern, with a and b from T:
 //   select((a < 0 ⊕ b < 0) ∧ R ≠ 0, T − 1, T),  R any remainder of a by b (zero iff b | a).
-import type { MilOperation } from "../mil/program.js";
 import { fusionPass, operation } from "./fusion.js";
 import type { UseDef } from "./use-def.js";
 
@@ -54,7 +53,8 @@ function signsDiffer(g: UseDef, name: string, a: string, b: string): boolean {
 
 /** `name` = R ≠ 0 (or ¬(R = 0)) for R a remainder of a by b. */
 function nonZeroRemainder(g: UseDef, name: string, a: string, b: string, depth: number): boolean {
-  const test = g.producerOf(name, "not_equal") ?? g.producerOf(g.arg(g.producerOf(name, "logical_not") ?? ({ inputs: {} } as MilOperation), "x"), "equal");
+  const not = g.producerOf(name, "logical_not");
+  const test = g.producerOf(name, "not_equal") ?? (not && g.producerOf(g.arg(not, "x"), "equal"));
   if (!test) return false;
   const [x, y] = [g.arg(test, "x")!, g.arg(test, "y")!];
   const r = g.isConstant(y, 0, 0) ? x : g.isConstant(x, 0, 0) ? y : undefined;

@@ -23,7 +23,7 @@ import { mergeIntegerOffsets } from "./merge-integer-offsets.js";
 import { sinkTransposes } from "./sink-transposes.js";
 import { fuseSliceConcat } from "./fuse-slice-concat.js";
 import { fuseAttention } from "./fuse-attention.js";
-import { fuseLayerNormAffine } from "./fuse-layer-norm.js";
+import { fuseLayerNorm, fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
 import { mergeShapeChains } from "./merge-shape-chains.js";
 
@@ -39,7 +39,7 @@ import { mergeShapeChains } from "./merge-shape-chains.js";
 const OPTIMIZING: readonly ProgramPass[] = [
   mergeShapeChains, fuseLinear, eliminateIdentities, eliminateIndexBounds, eliminateCastPairs, eliminateIdentities,
   fuseFloorDiv, mergeIntegerOffsets, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseSliceConcat, fuseAttention,
-  fuseMatmulOperands, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateCommonSubexpressions,
+  fuseMatmulOperands, fuseLayerNorm, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateCommonSubexpressions,
 ];
 export const OPTIMIZING_PASSES: ReadonlySet<string> = new Set(OPTIMIZING.map((p) => p.name));
 
@@ -59,4 +59,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, fuseFloorDiv, mergeIntegerOffsets, eliminateCastPairs, eliminateCommonSubexpressions, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, fuseSliceConcat, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, fuseFloorDiv, mergeIntegerOffsets, eliminateCastPairs, eliminateCommonSubexpressions, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNorm, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, fuseSliceConcat, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };

@@ -11,9 +11,19 @@ export class UseDef {
 
   constructor(readonly fn: MilFunction) {
     this.returned = new Set(fn.outputs);
+    // Readers are live operations only: what an earlier fusion left dead (eliminate-dead-code
+    // removes it after them all) does not hold a value back from the next one.
+    const needed = new Set(fn.outputs);
+    const live = new Set<MilOperation>();
+    for (let i = fn.operations.length - 1; i >= 0; i--) {
+      const op = fn.operations[i];
+      if (!op.outputs.some((o) => needed.has(o.name))) continue;
+      live.add(op);
+      for (const names of Object.values(op.inputs)) for (const n of names) needed.add(n);
+    }
     for (const op of fn.operations) {
       for (const o of op.outputs) this.producers.set(o.name, op);
-      for (const names of Object.values(op.inputs)) for (const n of names) this.addReader(n, op);
+      if (live.has(op)) for (const names of Object.values(op.inputs)) for (const n of names) this.addReader(n, op);
     }
   }
 

@@ -148,6 +148,28 @@ describe("fusions", () => {
     expect(r.worst).toBe(0);
   });
 
+  it("layer_norm and instance_norm from their decompositions (÷√(v+ε) or ·1/√(v+ε), d² or d·d), with the scale and shift taken in", async () => {
+    const norm = (b: MLGraphBuilder, x: MLOperand, axes: number[], form: number) => {
+      const mean = (v: MLOperand) => b.reduceMean(v, { axes, keepDimensions: true });
+      const d = b.sub(x, mean(x));
+      const v = mean(form === 1 ? b.mul(d, d) : b.pow(d, c(b, 2)));
+      const root = b.sqrt(b.add(v, c(b, 1e-5)));
+      return form === 2 ? b.mul(d, b.div(c(b, 1), root)) : b.div(d, root);
+    };
+    const k = (b: MLGraphBuilder, shape: number[], scale: number) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape.reduce((m, x) => m * x, 1), scale)));
+    for (const form of [0, 1, 2]) {
+      const r = await fused((b, x) => ({ y: b.add(b.mul(norm(b, x, [2], form), k(b, [8], 1)), k(b, [8], 0.5)) }));
+      expect(r.ops, `form ${form}`).toEqual(["layer_norm"]);
+      expect(r.worst).toBeLessThanOrEqual(1e-5);
+    }
+    const inst = await fused((b, x) => ({ y: b.add(b.mul(norm(b, x, [2, 3], 0), k(b, [3, 1, 1], 1)), k(b, [3, 1, 1], 0.5)) }), [2, 3, 4, 5]);
+    expect(inst.ops).toEqual(["instance_norm"]);
+    expect(inst.worst).toBeLessThanOrEqual(1e-5);
+    // Axes that are not the trailing ones stay decomposed.
+    const lead = await fused((b, x) => ({ y: norm(b, x, [1], 0) }));
+    expect(lead.ops).toContain("reduce_mean");
+  });
+
   it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
     for (const unitLast of [true, false]) {
       const r = await fused((b, x) => {
