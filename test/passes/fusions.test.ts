@@ -170,6 +170,20 @@ describe("fusions", () => {
     expect(lead.ops).toContain("reduce_mean");
   });
 
+  it("a conv's batch norm, per-channel scale and bias go into its weight and bias", async () => {
+    const k = (b: MLGraphBuilder, shape: number[], scale: number, offset = 0) => b.constant({ dataType: "float32", shape }, Float32Array.from(values(shape.reduce((m, x) => m * x, 1), scale), (v) => v + offset));
+    const r = await fused((b, x) => {
+      const y = b.conv2d(x, k(b, [4, 3, 3, 3], 0.5), { padding: [1, 1, 1, 1], bias: k(b, [4], 1) });
+      const bn = b.batchNormalization(y, k(b, [4], 1), k(b, [4], 0.5, 2), { scale: k(b, [4], 1), bias: k(b, [4], 1), epsilon: 1e-3 });
+      return { y: b.add(b.mul(bn, k(b, [4, 1, 1], 2)), k(b, [1, 4, 1, 1], 1)) };
+    }, [1, 3, 6, 6]);
+    expect(r.ops).toEqual(["conv"]);
+    expect(r.worst).toBeLessThanOrEqual(1e-4);
+    // A scale along the width is not per channel: it stays.
+    const wide = await fused((b, x) => ({ y: b.mul(b.conv2d(x, k(b, [4, 3, 3, 3], 0.5)), k(b, [4], 1)) }), [1, 3, 6, 6]);
+    expect(wide.ops).toEqual(["conv", "mul"]);
+  });
+
   it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
     for (const unitLast of [true, false]) {
       const r = await fused((b, x) => {
