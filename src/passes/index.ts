@@ -25,6 +25,7 @@ import { fuseSliceConcat } from "./fuse-slice-concat.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { fuseLayerNorm, fuseLayerNormAffine } from "./fuse-layer-norm.js";
 import { fuseConvAffine } from "./fuse-conv-affine.js";
+import { fuseLeakyRelu } from "./fuse-leaky-relu.js";
 import { fuseMatmulOperands } from "./fuse-matmul.js";
 import { mergeShapeChains } from "./merge-shape-chains.js";
 
@@ -39,7 +40,7 @@ import { mergeShapeChains } from "./merge-shape-chains.js";
 /** The optimizing passes (fusions and cleanups), in order: without them the pipeline writes the plain lowering. */
 const OPTIMIZING: readonly ProgramPass[] = [
   mergeShapeChains, fuseLinear, eliminateIdentities, eliminateIndexBounds, eliminateCastPairs, eliminateIdentities,
-  fuseFloorDiv, mergeIntegerOffsets, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseRsqrt, fuseConv1d, fuseConvAffine, fuseSliceConcat, fuseAttention,
+  fuseFloorDiv, mergeIntegerOffsets, fuseGeluExact, fuseGeluTanh, fuseSilu, fuseHardSwish, fuseLeakyRelu, fuseRsqrt, fuseConv1d, fuseConvAffine, fuseSliceConcat, fuseAttention,
   fuseMatmulOperands, fuseLayerNorm, fuseLayerNormAffine, sinkTransposes, mergeShapeChains, eliminateIdentities, eliminateCommonSubexpressions,
 ];
 export const OPTIMIZING_PASSES: ReadonlySet<string> = new Set(OPTIMIZING.map((p) => p.name));
@@ -60,4 +61,4 @@ export function runPasses(program: MilProgram, context: PassContext, passes: rea
   return p;
 }
 
-export { bindDefaults, compressWeights, fuseConvAffine, fuseFloorDiv, mergeIntegerOffsets, eliminateCastPairs, eliminateCommonSubexpressions, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNorm, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, fuseSliceConcat, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };
+export { bindDefaults, compressWeights, fuseConvAffine, fuseLeakyRelu, fuseFloorDiv, mergeIntegerOffsets, eliminateCastPairs, eliminateCommonSubexpressions, eliminateDeadCode, eliminateIdentities, eliminateIndexBounds, foldConstants, fp16Compute, fuseAttention, fuseGeluExact, fuseLayerNorm, fuseLayerNormAffine, fuseMatmulOperands, mergeShapeChains, fuseGeluTanh, fuseHardSwish, fuseConv1d, fuseLinear, fuseRsqrt, fuseSilu, fuseSliceConcat, nameConstants, sinkTransposes, validate, type CompressOptions, type PassContext, type ProgramPass };

@@ -184,6 +184,18 @@ describe("fusions", () => {
     expect(wide.ops).toEqual(["conv", "mul"]);
   });
 
+  it("leaky_relu and prelu from select(x ≥ 0, x, α·x) (WebNN's prelu) and max(x, α·x)", async () => {
+    const leaky = await fused((b, x) => ({ y: b.prelu(x, c(b, 0.1)), z: b.max(x, b.mul(x, c(b, 0.2))) }));
+    expect(leaky.ops).toEqual(["leaky_relu", "leaky_relu"]);
+    expect(leaky.worst).toBeLessThanOrEqual(1e-6);
+    const slope = (b: MLGraphBuilder) => b.constant({ dataType: "float32", shape: [3, 1, 1] }, new Float32Array([0.1, 0.25, 0.5]));
+    const p = await fused((b, x) => ({ y: b.prelu(x, slope(b)) }), [1, 3, 4, 5]);
+    expect(p.ops).toEqual(["prelu"]);
+    expect(p.worst).toBeLessThanOrEqual(1e-6);
+    // max(x, 2x) is not a leaky relu.
+    expect((await fused((b, x) => ({ y: b.max(x, b.mul(x, c(b, 2))) }))).ops).toEqual(["mul", "maximum"]);
+  });
+
   it("a 1-D conv spelled as reshape → conv2d → reshape is one conv on the rank-3 value", async () => {
     for (const unitLast of [true, false]) {
       const r = await fused((b, x) => {

@@ -55,7 +55,7 @@ describe("validate", () => {
   });
 
   // The pipeline, in order: folding first; fusions before bind-defaults (which binds the fused ops' defaults) with dead code removed after them; validate last.
-  const PIPELINE_ORDER = ["fold-constants", "eliminate-dead-code", "merge-shape-chains", "fuse-linear", "eliminate-identities", "eliminate-index-bounds", "eliminate-cast-pairs", "eliminate-identities", "fuse-floor-div", "merge-integer-offsets", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-rsqrt", "fuse-conv1d", "fuse-conv-affine", "fuse-slice-concat", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm", "fuse-layer-norm-affine", "sink-transposes", "merge-shape-chains", "eliminate-identities", "eliminate-common-subexpressions", "eliminate-dead-code",
+  const PIPELINE_ORDER = ["fold-constants", "eliminate-dead-code", "merge-shape-chains", "fuse-linear", "eliminate-identities", "eliminate-index-bounds", "eliminate-cast-pairs", "eliminate-identities", "fuse-floor-div", "merge-integer-offsets", "fuse-gelu-exact", "fuse-gelu-tanh", "fuse-silu", "fuse-hard-swish", "fuse-leaky-relu", "fuse-rsqrt", "fuse-conv1d", "fuse-conv-affine", "fuse-slice-concat", "fuse-attention", "fuse-matmul-operands", "fuse-layer-norm", "fuse-layer-norm-affine", "sink-transposes", "merge-shape-chains", "eliminate-identities", "eliminate-common-subexpressions", "eliminate-dead-code",
     "bind-defaults", "fp16-compute", "compress-weights", "eliminate-dead-code", "name-constants", "validate"];
   it("is the last pass of the pipeline", () => {
     expect(PASS_PIPELINE.map((p) => p.name)).toEqual(PIPELINE_ORDER);
