@@ -140,8 +140,9 @@ const width = Math.max(...Object.keys(results).map((k) => k.length));
 console.log("\n" + "figure".padEnd(width) + "  value");
 console.log("-".repeat(width) + "  " + "-".repeat(24));
 for (const [k, v] of Object.entries(results)) if (!k.startsWith("machine.")) console.log(k.padEnd(width) + "  " + String(v));
-console.log("\ntarget".padEnd(44) + "holds  measured");
-for (const t of targets) console.log(t.name.padEnd(43) + (t.holds ? "yes    " : "NO     ") + t.detail);
+const targetWidth = Math.max(43, ...targets.map((t) => t.name.length + 1));
+console.log("\n" + "target".padEnd(targetWidth) + "holds  measured");
+for (const t of targets) console.log(t.name.padEnd(targetWidth) + (t.holds ? "yes    " : "NO     ") + t.detail);
 results.targets = JSON.stringify(targets.map((t) => ({ name: t.name, holds: t.holds, detail: t.detail })));
 if (values.json) {
   writeFileSync(values.json, JSON.stringify({ ...results, targets }, null, 2) + "\n");
