@@ -60,6 +60,12 @@ export interface ConvertOptions {
   limits?: PlatformName | Partial<PlatformLimits>;
   /** Things that do not stop the conversion but that a user should hear of. */
   onWarning?: (w: ConvertWarning) => void;
+  /**
+   * Core ML names for inputs and outputs, by their graph names (e.g. { "input.1": "image" }):
+   * what Xcode's generated class and `MLFeatureProvider` use. Each must be an identifier; names
+   * not given are the graph's, made identifiers ("input.1" → "input_1", "1890" → "_1890").
+   */
+  coremlNames?: Readonly<Record<string, string>>;
 }
 
 export interface ConvertWarning {
@@ -192,6 +198,7 @@ async function lowerFunctions(functions: readonly ModelFunction[], options: Conv
     const offset = before;
     parts.push([f.name, await lower(f.graph, {
       target: options.target,
+      coremlNames: options.coremlNames,
       onNode: onProgress || signal ? (done) => {
         signal?.throwIfAborted();
         onProgress?.({ stage: "lower", done: offset + done, total, operations: offset + done });

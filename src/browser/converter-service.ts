@@ -174,6 +174,7 @@ export function createConverterService(): ConverterService {
         target: options.target,
         precision: options.precision,
         compress: options.compress,
+        coremlNames: options.coremlNames,
         name,
         description: options.description,
         metadata: mergeMetadata(fromModel, options.metadata),

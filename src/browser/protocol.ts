@@ -69,6 +69,8 @@ export interface WorkerConvertOptions {
   inputValues?: Record<string, number | number[]>;
   /** A quantized ONNX model's activations: "float" (default; weights stay 8-bit) or "exact". */
   quantizedActivations?: "float" | "exact";
+  /** Core ML names for inputs and outputs, by graph name (identifiers). */
+  coremlNames?: Record<string, string>;
   /** How the zip comes back: an ArrayBuffer (transferred; the default) or a Blob. */
   output?: "arraybuffer" | "blob";
   /** Smallest interval between two progress calls, in ms (default 50); the final call always comes. */

@@ -1,10 +1,10 @@
 // lowerGraph: a built WebNN graph → a MIL program plus the model-boundary mapping
 // (WebNN names and dtypes ↔ Core ML feature names and dtypes).
-import { UnsupportedError } from "../errors.js";
+import { GraphFormatError, UnsupportedError } from "../errors.js";
 import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operand.js";
 import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
-import { isIdentifier } from "../mil/names.js";
+import { isIdentifier, type NameTable } from "../mil/names.js";
 import type { IOEntry, MilModel, ModelDataType } from "../mil/model.js";
 import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
@@ -20,6 +20,8 @@ export type { IOEntry, ModelDataType };
 
 export interface LowerOptions {
   target?: TargetName;
+  /** Core ML names for inputs and outputs, by WebNN name (valid identifiers; others are sanitized). */
+  coremlNames?: Readonly<Record<string, string>>;
   /** Called after each node is lowered. */
   onNode?: (done: number, total: number) => void;
 }
@@ -69,6 +71,17 @@ export async function lowerGraphAsync(graph: MLGraph, options: LowerOptions & { 
   }
 }
 
+/** The names a user chose for inputs and outputs, claimed first: each a valid identifier, once. */
+function claimRenames(all: ReadonlyArray<{ name: string }>, renames: Readonly<Record<string, string>>, names: NameTable, out: Map<number, string>): void {
+  for (const [from, to] of Object.entries(renames)) {
+    const i = all.findIndex((io) => io.name === from);
+    if (i < 0) throw new GraphFormatError(`coremlNames names "${from}", which is not an input or output of the graph (${all.map((io) => `"${io.name}"`).join(", ")})`, { operand: from, rule: "input-name" });
+    if (typeof to !== "string" || !isIdentifier(to)) throw new GraphFormatError(`coremlNames["${from}"] must be an identifier ([A-Za-z_][A-Za-z0-9_]*), got ${JSON.stringify(to)}`, { operand: from, rule: "input-name" });
+    if (names.has(to)) throw new GraphFormatError(`coremlNames gives "${to}" to more than one input or output`, { operand: from, rule: "input-name" });
+    out.set(i, names.claim(to));
+  }
+}
+
 /** The lowering, one node per step. */
 function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void, LoweredModel, void> {
   const target = resolveTarget(options.target);
@@ -81,7 +94,8 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
   // loses to another name's sanitized form.
   const all = [...graph.inputs, ...graph.outputs];
   const coremlNames = new Map<number, string>();
-  all.forEach((io, i) => { if (isIdentifier(io.name) && !mil.names.has(io.name)) coremlNames.set(i, mil.names.claim(io.name)); });
+  claimRenames(all, options.coremlNames ?? {}, mil.names, coremlNames);
+  all.forEach((io, i) => { if (!coremlNames.has(i) && isIdentifier(io.name) && !mil.names.has(io.name)) coremlNames.set(i, mil.names.claim(io.name)); });
   all.forEach((io, i) => { if (!coremlNames.has(i)) coremlNames.set(i, mil.names.claim(io.name)); });
   const inputEntries: IOEntry[] = graph.inputs.map(({ name, operand }, i) => ({
     name,

@@ -8,7 +8,7 @@ import { checkConversion, convertFunctionsDetailed, mergeMetadata } from "../con
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import { DEFAULT_TARGET, TARGET_NAMES, targetList, type TargetName } from "../mil/target.js";
-import type { ModelMetadata } from "../mil/model.js";
+import type { IOEntry, ModelMetadata } from "../mil/model.js";
 import { parseDimensionSizes, parseFunctionSpec } from "../frontends/dimension-text.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
 import { milToText } from "../mil/text.js";
@@ -46,6 +46,10 @@ options:
   -o, --out PATH          what to write (required): Name.mlpackage, Name.mlpackage.zip, name.webnn
                           or name.webnn.json; an existing package path is replaced only if it holds
                           a package, and no output may be one of the inputs
+  --force                 replace an existing graph file, or a package holding files its manifest
+                          does not list (they are deleted)
+  --rename OLD=NEW        the Core ML name of an input or output (what Xcode's generated class
+                          uses); others are the graph's, made identifiers (input.1 → input_1); repeat
   --target T              ios15 | ios16 | ios17 (default) | ios18 | ios26
   --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
                           float16; weights take half the bytes; inputs and outputs keep their types)
@@ -108,9 +112,26 @@ function parse(args: string[], options: ParseArgsConfig["options"]): { values: R
   try {
     return parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(optionProblem(e as Error & { code?: string }));
   }
 }
+
+/** node:util parseArgs' failures in this tool's words (its own text suggests `--` tricks). */
+function optionProblem(e: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(e.message)?.[1]?.replace(/ <value>$/, "");
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": return `unknown option ${option ?? e.message}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": return `option ${option ?? ""} ${/argument missing/.test(e.message) ? "needs a value" : "takes no value"}`.replace("  ", " ");
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": return `unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ""}`.trim();
+    default: return e.message;
+  }
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: "no such file or directory", EACCES: "permission denied", EPERM: "not permitted", EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is not a directory", EEXIST: "already exists", ENOSPC: "no space left on the device", EROFS: "read-only file system",
+  EMFILE: "too many open files", ENAMETOOLONG: "name too long", ELOOP: "too many symbolic links",
+};
 
 function packageNameFromOutput(out: string): string {
   return basename(out).replace(/\.zip$/i, "").replace(/\.mlpackage$/i, "") || "Model";
@@ -128,6 +149,23 @@ function flag<T>(name: string, parse: () => T): T {
 /** `--compress int8`, `int4:B` or `palettize:N[:G]`. */
 function parseCompress(v: string | undefined): CompressOptions | undefined {
   return v === undefined ? undefined : flag("--compress", () => parseCompressMode(v));
+}
+
+/** `--rename OLD=NEW` values as a record (the last `=` splits: graph names may hold one). */
+function parseRenames(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const v of values) {
+    const at = v.lastIndexOf("=");
+    if (at <= 0 || at === v.length - 1) throw new UsageError(`--rename must be OLD=NEW, got ${v}`);
+    out[v.slice(0, at)] = v.slice(at + 1);
+  }
+  return out;
+}
+
+/** The package's inputs and outputs by Core ML name, with the graph's name where it differs. */
+function describeBoundary(lowered: { inputs: readonly IOEntry[]; outputs: readonly IOEntry[] }): string {
+  const name = (e: IOEntry) => (e.coremlName === e.name ? e.coremlName : `${e.coremlName} (from ${JSON.stringify(e.name)})`);
+  return `inputs: ${lowered.inputs.map(name).join(", ") || "none"}; outputs: ${lowered.outputs.map(name).join(", ")}`;
 }
 
 /** `--input-shape NAME=D,D,…` values as a record. */
@@ -187,8 +225,10 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     precision: { type: "string" }, compress: { type: "string" }, "compress-min": { type: "string" }, description: { type: "string" }, author: { type: "string" }, license: { type: "string" }, version: { type: "string" },
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
     function: { type: "string", multiple: true }, "default-function": { type: "string" }, "quantized-activations": { type: "string" },
+    force: { type: "boolean" }, rename: { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
+  const force = values.force === true;
   if (positionals.length !== 1 || typeof values.out !== "string") throw new UsageError("convert needs one graph file and -o <output>");
   const target = values.target as string | undefined;
   if (target !== undefined && !(TARGET_NAMES as string[]).includes(target)) throw new UsageError(`--target must be ${targetList()}, got ${target}`);
@@ -217,11 +257,11 @@ async function convert(args: string[], flags: Flags): Promise<void> {
   if (graphOutputForm(out)) {
     if (functions.length) throw new UsageError("--function writes a package (.mlpackage or .mlpackage.zip), not a graph file");
     const { graph, name, files } = await loadModelFile(positionals[0], graphOptions);
-    const written = await writeGraphFiles(graph, out, { name, inputs: files });
+    const written = await writeGraphFiles(graph, out, { name, inputs: files, force });
     console.log(`wrote ${written.join(", ")}: ${graph.nodes.length} operations, ${graph.constants.length} constants`);
     return;
   }
-  await checkOutputPath(out, inputs); // before any work: a refused output costs nothing
+  await checkOutputPath(out, inputs, { force }); // before any work: a refused output costs nothing
   // Ctrl-C or a termination signal cancels: partial files are removed, the old output stays.
   const controller = new AbortController();
   const onSignal = () => controller.abort(new DOMException("interrupted", "AbortError"));
@@ -233,16 +273,18 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     const fromModel = loaded[0].model.metadata;
     const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.name, graph: l.model.graph })), {
       defaultFunction,
+      coremlNames: parseRenames((values.rename as unknown as string[] | undefined) ?? []),
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,
       compress,
       target: target as TargetName | undefined, name: packageNameFromOutput(out), onProgress: (p) => progress.update(p), signal: controller.signal,
       onWarning: (w) => { progress.done(); console.error(`warning [${w.code}]: ${w.message}`); },
     });
-    const kind = await writePackagePath(pkg, out, { inputs, signal: controller.signal, onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
+    const kind = await writePackagePath(pkg, out, { inputs, force, signal: controller.signal, onProgress: (done, total) => progress.update({ stage: "write", done, total }) });
     progress.done();
     const s = pkg.stats;
     console.log(`wrote ${out} (${kind}): ${s.operations} operations, ${s.constants} constants (${s.blobConstants} in weight.bin), ${s.blobBytes} blob bytes`);
+    console.log(describeBoundary(lowered));
     const compression = compressionSummary(lowered.program);
     if (compression) console.log(describeCompression(compression));
   } finally {
@@ -352,8 +394,11 @@ function describeFailure(e: unknown): string {
   if (e instanceof WebNNCoreMLError) return `${e.kind}${e.rule ? ` [${e.rule}]` : ""}: ${e.message}`;
   if (e instanceof CliError) return `error: ${e.message}`;
   if (e instanceof DOMException && e.name === "AbortError") return `error: ${e.message}`;
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return `error: ${(e as Error).message}`;
+  const { code, path, syscall } = e as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    const verb = syscall === "open" || syscall === "read" || syscall === "stat" || syscall === "lstat" || syscall === "scandir" ? "cannot read" : "cannot write";
+    return typeof path === "string" ? `error: ${verb} ${path}: ${FILE_PROBLEMS[code] ?? code}` : `error: ${(e as Error).message}`;
+  }
   return `error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
 }
 
@@ -364,7 +409,12 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
     if (command === "--version" || command === "-v" || command === "version") { console.log(CLI_VERSION); return 0; }
-    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    if (command === undefined) {
+      // No command is a usage error (the scripts calling us should hear of it): help on stderr.
+      console.error(HELP.main);
+      return 2;
+    }
+    if (command === "--help" || command === "-h" || command === "help") {
       console.log(rest[0] && HELP[rest[0]] ? HELP[rest[0]] : HELP.main);
       return 0;
     }

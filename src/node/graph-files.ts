@@ -192,7 +192,7 @@ export function graphOutputForm(path: string): GraphFileForm | undefined {
  * with `<stem>.weights` and `<stem>.manifest.json`. Each file goes through a temporary sibling;
  * none may be one of `inputs`. Returns the paths written.
  */
-export async function writeGraphFiles(graph: MLGraph, path: string, options: { name?: string; inputs?: readonly string[] } = {}): Promise<string[]> {
+export async function writeGraphFiles(graph: MLGraph, path: string, options: { name?: string; inputs?: readonly string[]; force?: boolean } = {}): Promise<string[]> {
   const form = graphOutputForm(path);
   if (!form) throw new GraphFormatError(`output ${path} must end in .webnn or .webnn.json`, { rule: "output-path" });
   const dir = dirname(path);
@@ -211,7 +211,7 @@ export async function writeGraphFiles(graph: MLGraph, path: string, options: { n
       files.push([join(dir, `${stem}.weights`), w.weights]);
     }
   }
-  for (const [p] of files) await refuseInputOverwrite(p, options.inputs ?? []);
+  for (const [p] of files) await refuseInputOverwrite(p, options.inputs ?? [], { force: options.force });
   for (const [p, parts] of files) await writeFileThroughTemporary(p, async (tmp) => { await writeParts(tmp, parts); });
   return files.map(([p]) => p);
 }

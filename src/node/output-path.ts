@@ -4,7 +4,7 @@
 // `<Name>.mlpackage/`). The package is written to a temporary sibling and renamed into place, so
 // an interrupted run leaves the old output as it was and no partial files.
 import { randomBytes } from "node:crypto";
-import { lstat, open, readdir, realpath, rename, rm } from "node:fs/promises";
+import { lstat, open, readdir, readFile, realpath, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PackageFormatError } from "../errors.js";
 
@@ -26,10 +26,52 @@ async function real(path: string): Promise<string> {
   try { return await realpath(path); } catch { return resolve(path); }
 }
 
-/** True when `dir` looks like a package directory: Manifest.json and Data/ only. */
-async function isPackageDirectory(dir: string): Promise<boolean> {
-  const names = (await readdir(dir)).sort();
-  return names.length > 0 && names.every((n) => n === "Manifest.json" || n === "Data") && names.includes("Manifest.json");
+/** Every file below `dir`, as paths relative to it ("/"-separated); links count as files. */
+async function filesBelow(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesBelow(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * The files of `dir` that are not a package's own — Manifest.json and the files of the items it
+ * lists under Data/ — or undefined when `dir` is no package directory at all.
+ */
+async function foreignFiles(dir: string): Promise<string[] | undefined> {
+  const names = await readdir(dir);
+  if (!names.includes("Manifest.json") || !names.every((n) => n === "Manifest.json" || n === "Data")) return undefined;
+  let items: string[];
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, "Manifest.json"), "utf8")) as { itemInfoEntries?: Record<string, { path?: unknown }> };
+    items = Object.values(manifest.itemInfoEntries ?? {}).map((e) => e.path).filter((p): p is string => typeof p === "string").map((p) => `Data/${p}`);
+  } catch {
+    return undefined;
+  }
+  const own = (f: string) => f === "Manifest.json" || items.some((item) => f === item || f.startsWith(`${item}/`));
+  return (await filesBelow(dir)).filter((f) => !own(f));
+}
+
+/** Hidden siblings `.NAME.partial-PID-…` / `.NAME.old-PID-…` that a killed run of this tool left. */
+async function sweepStaleSiblings(path: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try { names = await readdir(dir); } catch { return; }
+  for (const n of names) {
+    const m = /^\.(?:partial|old)-(\d+)-[0-9a-f]{8}$/.exec(n.slice(prefix.length - 1));
+    if (!n.startsWith(prefix) || !m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await rm(join(dir, n), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as { code?: string }).code === "EPERM"; }
 }
 
 /** True when `file` is a zip whose central directory names only entries under one `<Name>.mlpackage/`. */
@@ -76,7 +118,7 @@ async function isPackageZip(file: string): Promise<boolean> {
  * Checks that the package may be written to `path`: its extension, not one of `inputs`, and
  * either nothing there or a package this tool could have written. Returns the kind of output.
  */
-export async function checkOutputPath(path: string, inputs: readonly string[] = []): Promise<OutputKind> {
+export async function checkOutputPath(path: string, inputs: readonly string[] = [], options: { force?: boolean } = {}): Promise<OutputKind> {
   const kind = outputKind(path);
   const target = await real(path);
   for (const input of inputs) {
@@ -86,7 +128,11 @@ export async function checkOutputPath(path: string, inputs: readonly string[] = 
   try { info = await lstat(path); } catch { return kind; }
   if (info.isSymbolicLink()) refuse(`output ${path} is a symbolic link; name the package itself`);
   if (kind === "directory") {
-    if (!info.isDirectory() || !(await isPackageDirectory(path))) refuse(`output ${path} exists and is not a package directory (Manifest.json and Data/ only); remove it or choose another name`);
+    const foreign = info.isDirectory() ? await foreignFiles(path) : undefined;
+    if (!foreign) refuse(`output ${path} exists and is not a package directory (Manifest.json and Data/ only); remove it or choose another name`);
+    if (foreign.length && !options.force) {
+      refuse(`output ${path} holds files its manifest does not list (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? `, … ${foreign.length} in all` : ""}), which replacing it would delete; move them, choose another name, or pass --force`);
+    }
   } else if (!info.isFile() || !(await isPackageZip(path))) {
     refuse(`output ${path} exists and is not a zipped package; remove it or choose another name`);
   }
@@ -99,6 +145,7 @@ export async function checkOutputPath(path: string, inputs: readonly string[] = 
  * cancellation the temporary files are removed and `path` is left as it was.
  */
 export async function writeThroughTemporary(path: string, kind: OutputKind, write: (tmp: string) => Promise<void>): Promise<void> {
+  await sweepStaleSiblings(path);
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const dir = dirname(resolve(path));
   const tmp = join(dir, `.${basename(path)}.partial-${tag}`);
@@ -125,8 +172,11 @@ export async function writeThroughTemporary(path: string, kind: OutputKind, writ
 }
 
 
-/** Refuses to write `path` when it is one of `inputs`, a directory or a symbolic link. */
-export async function refuseInputOverwrite(path: string, inputs: readonly string[]): Promise<void> {
+/**
+ * Refuses to write `path` when it is one of `inputs`, a directory or a symbolic link, or — unless
+ * `force` — an existing file (a graph file may be somebody's own work).
+ */
+export async function refuseInputOverwrite(path: string, inputs: readonly string[], options: { force?: boolean } = {}): Promise<void> {
   const target = await real(path);
   for (const input of inputs) {
     if (target === await real(input)) refuse(`output ${path} is one of the conversion's inputs (${input})`);
@@ -135,6 +185,7 @@ export async function refuseInputOverwrite(path: string, inputs: readonly string
   try { info = await lstat(path); } catch { return; }
   if (info.isSymbolicLink()) refuse(`output ${path} is a symbolic link; name the file itself`);
   if (!info.isFile()) refuse(`output ${path} exists and is not a regular file`);
+  if (!options.force) refuse(`output ${path} exists; choose another name, or pass --force to replace it`);
 }
 
 /** Writes one file through a temporary sibling renamed into place. */

@@ -141,8 +141,8 @@ function waitDrain(stream: Writable): Promise<void> {
  * package, never when it is one of `inputs`; the package goes to a temporary sibling first and is
  * renamed into place, so a failure or a cancel leaves the old output untouched.
  */
-export async function writePackagePath(pkg: MLPackage, path: string, options: ZipOptions & { inputs?: readonly string[] } = {}): Promise<OutputKind> {
-  const kind = await checkOutputPath(path, options.inputs);
+export async function writePackagePath(pkg: MLPackage, path: string, options: ZipOptions & { inputs?: readonly string[]; force?: boolean } = {}): Promise<OutputKind> {
+  const kind = await checkOutputPath(path, options.inputs, { force: options.force });
   await writeThroughTemporary(path, kind, (tmp) => (kind === "zip" ? writePackageZipFile(pkg, tmp, options) : writePackageDirectory(pkg, tmp, options)));
   return kind;
 }

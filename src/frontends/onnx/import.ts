@@ -197,6 +197,16 @@ function resolveInputs(graph: OnnxGraph, initializers: ReadonlySet<string>, opti
   for (const name of Object.keys(pinnedValues)) {
     if (!graph.inputs.some((v) => v.name === name)) throw new GraphFormatError(`inputValues names "${name}", which is not an input of the model`, { operand: name, rule: "input-name" });
   }
+  for (const name of Object.keys(shapes)) {
+    if (!graph.inputs.some((v) => v.name === name && !initializers.has(name))) {
+      throw new GraphFormatError(`inputShapes names "${name}", which is not an input of the model (its inputs: ${out.map((i) => `"${i.name}"`).join(", ") || "none"})`, { operand: name, rule: "input-name" });
+    }
+  }
+  // A size for a dimension the model does not name would be silently ignored: refuse it.
+  const named = new Set(graph.inputs.filter((v) => !initializers.has(v.name)).flatMap((v) => (v.shape ?? []).map((d) => d.param).filter((p): p is string => !!p)));
+  for (const name of Object.keys(free)) {
+    if (!named.has(name)) throw new GraphFormatError(`freeDimensions names "${name}", which no input dimension of the model is named (its named dimensions: ${[...named].map((n) => `"${n}"`).join(", ") || "none"})`, { rule: "free-dimension" });
+  }
   return out;
 }
 

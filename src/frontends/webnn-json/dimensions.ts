@@ -44,8 +44,12 @@ export function namedDimensions(inputs: ReadonlyArray<readonly [string, unknown]
 /** The inputs with every named dimension replaced by its bound size. */
 export function resolveFreeDimensions(inputs: ReadonlyArray<readonly [string, unknown]>, freeDimensions: Readonly<Record<string, number>> = {}): Array<readonly [string, unknown]> {
   const named = namedDimensions(inputs);
-  if (named.size === 0) return [...inputs];
   const bound = isPlainObject(freeDimensions) ? freeDimensions : {};
+  // A size for a dimension the graph does not name would be silently ignored: refuse it.
+  for (const name of Object.keys(bound)) {
+    if (!named.has(name)) fail(`freeDimensions names "${name}", which no input dimension of the graph is named (its named dimensions: ${[...named.keys()].map((n) => `"${n}"`).join(", ") || "none"})`, inputs[0]?.[0]);
+  }
+  if (named.size === 0) return [...inputs];
   const value = (name: string): number | undefined => (Object.prototype.hasOwnProperty.call(bound, name) ? bound[name] : undefined);
   const unbound = [...named].filter(([name]) => value(name) === undefined);
   if (unbound.length) {
