@@ -77,4 +77,19 @@ for (const { file } of corpus) {
     count++;
   }
 }
-console.log(`wrote ${count} packages of real ONNX models (dilated convolutions, quantized models, the corpus) to ${dir}`);
+// Image inputs (RGB with scale and bias, BGR, grayscale) and an image output, as Vision uses them.
+{
+  const { graph } = await loadOnnxFile(join(corpusDir, "resnet.onnx"));
+  const images = [{ x: { scale: 1 / 255, bias: [-0.485, -0.456, -0.406] } }, { x: { colorSpace: "BGR" as const } }];
+  for (const [i, image] of images.entries()) {
+    const name = `corpus-resnet-image${i}-ios17`;
+    await writePackagePath(await convertGraph(graph, { target: "ios17", name, images: image, coremlNames: { x: "image", y: "logits" } }), join(dir, `${name}.mlpackage`));
+    count++;
+  }
+  const gray = new MLGraphBuilder();
+  const x = gray.input("x", { dataType: "float32", shape: [1, 1, 16, 16] });
+  const g = gray.buildSync({ y: gray.sigmoid(x) });
+  await writePackagePath(await convertGraph(g, { target: "ios17", name: "gray-image-to-image", images: { x: { colorSpace: "GRAYSCALE", scale: 2, bias: [-1] }, y: { colorSpace: "GRAYSCALE" } } }), join(dir, "gray-image-to-image.mlpackage"));
+  count++;
+}
+console.log(`wrote ${count} packages of real ONNX models (dilated convolutions, quantized models, the corpus, image features) to ${dir}`);

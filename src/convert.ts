@@ -1,6 +1,6 @@
 // convertGraph: the whole pipeline — lowering → passes → serialization → packaging (→ zip).
 import type { MLGraph } from "./graph/operand.js";
-import { lowerGraph, lowerGraphAsync, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
+import { lowerGraph, lowerGraphAsync, type ImageOptions, type LoweredModel, type LowerOptions } from "./lowering/lower-graph.js";
 import type { TargetName } from "./mil/target.js";
 import { FUNCTION_NAME, type ModelMetadata } from "./mil/model.js";
 import { programFunction } from "./mil/program.js";
@@ -66,6 +66,12 @@ export interface ConvertOptions {
    * not given are the graph's, made identifiers ("input.1" → "input_1", "1890" → "_1890").
    */
   coremlNames?: Readonly<Record<string, string>>;
+  /**
+   * Inputs and outputs that are images (CVPixelBuffers for Core ML and Vision), by graph name:
+   * float32 [1, 3, H, W] (RGB, BGR) or [1, 1, H, W] (GRAYSCALE); an input's `scale` and per-channel
+   * `bias` preprocess it as coremltools' ImageType does (x · scale + bias).
+   */
+  images?: Readonly<Record<string, ImageOptions>>;
 }
 
 export interface ConvertWarning {
@@ -199,6 +205,7 @@ async function lowerFunctions(functions: readonly ModelFunction[], options: Conv
     parts.push([f.name, await lower(f.graph, {
       target: options.target,
       coremlNames: options.coremlNames,
+      images: options.images,
       onNode: onProgress || signal ? (done) => {
         signal?.throwIfAborted();
         onProgress?.({ stage: "lower", done: offset + done, total, operations: offset + done });

@@ -37,6 +37,7 @@ export {
   type ConvertFunctionsOptions, type ModelFunction, type ConvertOptions, type ConvertProgress, type ConvertWarning, type ConvertResult, type ConvertStage, type ConvertToZipOptions,
 } from "./convert.js";
 export { serializeGraph, deserializeGraph, serializedGraphTransferables, type SerializedGraph } from "./graph/serialize.js";
-export type { ModelMetadata } from "./mil/model.js";
+export type { ImageColorSpace, ModelMetadata } from "./mil/model.js";
+export type { ImageOptions } from "./lowering/lower-graph.js";
 export { parseCompressMode, type CompressOptions, type PaletteBits } from "./passes/compress-options.js";
 export { summarizeConversion, type ConversionSummary, type IOSummary } from "./summary.js";

@@ -175,6 +175,7 @@ export function createConverterService(): ConverterService {
         precision: options.precision,
         compress: options.compress,
         coremlNames: options.coremlNames,
+        images: options.images,
         name,
         description: options.description,
         metadata: mergeMetadata(fromModel, options.metadata),

@@ -9,6 +9,7 @@ import type { ConversionSummary } from "../summary.js";
 import type { OnnxModelSummary } from "../frontends/onnx/describe.js";
 import type { ModelMetadata } from "../mil/model.js";
 import type { CompressOptions } from "../passes/compress-weights.js";
+import type { ImageOptions } from "../lowering/lower-graph.js";
 
 /**
  * A webnn-graph file as read from files: the `.webnn` text form or webnn-graph JSON (told apart by
@@ -71,6 +72,8 @@ export interface WorkerConvertOptions {
   quantizedActivations?: "float" | "exact";
   /** Core ML names for inputs and outputs, by graph name (identifiers). */
   coremlNames?: Record<string, string>;
+  /** Image inputs and outputs by graph name: color space, and an input's scale and bias. */
+  images?: Record<string, ImageOptions>;
   /** How the zip comes back: an ArrayBuffer (transferred; the default) or a Blob. */
   output?: "arraybuffer" | "blob";
   /** Smallest interval between two progress calls, in ms (default 50); the final call always comes. */

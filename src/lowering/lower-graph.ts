@@ -5,7 +5,7 @@ import { nodeInputOperands, type MLGraph, type MLOperand } from "../graph/operan
 import type { MLOperandDataType } from "../graph/types.js";
 import { tensorType, type MilValue } from "../mil/builder.js";
 import { isIdentifier, type NameTable } from "../mil/names.js";
-import type { IOEntry, MilModel, ModelDataType } from "../mil/model.js";
+import type { ImageColorSpace, IOEntry, MilModel, ModelDataType } from "../mil/model.js";
 import { singleFunctionProgram, type MilProgram } from "../mil/program.js";
 import { LoweringContext } from "./context.js";
 import { LOWERINGS } from "./lowerings.js";
@@ -22,8 +22,21 @@ export interface LowerOptions {
   target?: TargetName;
   /** Core ML names for inputs and outputs, by WebNN name (valid identifiers; others are sanitized). */
   coremlNames?: Readonly<Record<string, string>>;
+  /** Inputs and outputs that are images, by WebNN name (float32 [1, C, H, W]). */
+  images?: Readonly<Record<string, ImageOptions>>;
   /** Called after each node is lowered. */
   onNode?: (done: number, total: number) => void;
+}
+
+/**
+ * An image input or output, as coremltools' ImageType has it: its color space (default RGB) and,
+ * for inputs, the preprocessing Core ML's tensor gets before the graph: x · scale + bias[c].
+ */
+export interface ImageOptions {
+  colorSpace?: ImageColorSpace;
+  scale?: number;
+  /** One value per channel (or one for all). */
+  bias?: readonly number[];
 }
 
 /**
@@ -71,6 +84,39 @@ export async function lowerGraphAsync(graph: MLGraph, options: LowerOptions & { 
   }
 }
 
+/** The image inputs and outputs checked and marked; the inputs' preprocessing by WebNN name. */
+function checkImages(inputs: IOEntry[], outputs: IOEntry[], images: Readonly<Record<string, ImageOptions>>): Map<string, ImageOptions> {
+  const pre = new Map<string, ImageOptions>();
+  for (const [name, o] of Object.entries(images)) {
+    const e = inputs.find((x) => x.name === name) ?? outputs.find((x) => x.name === name);
+    const bad = (m: string): never => { throw new GraphFormatError(`image ${JSON.stringify(name)}: ${m}`, { operand: name, rule: "input-name" }); };
+    if (!e) bad(`not an input or output of the graph`);
+    const colorSpace = o.colorSpace ?? "RGB";
+    const channels = colorSpace === "GRAYSCALE" ? 1 : 3;
+    if (!["RGB", "BGR", "GRAYSCALE"].includes(colorSpace)) bad(`color space must be RGB, BGR or GRAYSCALE, got ${String(colorSpace)}`);
+    if (e!.dataType !== "float32") bad(`an image is float32, the graph's is ${e!.dataType}`);
+    const [n, c, h, w] = e!.shape;
+    if (e!.shape.length !== 4 || n !== 1 || c !== channels || !(h >= 1 && w >= 1)) bad(`an image of ${colorSpace} is [1, ${channels}, height, width], the graph's is [${e!.shape.join(", ")}]`);
+    const output = !inputs.includes(e!);
+    if (output && (o.scale !== undefined || o.bias !== undefined)) bad("an output image has no preprocessing (scale, bias)");
+    if (o.scale !== undefined && !Number.isFinite(o.scale)) bad(`scale must be a finite number, got ${o.scale}`);
+    if (o.bias !== undefined && (!(o.bias.length === 1 || o.bias.length === channels) || !o.bias.every(Number.isFinite))) bad(`bias must be 1 or ${channels} finite numbers, got [${o.bias.join(", ")}]`);
+    e!.image = colorSpace;
+    if (!output) pre.set(name, o);
+  }
+  return pre;
+}
+
+/** x · scale + bias[c], as coremltools inserts them after an image input (each left out when neutral). */
+function preprocessImage(ctx: LoweringContext, x: MilValue, o: ImageOptions): MilValue {
+  const channels = x.type.shape[1];
+  let v = x;
+  if (o.scale !== undefined && o.scale !== 1) v = ctx.binary("mul", v, ctx.scalar("fp32", o.scale, "scale"));
+  const bias = o.bias?.length === 1 ? new Array<number>(channels).fill(o.bias[0]) : o.bias;
+  if (bias && bias.some((b) => b !== 0)) v = ctx.binary("add", v, ctx.constant("fp32", [1, channels, 1, 1], bias, "bias"));
+  return v;
+}
+
 /** The names a user chose for inputs and outputs, claimed first: each a valid identifier, once. */
 function claimRenames(all: ReadonlyArray<{ name: string }>, renames: Readonly<Record<string, string>>, names: NameTable, out: Map<number, string>): void {
   for (const [from, to] of Object.entries(renames)) {
@@ -113,6 +159,7 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
     coremlDataType: boundaryType(operand.dataType, target),
     coremlShape: operand.shape.length === 0 ? [1] : [...operand.shape],
   }));
+  const images = checkImages(inputEntries, outputEntries, options.images ?? {});
   for (const e of [...inputEntries, ...outputEntries]) {
     if (e.dataType === "int4" || e.dataType === "uint4") {
       throw new UnsupportedError(`${e.dataType} model inputs and outputs are not supported by Core ML; only constants may be ${e.dataType}`, { operand: e.name, rule: "boundary-type" });
@@ -123,6 +170,8 @@ function* lowerGraphSteps(graph: MLGraph, options: LowerOptions): Generator<void
   graph.inputs.forEach(({ operand }, i) => {
     const e = inputEntries[i];
     let v: MilValue = mil.addInput(e.coremlName, tensorType(MIL_OF[e.coremlDataType], e.coremlShape));
+    const image = images.get(e.name);
+    if (image) v = preprocessImage(ctx, v, image);
     v = ctx.cast(v, internalDataType(operand.dataType));
     v = ctx.reshape(v, operand.shape);
     ctx.set(operand, v);

@@ -17,7 +17,14 @@ export interface IOEntry {
   shape: number[];
   coremlDataType: ModelDataType;
   coremlShape: number[];
+  /**
+   * An image feature (a CVPixelBuffer for Core ML and Vision) of this color space: the tensor is
+   * float32 [1, C, height, width], C = 3 for RGB and BGR, 1 for GRAYSCALE.
+   */
+  image?: ImageColorSpace;
 }
+
+export type ImageColorSpace = "RGB" | "BGR" | "GRAYSCALE";
 
 /** The boundary of one function: its inputs and outputs. */
 export interface FunctionBoundary {

@@ -8,7 +8,8 @@ import { checkConversion, convertFunctionsDetailed, mergeMetadata } from "../con
 import { WebNNCoreMLError } from "../errors.js";
 import { programFunction } from "../mil/program.js";
 import { DEFAULT_TARGET, TARGET_NAMES, targetList, type TargetName } from "../mil/target.js";
-import type { IOEntry, ModelMetadata } from "../mil/model.js";
+import type { ImageColorSpace, IOEntry, ModelMetadata } from "../mil/model.js";
+import type { ImageOptions } from "../lowering/lower-graph.js";
 import { parseDimensionSizes, parseFunctionSpec } from "../frontends/dimension-text.js";
 import { parseCompressMode, type CompressOptions } from "../passes/compress-options.js";
 import { milToText } from "../mil/text.js";
@@ -50,6 +51,11 @@ options:
                           does not list (they are deleted)
   --rename OLD=NEW        the Core ML name of an input or output (what Xcode's generated class
                           uses); others are the graph's, made identifiers (input.1 → input_1); repeat
+  --image-input NAME[:rgb|bgr|gray][:scale=S][:bias=R,G,B]
+                          a float32 [1, 3|1, H, W] input as an image (a CVPixelBuffer; Vision's
+                          VNCoreMLRequest), preprocessed as x·S + bias (default rgb, 1, 0); repeat
+  --image-output NAME[:rgb|bgr|gray]
+                          a float32 [1, 3|1, H, W] output as an image; repeat
   --target T              ios15 | ios16 | ios17 (default) | ios18 | ios26
   --precision P           float32 (default) | float16: compute in float16 (the Neural Engine runs only
                           float16; weights take half the bytes; inputs and outputs keep their types)
@@ -162,9 +168,46 @@ function parseRenames(values: readonly string[]): Record<string, string> {
   return out;
 }
 
+const COLOR_SPACE_FLAGS: Record<string, ImageColorSpace> = { rgb: "RGB", bgr: "BGR", gray: "GRAYSCALE" };
+
+/**
+ * `--image-input NAME[:rgb|bgr|gray][:scale=S][:bias=B,B,B]` and `--image-output NAME[:rgb|bgr|gray]`
+ * as ImageOptions by name. Options are read from the right, so a name may hold ":" (input:0).
+ */
+function parseImages(inputs: readonly string[], outputs: readonly string[]): Record<string, ImageOptions> {
+  const out: Record<string, ImageOptions> = Object.create(null);
+  const read = (v: string, flagName: string, preprocessing: boolean) => {
+    const parts = v.split(":");
+    const o: { colorSpace?: ImageColorSpace; scale?: number; bias?: number[] } = {};
+    while (parts.length > 1) {
+      const p = parts[parts.length - 1];
+      if (COLOR_SPACE_FLAGS[p]) o.colorSpace = COLOR_SPACE_FLAGS[p];
+      else if (preprocessing && p.startsWith("scale=")) o.scale = flag(flagName, () => finite(p.slice(6)));
+      else if (preprocessing && p.startsWith("bias=")) o.bias = p.slice(5).split(",").map((b) => flag(flagName, () => finite(b)));
+      else break;
+      parts.pop();
+    }
+    out[parts.join(":")] = o;
+  };
+  for (const v of inputs) read(v, "--image-input", true);
+  for (const v of outputs) read(v, "--image-output", false);
+  return out;
+}
+
+function finite(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n)) throw new Error(`${JSON.stringify(text)} is not a finite number`);
+  return n;
+}
+
+/** A feature's Core ML type: an image of its color space and size, or a multi-array. */
+function coremlType(e: IOEntry): string {
+  return e.image ? `image ${e.image} ${e.coremlShape[3]}×${e.coremlShape[2]}` : `${e.coremlDataType} [${e.coremlShape.join(", ")}]`;
+}
+
 /** The package's inputs and outputs by Core ML name, with the graph's name where it differs. */
 function describeBoundary(lowered: { inputs: readonly IOEntry[]; outputs: readonly IOEntry[] }): string {
-  const name = (e: IOEntry) => (e.coremlName === e.name ? e.coremlName : `${e.coremlName} (from ${JSON.stringify(e.name)})`);
+  const name = (e: IOEntry) => `${e.coremlName === e.name ? e.coremlName : `${e.coremlName} (from ${JSON.stringify(e.name)})`}${e.image ? ` (${coremlType(e)})` : ""}`;
   return `inputs: ${lowered.inputs.map(name).join(", ") || "none"}; outputs: ${lowered.outputs.map(name).join(", ")}`;
 }
 
@@ -226,6 +269,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     "input-description": { type: "string", multiple: true }, "output-description": { type: "string", multiple: true }, metadata: { type: "string", multiple: true },
     function: { type: "string", multiple: true }, "default-function": { type: "string" }, "quantized-activations": { type: "string" },
     force: { type: "boolean" }, rename: { type: "string", multiple: true },
+    "image-input": { type: "string", multiple: true }, "image-output": { type: "string", multiple: true },
   });
   if (values.help) { console.log(HELP.convert); return; }
   const force = values.force === true;
@@ -274,6 +318,7 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.name, graph: l.model.graph })), {
       defaultFunction,
       coremlNames: parseRenames((values.rename as unknown as string[] | undefined) ?? []),
+      images: parseImages((values["image-input"] as unknown as string[] | undefined) ?? [], (values["image-output"] as unknown as string[] | undefined) ?? []),
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,
       compress,
@@ -340,8 +385,8 @@ async function inspect(args: string[]): Promise<number> {
   for (const [k, v] of [["description", md.description], ["author", md.author], ["license", md.license], ["version", md.version]] as const) if (v) console.log(`${k}: ${v}`);
   for (const [k, v] of Object.entries(md.userDefined ?? {})) console.log(`metadata ${k}: ${v}`);
   const note = (d: Readonly<Record<string, string>> | undefined, name: string) => (d && Object.prototype.hasOwnProperty.call(d, name) ? ` — ${d[name]}` : "");
-  for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.inputDescriptions, e.name)}`);
-  for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${e.coremlDataType} [${e.coremlShape.join(", ")}])${note(md.outputDescriptions, e.name)}`);
+  for (const e of p.inputs) console.log(`input  ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${coremlType(e)})${note(md.inputDescriptions, e.name)}`);
+  for (const e of p.outputs) console.log(`output ${e.name} → ${e.coremlName}: ${e.dataType} [${e.shape.join(", ")}] (Core ML ${coremlType(e)})${note(md.outputDescriptions, e.name)}`);
   console.log("");
   process.stdout.write(milToText(p.program, { blobOffsets: p.blobOffsets }));
   console.log("");

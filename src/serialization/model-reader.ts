@@ -1,7 +1,7 @@
 // parseModel: model.mlmodel bytes (+ weight.bin) → the MIL program and model description.
 // Used by the package reader, `inspect`, and the reference runtime.
 import { PackageFormatError } from "../errors.js";
-import type { FunctionBoundary, IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
+import type { FunctionBoundary, ImageColorSpace, IOEntry, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { constOperation, elementCount, freshNames, milElementSize, type MilConstValue, type MilDataType, type MilFunction, type MilOperation, type MilProgram, type MilTensorType } from "../mil/program.js";
 import { ARRAY_DATA_TYPE, CONVERTER_METADATA_PREFIX, IO_METADATA_KEY, MIL_DATA_TYPE_CODES } from "./model-writer.js";
 import { CoreML } from "./proto/index.js";
@@ -205,6 +205,30 @@ export function functionBoundaryOf(parsed: ParsedModel, name?: string): Function
   return name === undefined || name === parsed.program.defaultFunction ? parsed : parsed.functions?.get(name);
 }
 
+const COLOR_SPACES: Record<number, ImageColorSpace> = { 10: "GRAYSCALE", 20: "RGB", 30: "BGR" };
+
+/** An image feature's color space and tensor shape [1, C, height, width]; undefined for others. */
+function imageFeature(f: CoreML.Specification.FeatureDescription.$Properties): { colorSpace: ImageColorSpace; shape: number[] } | undefined {
+  const t = f.type?.imageType;
+  if (!t) return undefined;
+  const colorSpace = COLOR_SPACES[t.colorSpace ?? 0];
+  const [w, h] = [Number(t.width ?? 0), Number(t.height ?? 0)];
+  if (!colorSpace) fail(`image feature ${f.name} has unsupported color space ${t.colorSpace}`);
+  if (!(w >= 1 && h >= 1 && w * h <= MAX_IO_ELEMENTS)) fail(`image feature ${f.name} has size ${w}×${h}`);
+  return { colorSpace, shape: [1, colorSpace === "GRAYSCALE" ? 1 : 3, h, w] };
+}
+
+/** Entries whose feature is an image get its color space; the metadata's shape must be the image's. */
+function markImages(entries: IOEntry[], features: CoreML.Specification.IFeatureDescription[] | null | undefined): void {
+  for (const f of features ?? []) {
+    const image = imageFeature(f);
+    const e = image && entries.find((x) => x.coremlName === f.name);
+    if (!image || !e) continue;
+    if (e.coremlDataType !== "float32" || e.coremlShape.join(",") !== image.shape.join(",")) fail(`image feature ${f.name} is [${image.shape.join(", ")}] float32, but the metadata says [${e.coremlShape.join(", ")}] ${e.coremlDataType}`);
+    e.image = image.colorSpace;
+  }
+}
+
 /** The feature descriptions of the default function: its FunctionDescription, or the model's own. */
 function defaultDescription(proto: CoreML.Specification.Model): { input?: CoreML.Specification.IFeatureDescription[] | null; output?: CoreML.Specification.IFeatureDescription[] | null } {
   const d = proto.description;
@@ -264,10 +288,15 @@ export function parseModel(modelBytes: Uint8Array, weights?: Uint8Array | Weight
     }
     ({ inputs, outputs, placeholderInput } = checkIOMetadata(io, program.functions.get(program.defaultFunction)!));
     boundaries = readFunctionBoundaries(io as Record<string, unknown>, program);
+    const d = defaultDescription(proto);
+    markImages(inputs, d.input);
+    markImages(outputs, d.output);
   } else {
     const fromDescription = (f: CoreML.Specification.FeatureDescription.$Properties): IOEntry => {
+      const image = imageFeature(f);
+      if (image) return { name: f.name ?? "", coremlName: f.name ?? "", dataType: "float32", shape: image.shape, coremlDataType: "float32", coremlShape: image.shape, image: image.colorSpace };
       const t = f.type?.multiArrayType;
-      if (!t) fail(`feature ${f.name} is not a multi-array`);
+      if (!t) fail(`feature ${f.name} is not a multi-array or an image`);
       const dt = ARRAY_TYPES[t.dataType ?? 0];
       if (!dt || dt === "float64") fail(`feature ${f.name} has unsupported array dataType ${t.dataType}`);
       const shape = (t.shape ?? []).map(Number);

@@ -1,7 +1,7 @@
 // serializeModel: a lowered model (MIL program + boundary mapping) → model.mlmodel protobuf
 // bytes and the weight blob. Large constants go to weight.bin; the rest are immediate values.
 import { GraphFormatError } from "../errors.js";
-import type { FunctionBoundary, IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
+import type { FunctionBoundary, ImageColorSpace, IOEntry, MilModel as LoweredModel, ModelDataType, ModelMetadata } from "../mil/model.js";
 import { elementCount, type MilConstValue, type MilDataType, type MilOperation, type MilTensorType } from "../mil/program.js";
 import { CoreML } from "./proto/index.js";
 import { isSubByte, packSubByte } from "../mil/sub-byte.js";
@@ -94,11 +94,16 @@ export function immediateTensor(v: MilConstValue): CoreML.Specification.MILSpec.
   }
 }
 
+/** Core ML's ImageFeatureType.ColorSpace codes. */
+export const COLOR_SPACE_CODES: Record<ImageColorSpace, number> = { GRAYSCALE: 10, RGB: 20, BGR: 30 };
+
 function featureDescription(e: IOEntry, description?: string): CoreML.Specification.FeatureDescription.$Properties {
   return {
     name: e.coremlName,
     ...(description ? { shortDescription: description } : {}),
-    type: { multiArrayType: { shape: e.coremlShape, dataType: ARRAY_DATA_TYPE[e.coremlDataType] } },
+    type: e.image
+      ? { imageType: { width: e.coremlShape[3], height: e.coremlShape[2], colorSpace: COLOR_SPACE_CODES[e.image] } }
+      : { multiArrayType: { shape: e.coremlShape, dataType: ARRAY_DATA_TYPE[e.coremlDataType] } },
   };
 }
 

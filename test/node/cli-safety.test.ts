@@ -89,3 +89,20 @@ describe("webnn-coreml CLI: Core ML names", () => {
     expect(io.err.join("\n")).toMatch(/coremlNames names "nope", which is not an input or output of the graph/);
   });
 });
+
+describe("webnn-coreml CLI: image features", () => {
+  it("--image-input NAME:bgr:scale=S:bias=… and --image-output; the summary and inspect show the images", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-image-"));
+    const resnet = join(ROOT, "test/fixtures/onnx-corpus/resnet.onnx");
+    const out = join(dir, "R.mlpackage");
+    expect(await main(["convert", resnet, "-o", out, "--image-input", "x:bgr:scale=0.5:bias=1,2,3"])).toBe(0);
+    expect(io.out.join("\n")).toMatch(/inputs: x \(image BGR 32×32\); outputs: y/);
+    io.out.length = 0;
+    expect(await main(["inspect", out])).toBe(0);
+    expect(io.out.join("\n")).toMatch(/input +x → x: float32 \[1, 3, 32, 32\] \(Core ML image BGR 32×32\)/);
+    expect(await main(["convert", resnet, "-o", join(dir, "S.mlpackage"), "--image-input", "x:scale=abc"])).toBe(2);
+    expect(io.err.join("\n")).toMatch(/--image-input: "abc" is not a finite number/);
+    expect(await main(["convert", resnet, "-o", join(dir, "S.mlpackage"), "--image-output", "y"])).toBe(1);
+    expect(io.err.join("\n")).toMatch(/image "y": an image of RGB is \[1, 3, height, width\], the graph's is \[1, 10\]/);
+  });
+});

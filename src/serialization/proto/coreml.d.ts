@@ -37,14 +37,47 @@ export namespace CoreML {
             type $Shape = CoreML.Specification.ArrayFeatureType.$Properties;
         }
 
+        interface IImageFeatureType extends CoreML.Specification.ImageFeatureType.$Properties {
+        }
+
+        class ImageFeatureType {
+            constructor(p?: CoreML.Specification.ImageFeatureType.$Properties);
+            $unknowns?: Uint8Array[];
+            width: number;
+            height: number;
+            colorSpace: CoreML.Specification.ImageFeatureType.ColorSpace;
+            static create(properties: CoreML.Specification.ImageFeatureType.$Shape): CoreML.Specification.ImageFeatureType & CoreML.Specification.ImageFeatureType.$Shape;
+            static create(properties?: CoreML.Specification.ImageFeatureType.$Properties): CoreML.Specification.ImageFeatureType;
+            static encode(m: CoreML.Specification.ImageFeatureType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
+            static decode(r: ($protobuf.Reader|Uint8Array), l?: number): CoreML.Specification.ImageFeatureType & CoreML.Specification.ImageFeatureType.$Shape;
+        }
+
+        namespace ImageFeatureType {
+            interface $Properties {
+                width?: (number|null);
+                height?: (number|null);
+                colorSpace?: (CoreML.Specification.ImageFeatureType.ColorSpace|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = CoreML.Specification.ImageFeatureType.$Properties;
+
+            enum ColorSpace {
+                INVALID_COLOR_SPACE = 0,
+                GRAYSCALE = 10,
+                RGB = 20,
+                BGR = 30
+            }
+        }
+
         interface IFeatureType extends CoreML.Specification.FeatureType.$Properties {
         }
 
         class FeatureType {
             constructor(p?: CoreML.Specification.FeatureType.$Properties);
             $unknowns?: Uint8Array[];
+            imageType?: (CoreML.Specification.ImageFeatureType.$Properties|null);
             multiArrayType?: (CoreML.Specification.ArrayFeatureType.$Properties|null);
-            Type?: "multiArrayType";
+            Type?: ("imageType"|"multiArrayType");
             static create(properties: CoreML.Specification.FeatureType.$Shape): CoreML.Specification.FeatureType & CoreML.Specification.FeatureType.$Shape;
             static create(properties?: CoreML.Specification.FeatureType.$Properties): CoreML.Specification.FeatureType;
             static encode(m: CoreML.Specification.FeatureType.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
@@ -53,15 +86,17 @@ export namespace CoreML {
 
         namespace FeatureType {
             interface $Properties {
+                imageType?: (CoreML.Specification.ImageFeatureType.$Properties|null);
                 multiArrayType?: (CoreML.Specification.ArrayFeatureType.$Properties|null);
-                Type?: "multiArrayType";
+                Type?: ("imageType"|"multiArrayType");
                 $unknowns?: Uint8Array[];
             }
             type $Shape = {
+              imageType?: CoreML.Specification.ImageFeatureType.$Shape|null;
               multiArrayType?: CoreML.Specification.ArrayFeatureType.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ Type?: undefined; multiArrayType?: null }|{ Type?: "multiArrayType"; multiArrayType: CoreML.Specification.ArrayFeatureType.$Shape })
+              ({ Type?: undefined; imageType?: null; multiArrayType?: null }|{ Type?: "imageType"; imageType: CoreML.Specification.ImageFeatureType.$Shape; multiArrayType?: null }|{ Type?: "multiArrayType"; imageType?: null; multiArrayType: CoreML.Specification.ArrayFeatureType.$Shape })
             );
         }
 

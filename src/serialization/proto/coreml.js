@@ -227,13 +227,224 @@ export const CoreML = $root.CoreML = (() => {
             return ArrayFeatureType;
         })();
 
+        Specification.ImageFeatureType = (function() {
+
+            /**
+             * Properties of an ImageFeatureType.
+             * @typedef {Object} CoreML.Specification.ImageFeatureType.$Properties
+             * @property {number|null} [width] ImageFeatureType width
+             * @property {number|null} [height] ImageFeatureType height
+             * @property {CoreML.Specification.ImageFeatureType.ColorSpace|null} [colorSpace] ImageFeatureType colorSpace
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an ImageFeatureType.
+             * @memberof CoreML.Specification
+             * @interface IImageFeatureType
+             * @augments CoreML.Specification.ImageFeatureType.$Properties
+             * @deprecated Use CoreML.Specification.ImageFeatureType.$Properties instead.
+             */
+
+            /**
+             * Shape of an ImageFeatureType.
+             * @typedef {CoreML.Specification.ImageFeatureType.$Properties} CoreML.Specification.ImageFeatureType.$Shape
+             */
+
+            /**
+             * Constructs a new ImageFeatureType.
+             * @memberof CoreML.Specification
+             * @classdesc Represents an ImageFeatureType.
+             * @constructor
+             * @param {CoreML.Specification.ImageFeatureType.$Properties=} [p] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ImageFeatureType = function (p) {
+                if (p)
+                    for (var ks = $Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            };
+
+            /**
+             * ImageFeatureType width.
+             * @member {number} width
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @instance
+             */
+            ImageFeatureType.prototype.width = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ImageFeatureType height.
+             * @member {number} height
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @instance
+             */
+            ImageFeatureType.prototype.height = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ImageFeatureType colorSpace.
+             * @member {CoreML.Specification.ImageFeatureType.ColorSpace} colorSpace
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @instance
+             */
+            ImageFeatureType.prototype.colorSpace = 0;
+
+            /**
+             * Creates a new ImageFeatureType instance using the specified properties.
+             * @function create
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @static
+             * @param {CoreML.Specification.ImageFeatureType.$Properties=} [properties] Properties to set
+             * @returns {CoreML.Specification.ImageFeatureType} ImageFeatureType instance
+             * @type {{
+             *   (properties: CoreML.Specification.ImageFeatureType.$Shape): CoreML.Specification.ImageFeatureType & CoreML.Specification.ImageFeatureType.$Shape;
+             *   (properties?: CoreML.Specification.ImageFeatureType.$Properties): CoreML.Specification.ImageFeatureType;
+             * }}
+             */
+            ImageFeatureType.create = function(properties) {
+                return new ImageFeatureType(properties);
+            };
+
+            /**
+             * Encodes the specified ImageFeatureType message. Does not implicitly {@link CoreML.Specification.ImageFeatureType.verify|verify} messages.
+             * @function encode
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @static
+             * @param {CoreML.Specification.ImageFeatureType.$Properties} m ImageFeatureType message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ImageFeatureType.encode = function (m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === $undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (m.width != null && $Object.hasOwnProperty.call(m, "width") && (typeof m.width === "object" ? m.width.low || m.width.high : m.width !== 0))
+                    w.uint32(/* id 1, wireType 0 =*/8).int64(m.width);
+                if (m.height != null && $Object.hasOwnProperty.call(m, "height") && (typeof m.height === "object" ? m.height.low || m.height.high : m.height !== 0))
+                    w.uint32(/* id 2, wireType 0 =*/16).int64(m.height);
+                if (m.colorSpace != null && $Object.hasOwnProperty.call(m, "colorSpace") && m.colorSpace !== 0)
+                    w.uint32(/* id 3, wireType 0 =*/24).int32(m.colorSpace);
+                if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+                    for (var i = 0; i < m.$unknowns.length; ++i)
+                        w.raw(m.$unknowns[i]);
+                return w;
+            };
+
+            /**
+             * Decodes an ImageFeatureType message from the specified reader or buffer.
+             * @function decode
+             * @memberof CoreML.Specification.ImageFeatureType
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {CoreML.Specification.ImageFeatureType & CoreML.Specification.ImageFeatureType.$Shape} ImageFeatureType
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ImageFeatureType.decode = function (r, l, z, q, g) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (q === $undefined)
+                    q = 0;
+                if (q > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                var c, m, v;
+                if (l === $undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw $RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = g || new $root.CoreML.Specification.ImageFeatureType();
+                while (r.pos < c) {
+                    var s = r.pos;
+                    var t = r.tag();
+                    if (t === z) {
+                        z = $undefined;
+                        break;
+                    }
+                    var u = t & 7;
+                    switch (t >>>= 3) {
+                    case 1: {
+                            if (u !== 0)
+                                break;
+                            if (typeof (v = r.int64()) === "object" ? v.low || v.high : v !== 0)
+                                m.width = v;
+                            else
+                                delete m.width;
+                            continue;
+                        }
+                    case 2: {
+                            if (u !== 0)
+                                break;
+                            if (typeof (v = r.int64()) === "object" ? v.low || v.high : v !== 0)
+                                m.height = v;
+                            else
+                                delete m.height;
+                            continue;
+                        }
+                    case 3: {
+                            if (u !== 0)
+                                break;
+                            if (v = r.int32())
+                                m.colorSpace = v;
+                            else
+                                delete m.colorSpace;
+                            continue;
+                        }
+                    }
+                    r.skipType(u, q, t);
+                    if (!r.discardUnknown) {
+                        $util.makeProp(m, "$unknowns", false);
+                        (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+                    }
+                }
+                if (l !== $undefined) {
+                    if (r.pos !== c)
+                        throw $RangeError("index out of range");
+                    r.len = l;
+                }
+                if (z !== $undefined)
+                    throw $Error("missing end group");
+                return m;
+            };
+
+            /**
+             * ColorSpace enum.
+             * @name CoreML.Specification.ImageFeatureType.ColorSpace
+             * @enum {number}
+             * @property {number} INVALID_COLOR_SPACE=0 INVALID_COLOR_SPACE value
+             * @property {number} GRAYSCALE=10 GRAYSCALE value
+             * @property {number} RGB=20 RGB value
+             * @property {number} BGR=30 BGR value
+             */
+            ImageFeatureType.ColorSpace = (function() {
+                const valuesById = $Object.create(null), values = $Object.create(valuesById);
+                values[valuesById[0] = "INVALID_COLOR_SPACE"] = 0;
+                values[valuesById[10] = "GRAYSCALE"] = 10;
+                values[valuesById[20] = "RGB"] = 20;
+                values[valuesById[30] = "BGR"] = 30;
+                return values;
+            })();
+
+            return ImageFeatureType;
+        })();
+
         Specification.FeatureType = (function() {
 
             /**
              * Properties of a FeatureType.
              * @typedef {Object} CoreML.Specification.FeatureType.$Properties
+             * @property {CoreML.Specification.ImageFeatureType.$Properties|null} [imageType] FeatureType imageType
              * @property {CoreML.Specification.ArrayFeatureType.$Properties|null} [multiArrayType] FeatureType multiArrayType
-             * @property {"multiArrayType"} [Type] FeatureType Type
+             * @property {"imageType"|"multiArrayType"} [Type] FeatureType Type
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -248,10 +459,11 @@ export const CoreML = $root.CoreML = (() => {
             /**
              * Narrowed shape of a FeatureType.
              * @typedef {{
+             *   imageType?: CoreML.Specification.ImageFeatureType.$Shape|null;
              *   multiArrayType?: CoreML.Specification.ArrayFeatureType.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ Type?: undefined; multiArrayType?: null }|{ Type?: "multiArrayType"; multiArrayType: CoreML.Specification.ArrayFeatureType.$Shape })
+             *   ({ Type?: undefined; imageType?: null; multiArrayType?: null }|{ Type?: "imageType"; imageType: CoreML.Specification.ImageFeatureType.$Shape; multiArrayType?: null }|{ Type?: "multiArrayType"; imageType?: null; multiArrayType: CoreML.Specification.ArrayFeatureType.$Shape })
              * )} CoreML.Specification.FeatureType.$Shape
              */
 
@@ -271,6 +483,14 @@ export const CoreML = $root.CoreML = (() => {
             };
 
             /**
+             * FeatureType imageType.
+             * @member {CoreML.Specification.ImageFeatureType.$Properties|null|undefined} imageType
+             * @memberof CoreML.Specification.FeatureType
+             * @instance
+             */
+            FeatureType.prototype.imageType = null;
+
+            /**
              * FeatureType multiArrayType.
              * @member {CoreML.Specification.ArrayFeatureType.$Properties|null|undefined} multiArrayType
              * @memberof CoreML.Specification.FeatureType
@@ -283,12 +503,12 @@ export const CoreML = $root.CoreML = (() => {
 
             /**
              * FeatureType Type.
-             * @member {"multiArrayType"|undefined} Type
+             * @member {"imageType"|"multiArrayType"|undefined} Type
              * @memberof CoreML.Specification.FeatureType
              * @instance
              */
             $Object.defineProperty(FeatureType.prototype, "Type", {
-                get: $util.oneOfGetter($oneOfFields = ["multiArrayType"]),
+                get: $util.oneOfGetter($oneOfFields = ["imageType", "multiArrayType"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -324,6 +544,8 @@ export const CoreML = $root.CoreML = (() => {
                     q = 0;
                 if (q > $util.recursionLimit)
                     throw $Error("max depth exceeded");
+                if (m.imageType != null && $Object.hasOwnProperty.call(m, "imageType"))
+                    $root.CoreML.Specification.ImageFeatureType.encode(m.imageType, w.uint32(/* id 4, wireType 2 =*/34).fork(), q + 1).ldelim();
                 if (m.multiArrayType != null && $Object.hasOwnProperty.call(m, "multiArrayType"))
                     $root.CoreML.Specification.ArrayFeatureType.encode(m.multiArrayType, w.uint32(/* id 5, wireType 2 =*/42).fork(), q + 1).ldelim();
                 if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
@@ -370,6 +592,13 @@ export const CoreML = $root.CoreML = (() => {
                     }
                     var u = t & 7;
                     switch (t >>>= 3) {
+                    case 4: {
+                            if (u !== 2)
+                                break;
+                            m.imageType = $root.CoreML.Specification.ImageFeatureType.decode(r, r.size(), $undefined, q + 1, m.imageType);
+                            m.Type = "imageType";
+                            continue;
+                        }
                     case 5: {
                             if (u !== 2)
                                 break;
