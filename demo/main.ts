@@ -61,7 +61,7 @@ const converter = createConverter({
 type SourceFactory = {
   label: string;
   /** The source, and its package name (or a name for a graph document that has none). */
-  make: () => Promise<{ source: ConverterSource; name?: string; defaultName?: string; options?: { freeDimensions?: Record<string, number>; inputValues?: Record<string, number[]> } }>;
+  make: () => Promise<{ source: ConverterSource; name?: string; defaultName?: string; options?: { freeDimensions?: Record<string, number>; inputValues?: Record<string, number[]>; inputShapes?: Record<string, number[]> } }>;
 };
 
 let current: { controller: AbortController } | undefined;
@@ -191,6 +191,7 @@ async function convert(factory: SourceFactory): Promise<void> {
       freeDimensions: sourceOptions?.freeDimensions ?? freeDimensions(),
       functions: parseFunctions(ui.functions.value),
       inputValues: sourceOptions?.inputValues,
+      inputShapes: sourceOptions?.inputShapes,
       name,
       defaultName,
       output: "blob",

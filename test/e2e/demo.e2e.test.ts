@@ -346,6 +346,18 @@ describe("the built demo", () => {
     expect(tensorValues(y)).toEqual([-0, -0.25, -1.5, -1.75]); // Neg: sr = 8000 takes the else branch
   });
 
+  it("an ONNX model whose input has no shape at all (Silero v5's form) asks for it, and converts", async () => {
+    const { onnxModel, T } = await import("../onnx/onnx-writer.js");
+    await writeFile(join(tmp, "noshape.onnx"), onnxModel({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }], inputs: [["x", T.FLOAT, undefined]], outputs: [["y", T.FLOAT]] }, 13));
+    await page.setInputFiles("#model-file", [join(tmp, "noshape.onnx")]);
+    await page.waitForSelector("#onnx-form:not([hidden]) #shape-x");
+    expect(await page.inputValue("#shape-x")).toBe("");
+    await page.fill("#shape-x", "1, 512");
+    await act(() => page.click("#onnx-convert"), "done");
+    const pkg = await readPackageZip(await downloadZip("noshape.mlpackage.zip"));
+    expect(pkg.parsed.inputs.map((i) => [i.name, i.shape])).toEqual([["x", [1, 512]]]);
+  });
+
   it("shows errors inline, naming the operator and the operand", async () => {
     const doc = JSON.parse(await readFile(EXAMPLE, "utf8"));
     doc.nodes[0].options.groups = 2;
