@@ -56,7 +56,7 @@ export interface ConvertOptions {
    * reference to what it had built.
    */
   signal?: AbortSignal;
-  /** Platform limits to enforce (default: the current platform's; see packaging/limits.ts). */
+  /** Platform limits to enforce (default: the current platform's; see limits.ts). */
   limits?: PlatformName | Partial<PlatformLimits>;
   /** Things that do not stop the conversion but that a user should hear of. */
   onWarning?: (w: ConvertWarning) => void;

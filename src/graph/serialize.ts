@@ -163,13 +163,7 @@ export function serializedGraphTransferables(s: SerializedGraph): ArrayBuffer[] 
   return out;
 }
 
-/** Total bytes of the constants' buffers. */
-export function serializedGraphByteLength(s: SerializedGraph): number {
-  return s.buffers.reduce((n, b) => n + b.byteLength, 0);
-}
-
 // ------------------------------------------------------------------------------------ deserialize
-
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

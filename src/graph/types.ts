@@ -12,8 +12,6 @@ export interface MLOperandDescriptor {
   shape: readonly number[];
 }
 
-export const FLOAT_TYPES: readonly MLOperandDataType[] = ["float32", "float16"];
-
 export function isFloat(t: MLOperandDataType): boolean {
   return t === "float32" || t === "float16";
 }

@@ -66,10 +66,6 @@ export function resolveTarget(name: string | undefined): Target {
   return t;
 }
 
-export function targetForSpecificationVersion(v: number): Target | undefined {
-  return Object.values(TARGETS).find((t) => t.specificationVersion === v);
-}
-
 /** The target whose MIL opset is `opset` ("CoreML9" is iOS 26), if any. */
 export function targetForOpset(opset: string): Target | undefined {
   return Object.values(TARGETS).find((t) => t.opset === opset);

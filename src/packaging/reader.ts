@@ -10,7 +10,7 @@ import { readZipEntries } from "./zip-reader.js";
 export interface PackageContents {
   manifest: Manifest;
   model: Uint8Array;
-  /** weight.bin in one buffer, when it fits one (see packaging/limits.ts). */
+  /** weight.bin in one buffer, when it fits one (see limits.ts). */
   weights?: Uint8Array;
   /** weight.bin blob by blob, when it is read without one buffer (readPackagePath of a large zip in Node). */
   weightSource?: WeightBlobSource;

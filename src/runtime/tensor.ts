@@ -291,11 +291,6 @@ export function numericView(t: RuntimeTensor): NumericData {
   return t.data as NumericData;
 }
 
-/** A tensor with the same data and a new shape (no copy; tensors are immutable). */
-export function withShape(t: RuntimeTensor, shape: readonly number[]): RuntimeTensor {
-  return { dataType: t.dataType, shape: [...shape], data: t.data };
-}
-
 /** Copies a tensor (new storage). */
 export function cloneTensor(t: RuntimeTensor): RuntimeTensor {
   return { dataType: t.dataType, shape: [...t.shape], data: t.data.slice() as TensorData };

@@ -1,5 +1,5 @@
-// MIL blob storage, version 2 (weights/weight.bin), as Core ML's reader expects it
-// (docs/coreml-format.md): a 64-byte storage header, then per blob a 64-byte metadata record
+// MIL blob storage, version 2 (weights/weight.bin), as Core ML's reader expects it (and
+// coremltools' blob writer writes it): a 64-byte storage header, then per blob a 64-byte metadata record
 // (sentinel 0xDEADBEEF) at a multiple of 64 followed by the data. All integers little-endian.
 //
 // The file is kept as a list of parts — headers, references to the constants' own bytes, and

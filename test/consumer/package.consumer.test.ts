@@ -57,7 +57,7 @@ describe("the packed tarball", () => {
     for (const f of ["package/dist/index.js", "package/dist/index.d.ts", "package/dist/node/bin.js", "package/dist/worker/convert-worker.js",
       "package/dist/esm/index.js", "package/dist/esm/browser.js", "package/dist/runtime-api.js", "package/LICENSE", "package/README.md",
       "package/examples/small-cnn.webnn.json"]) expect(files).toContain(f);
-    expect(files.filter((f) => /bridge-host|conformance|\/test\/|\/src\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
+    expect(files.filter((f) => /bridge-host|bridge-package-checks|conformance|\/test\/|\/src\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
   });
 });
 

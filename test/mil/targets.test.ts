@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { convertGraph } from "../../src/convert.js";
 import { MLGraphBuilder } from "../../src/graph/builder.js";
 import { programFunction } from "../../src/mil/program.js";
-import { resolveTarget, TARGETS, targetForOpset, targetForSpecificationVersion } from "../../src/mil/target.js";
+import { resolveTarget, TARGETS, targetForOpset } from "../../src/mil/target.js";
 import { readPackage } from "../../src/packaging/reader.js";
 import { runPackageContents, tensorFromNumbers, tensorValues } from "../../src/run-package.js";
 import { iosVersionOfOpset } from "../../src/runtime/execute.js";
@@ -16,7 +16,6 @@ describe("targets", () => {
     ]);
     expect(iosVersionOfOpset("CoreML9")).toBe(26);
     expect(targetForOpset("CoreML8")?.name).toBe("ios18");
-    expect(targetForSpecificationVersion(10)?.name).toBe("ios26");
     expect(() => iosVersionOfOpset("CoreML10")).toThrow(/unknown opset "CoreML10" \(expected CoreML5, CoreML6, CoreML7, CoreML8, CoreML9\)/);
     expect(() => resolveTarget("ios19")).toThrow(/expected ios15, ios16, ios17, ios18 or ios26/);
   });

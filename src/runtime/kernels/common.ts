@@ -272,13 +272,6 @@ export function mapElements(x: RuntimeTensor, outType: MilDataType, fn: (v: numb
   return { dataType: outType, shape: [...x.shape], data };
 }
 
-/** Builds a tensor of dtype `dataType` from float64 values (rounded per storeChunk). */
-export function fromFloat64(dataType: MilDataType, shape: readonly number[], values: Float64Array): RuntimeTensor {
-  const { data, half } = allocNumeric(dataType, values.length);
-  storeChunk(data, half, 0, values, values.length);
-  return { dataType, shape: [...shape], data };
-}
-
 export function isFloat(t: RuntimeTensor): boolean {
   return isFloatType(t.dataType);
 }

@@ -15,6 +15,7 @@ import { palettizationKernels } from "./palettization.js";
 import { reductionKernels } from "./reduction.js";
 import { resizeKernels } from "./resize.js";
 import { shapeKernels } from "./shape.js";
+import { fillKernels } from "./shape-fill.js";
 import { sortingKernels } from "./sorting.js";
 
 export type { Kernel, KernelContext, KernelInputs } from "./common.js";
@@ -27,6 +28,7 @@ export const kernels: Record<string, Kernel> = {
   ...binaryKernels,
   ...reductionKernels,
   ...shapeKernels,
+  ...fillKernels,
   ...gatherScatterKernels,
   ...linearKernels,
   ...convolutionKernels,
