@@ -79,8 +79,12 @@ describe("the installed CLI", () => {
 });
 
 describe("README's samples", () => {
-  it("the install sample is what the package test did with the tarball", () => {
-    expect(readmeSamples("install")[0].trim()).toBe("npm install webnn-coreml");
+  it("the install sample is what the package test did: npm pack, then npm install of the tarball it wrote", () => {
+    const lines = readmeSamples("install")[0].trim().split("\n").map((l) => l.replace(/#.*$/, "").trim());
+    expect(lines[0]).toBe("npm ci && npm pack");
+    const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+    expect(lines[1]).toBe(`npm install /path/to/webnn-coreml-${version}.tgz`);
+    expect(tarball.endsWith(`webnn-coreml-${version}.tgz`)).toBe(true);
     expect(JSON.parse(readFileSync(join(app, "node_modules/webnn-coreml/package.json"), "utf8")).name).toBe("webnn-coreml");
   });
 
