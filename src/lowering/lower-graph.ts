@@ -89,14 +89,16 @@ function checkImages(inputs: IOEntry[], outputs: IOEntry[], images: Readonly<Rec
   const pre = new Map<string, ImageOptions>();
   for (const [name, o] of Object.entries(images)) {
     const e = inputs.find((x) => x.name === name) ?? outputs.find((x) => x.name === name);
-    const bad = (m: string): never => { throw new GraphFormatError(`image ${JSON.stringify(name)}: ${m}`, { operand: name, rule: "input-name" }); };
-    if (!e) bad(`not an input or output of the graph`);
+    const bad = (m: string, rule: "input-name" | "argument-value" | "data-type" | "shape" = "argument-value"): never => {
+      throw new GraphFormatError(`image ${JSON.stringify(name)}: ${m}`, { operand: name, rule });
+    };
+    if (!e) bad(`not an input or output of the graph`, "input-name");
     const colorSpace = o.colorSpace ?? "RGB";
     const channels = colorSpace === "GRAYSCALE" ? 1 : 3;
     if (!["RGB", "BGR", "GRAYSCALE"].includes(colorSpace)) bad(`color space must be RGB, BGR or GRAYSCALE, got ${String(colorSpace)}`);
-    if (e!.dataType !== "float32") bad(`an image is float32, the graph's is ${e!.dataType}`);
+    if (e!.dataType !== "float32") bad(`an image is float32, the graph's is ${e!.dataType}`, "data-type");
     const [n, c, h, w] = e!.shape;
-    if (e!.shape.length !== 4 || n !== 1 || c !== channels || !(h >= 1 && w >= 1)) bad(`an image of ${colorSpace} is [1, ${channels}, height, width], the graph's is [${e!.shape.join(", ")}]`);
+    if (e!.shape.length !== 4 || n !== 1 || c !== channels || !(h >= 1 && w >= 1)) bad(`an image of ${colorSpace} is [1, ${channels}, height, width], the graph's is [${e!.shape.join(", ")}]`, "shape");
     const output = !inputs.includes(e!);
     if (output && (o.scale !== undefined || o.bias !== undefined)) bad("an output image has no preprocessing (scale, bias)");
     if (o.scale !== undefined && !Number.isFinite(o.scale)) bad(`scale must be a finite number, got ${o.scale}`);

@@ -84,7 +84,7 @@ function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims
   const sizeAt = (i: number) => (perPosition ? (dims as number[])[i % (dims as number[]).length] : (dims as number));
   if (indicesOperand.kind === "constant" && indicesOperand.data) {
     const raw = readAll(indicesOperand.data, indicesOperand.dataType, elementCountOf(indicesOperand.shape));
-    const norm = raw.map((v, i) => { const n = sizeAt(i); return Math.min(Math.max(v < 0 ? v + n : v, 0), n - 1); });
+    const norm = raw.map((v, i) => normalizeIndex(v, sizeAt(i)));
     return ctx.constant("int32", indicesOperand.shape, norm, "indices");
   }
   const idx = ctx.get(indicesOperand);
@@ -95,19 +95,21 @@ function normalizedIndices(ctx: LoweringContext, indicesOperand: MLOperand, dims
   return ctx.binary("maximum", ctx.binary("minimum", wrapped, last), ctx.int(0, "zero"));
 }
 
-/** A constant 0-D index, normalized as normalizedIndices does. */
-function constIndex(ctx: LoweringContext, operand: MLOperand, size: number): number | undefined {
-  if (!operand.data) return undefined;
-  const v = readAll(operand.data, operand.dataType, 1)[0];
+/** An index counted from the end when negative, clamped into [0, size). */
+function normalizeIndex(v: number, size: number): number {
   return Math.min(Math.max(v < 0 ? v + size : v, 0), size - 1);
+}
+
+/** A constant 0-D index, normalized. */
+function constIndex(operand: MLOperand, size: number): number | undefined {
+  return operand.data ? normalizeIndex(readAll(operand.data, operand.dataType, 1)[0], size) : undefined;
 }
 
 function gather(node: GraphNode<"gather">, ctx: LoweringContext) {
   const x = ctx.get(node.inputs.input);
   const axis = node.attributes.axis;
-  let indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
   const out = node.outputs[0].shape;
-  const at = node.inputs.indices.kind === "constant" && indices.type.shape.length === 0 ? constIndex(ctx, node.inputs.indices, x.type.shape[axis]) : undefined;
+  const at = node.inputs.indices.kind === "constant" && node.inputs.indices.rank === 0 ? constIndex(node.inputs.indices, x.type.shape[axis]) : undefined;
   if (at !== undefined) {
     // One constant index (qkv[0] after a permute): a slice that drops the axis, as coremltools
     // writes torch's select — one op, where a gather would need a reshape after it.
@@ -120,6 +122,7 @@ function gather(node: GraphNode<"gather">, ctx: LoweringContext) {
     }, tensorType(x.type.dataType, out)));
     return;
   }
+  let indices = normalizedIndices(ctx, node.inputs.indices, x.type.shape[axis]);
   if (indices.type.shape.length === 0) {
     // 0-D indices crash gather on 5-D data (crbug 391672283): gather with [1] and drop that axis.
     indices = ctx.reshape(indices, [1]);

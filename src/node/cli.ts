@@ -157,17 +157,6 @@ function parseCompress(v: string | undefined): CompressOptions | undefined {
   return v === undefined ? undefined : flag("--compress", () => parseCompressMode(v));
 }
 
-/** `--rename OLD=NEW` values as a record (the last `=` splits: graph names may hold one). */
-function parseRenames(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  for (const v of values) {
-    const at = v.lastIndexOf("=");
-    if (at <= 0 || at === v.length - 1) throw new UsageError(`--rename must be OLD=NEW, got ${v}`);
-    out[v.slice(0, at)] = v.slice(at + 1);
-  }
-  return out;
-}
-
 const COLOR_SPACE_FLAGS: Record<string, ImageColorSpace> = { rgb: "RGB", bgr: "BGR", gray: "GRAYSCALE" };
 
 /**
@@ -239,11 +228,11 @@ function parseInputValues(values: readonly string[]): Record<string, number[]> {
   return out;
 }
 
-/** NAME=VALUE pairs of a repeated flag. */
-function pairs(flag: string, values: readonly string[] | undefined): Record<string, string> {
+/** NAME=VALUE pairs of a repeated flag, split at the first "=" (or the last). */
+function pairs(flag: string, values: readonly string[] | undefined, at: "first" | "last" = "first"): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   for (const v of values ?? []) {
-    const i = v.indexOf("=");
+    const i = at === "first" ? v.indexOf("=") : v.lastIndexOf("=");
     if (i <= 0) throw new UsageError(`--${flag} must be NAME=TEXT, got ${JSON.stringify(v)}`);
     out[v.slice(0, i)] = v.slice(i + 1);
   }
@@ -317,7 +306,8 @@ async function convert(args: string[], flags: Flags): Promise<void> {
     const fromModel = loaded[0].model.metadata;
     const { package: pkg, lowered } = await convertFunctionsDetailed(loaded.map((l) => ({ name: l.name, graph: l.model.graph })), {
       defaultFunction,
-      coremlNames: parseRenames((values.rename as unknown as string[] | undefined) ?? []),
+      // The last "=" splits: a graph name may hold one, a Core ML name (an identifier) cannot.
+      coremlNames: pairs("rename", values.rename as unknown as string[] | undefined, "last"),
       images: parseImages((values["image-input"] as unknown as string[] | undefined) ?? [], (values["image-output"] as unknown as string[] | undefined) ?? []),
       metadata: modelMetadata(values, fromModel),
       precision: precision as "float32" | "float16" | undefined,

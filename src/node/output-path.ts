@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, open, readdir, readFile, realpath, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { PackageFormatError } from "../errors.js";
+import { checkManifest } from "../packaging/reader.js";
 
 export type OutputKind = "directory" | "zip";
 
@@ -46,10 +47,9 @@ async function foreignFiles(dir: string): Promise<string[] | undefined> {
   if (!names.includes("Manifest.json") || !names.every((n) => n === "Manifest.json" || n === "Data")) return undefined;
   let items: string[];
   try {
-    const manifest = JSON.parse(await readFile(join(dir, "Manifest.json"), "utf8")) as { itemInfoEntries?: Record<string, { path?: unknown }> };
-    items = Object.values(manifest.itemInfoEntries ?? {}).map((e) => e.path).filter((p): p is string => typeof p === "string").map((p) => `Data/${p}`);
+    ({ itemPaths: items } = checkManifest(new Uint8Array(await readFile(join(dir, "Manifest.json")))));
   } catch {
-    return undefined;
+    return undefined; // not a manifest the package reader accepts: not a package of ours
   }
   const own = (f: string) => f === "Manifest.json" || items.some((item) => f === item || f.startsWith(`${item}/`));
   return (await filesBelow(dir)).filter((f) => !own(f));

@@ -38,16 +38,15 @@ export const eliminateCastPairs = fusionPass({
         if (x === undefined || g.typeOf(x)?.dataType !== "bool" || !g.isConstant(z, 0, 0)) continue;
         // equal(b as a number, 0): not b.
         if (op.type === "equal") {
-          if (g.typeOf(c)?.shape.join(",") !== out.type.shape.join(",") || g.producerOf(c, "reshape")) return undefined;
+          if (!g.hasType(c, out.type, false) || g.producerOf(c, "reshape")) return undefined;
           return [operation("logical_not", { x }, out, op.name)];
         }
-        if (g.typeOf(c)?.shape.join(",") === out.type.shape.join(",") && !g.producerOf(c, "reshape")) { source = x; break; }
+        if (g.hasType(c, out.type, false) && !g.producerOf(c, "reshape")) { source = x; break; }
         const shape = t.constant(`${op.name}_shape`, "int32", [out.type.shape.length], out.type.shape);
         return [shape, operation("reshape", { x, shape: shape.outputs[0].name }, out, op.name)];
       }
     }
-    const type = g.typeOf(source);
-    if (source === undefined || !type || type.dataType !== out.type.dataType || type.shape.join(",") !== out.type.shape.join(",")) return undefined;
+    if (source === undefined || !g.hasType(source, out.type)) return undefined;
     return [operation("identity", { x: source }, out, op.name)];
   },
 });

@@ -23,12 +23,10 @@ function passedThrough(op: MilOperation, g: UseDef): string | undefined {
   const [x, y] = [g.arg(op, "x"), g.arg(op, "y")];
   const neutral = (c: string | undefined) => { const vs = g.constValues(c); return vs !== undefined && vs.length > 0 && vs.every((v) => v === rule.value); };
   const out = op.outputs[0].type;
-  const kept = (v: string | undefined) => { const t = g.typeOf(v); return t !== undefined && sameShape(t.shape, out.shape) ? v : undefined; };
+  const kept = (v: string | undefined) => (g.hasType(v, out, false) ? v : undefined);
   if (neutral(y)) return kept(x);
   return rule.commutes && neutral(x) ? kept(y) : undefined;
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 function eliminateInFunction(fn: MilFunction): MilFunction {
   if (!fn.operations.some((o) => o.type === "identity" || o.type in NEUTRAL)) return fn;

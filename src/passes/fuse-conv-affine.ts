@@ -5,26 +5,11 @@
 // must be a constant read by it alone, the factors one value per output channel.
 import type { MilOperation } from "../mil/program.js";
 import { readNumbers, tensorFromConst } from "../runtime/tensor.js";
-import { fusionPass, operation, type FusionTools } from "./fusion.js";
+import { fusionPass, operation } from "./fusion.js";
 
 const FLOAT = new Set(["fp32", "fp16"]);
 /** Weights rewritten here at most (elements): larger ones are left as they are, unscaled and uncopied. */
 const MAX_WEIGHT_ELEMENTS = 1 << 22;
-
-/**
- * The const `name` as one number per channel: shape [C] then `trailingOnes` 1s (leading 1s
- * aside, no higher rank than `maxRank`), or a single value for every channel.
- */
-function perChannel(t: FusionTools, name: string | undefined, channels: number, trailingOnes: number, maxRank: number): number[] | undefined {
-  const v = t.g.producerOf(name, "const")?.value;
-  const values = t.g.constValues(name);
-  if (!v || !values || v.type.shape.length > maxRank) return undefined;
-  if (values.length === 1) return new Array<number>(channels).fill(values[0]);
-  const shape = [...v.type.shape];
-  while (shape.length > trailingOnes + 1 && shape[0] === 1) shape.shift();
-  const want = [channels, ...Array<number>(trailingOnes).fill(1)];
-  return shape.length === want.length && shape.every((d, i) => d === want[i]) ? values : undefined;
-}
 
 export const fuseConvAffine = fusionPass({
   name: "fuse-conv-affine",
@@ -39,18 +24,18 @@ export const fuseConvAffine = fusionPass({
     const channels = type.shape[1], rank = type.shape.length;
     if (!FLOAT.has(wType.dataType) || wType.shape.reduce((a, d) => a * d, 1) > MAX_WEIGHT_ELEMENTS || wType.dataType !== type.dataType || op.outputs[0].type.shape.join(",") !== type.shape.join(",")) return undefined;
     const biasName = g.arg(conv, "bias");
-    const bias = biasName === undefined ? new Array<number>(channels).fill(0) : perChannel(t, biasName, channels, 0, 1);
+    const bias = biasName === undefined ? new Array<number>(channels).fill(0) : g.perChannel(biasName, channels, 0, 1)?.values;
     if (!bias) return undefined;
     let scale: number[], shift: number[];
     if (op.type === "batch_norm") {
-      const p = (param: string, fallback: number) => (op.inputs[param] ? perChannel(t, g.arg(op, param), channels, 0, 1) : new Array<number>(channels).fill(fallback));
+      const p = (param: string, fallback: number) => (op.inputs[param] ? g.perChannel(g.arg(op, param), channels, 0, 1)?.values : new Array<number>(channels).fill(fallback));
       const [mean, variance, gamma, beta] = [p("mean", 0), p("variance", 1), p("gamma", 1), p("beta", 0)];
       const eps = op.inputs.epsilon ? g.constValues(g.arg(op, "epsilon"), 1)?.[0] : 1e-5;
       if (!mean || !variance || !gamma || !beta || eps === undefined) return undefined;
       scale = gamma.map((gm, c) => gm / Math.sqrt(variance[c] + eps));
       shift = beta.map((bt, c) => bt - mean[c] * scale[c]);
     } else {
-      const k = perChannel(t, g.splitConst(op)![0], channels, rank - 2, rank);
+      const k = g.perChannel(g.splitConst(op)![0], channels, rank - 2, rank)?.values;
       if (!k) return undefined;
       [scale, shift] = op.type === "mul" ? [k, new Array<number>(channels).fill(0)] : [new Array<number>(channels).fill(1), k];
     }

@@ -74,7 +74,7 @@ export const fuseLayerNormAffine = fusionPass({
       out.push(ones);
       gName = ones.outputs[0].name;
     }
-    if (op.outputs[0].type.shape.join(",") !== type.shape.join(",")) return undefined;
+    if (!g.hasType(op.outputs[0].name, type)) return undefined;
     if (instance) return [...out, operation("instance_norm", { x: g.arg(ln, "x"), epsilon: g.arg(ln, "epsilon"), gamma: gName, beta: bName }, op.outputs[0], op.name)];
     return [...out, operation("layer_norm", { x: g.arg(ln, "x"), axes: g.arg(ln, "axes"), epsilon: g.arg(ln, "epsilon"), gamma: gName, beta: bName }, op.outputs[0], op.name)];
   },
@@ -128,7 +128,7 @@ export const fuseLayerNorm = fusionPass({
     const squares = sq && ((sq.type === "pow" && g.arg(sq, "x") === d && g.isConstant(g.arg(sq, "y"), 2, 0)) || (sq.type === "mul" && g.arg(sq, "x") === d && g.arg(sq, "y") === d));
     if (!squares || !g.onlyFeeds(variance[0], g.producer(v)!) || g.consumers(d!).some((c) => c !== sq && c !== op)) return undefined;
     const type = g.typeOf(x)!, out = op.outputs[0];
-    if (type.dataType !== out.type.dataType || type.shape.join(",") !== out.type.shape.join(",")) return undefined;
+    if (!g.hasType(x, out.type)) return undefined;
     const rank = type.shape.length, axes = mean[1];
     const epsilon = t.constant(`${op.name}_epsilon`, type.dataType, [], [eps]);
     if (rank === 4 && axes.join(",") === "2,3") return [epsilon, operation("instance_norm", { x, epsilon: epsilon.outputs[0].name }, out, op.name)];

@@ -12,16 +12,11 @@ function slopeOf(t: FusionTools, name: string | undefined, x: string, reader: Mi
   const { g } = t;
   const mul = g.producerOf(name, "mul");
   if (!mul || !g.onlyFeeds(name!, reader) || g.other(mul, x) === undefined) return undefined;
-  const c = g.other(mul, x)!;
-  const v = g.producerOf(c, "const")?.value;
-  const values = g.constValues(c);
-  if (!v || !values) return undefined;
-  if (values.length === 1) return values;
-  const rank = g.typeOf(x)!.shape.length;
-  const shape = [...v.type.shape];
-  while (shape.length > rank - 1 && shape[0] === 1) shape.shift();
-  const channels = g.typeOf(x)!.shape[1];
-  return rank >= 3 && rank <= 5 && shape.length === rank - 1 && shape[0] === channels && shape.slice(1).every((d) => d === 1) ? values : undefined;
+  const c = g.other(mul, x), shape = g.typeOf(x)!.shape;
+  // prelu's α is per channel of a 3- to 5-D value; elsewhere only one α (a leaky_relu).
+  if (shape.length < 3 || shape.length > 5) { const vs = g.constValues(c, 1); return vs?.length === 1 ? vs : undefined; }
+  const slope = g.perChannel(c, shape[1], shape.length - 2, shape.length);
+  return slope && (slope.scalar ? slope.values.slice(0, 1) : slope.values);
 }
 
 /** x when `name` is x ≥ 0 (or 0 ≤ x). */
@@ -50,7 +45,7 @@ export const fuseLeakyRelu = fusionPass({
       }
     }
     const type = g.typeOf(x), out = op.outputs[0];
-    if (!x || !slope || !type || !FLOAT.has(type.dataType) || type.shape.join(",") !== out.type.shape.join(",")) return undefined;
+    if (!x || !slope || !type || !FLOAT.has(type.dataType) || !g.hasType(x, out.type)) return undefined;
     const alpha = t.constant(`${op.name}_alpha`, type.dataType, slope.length === 1 ? [] : [slope.length], slope);
     return [alpha, operation(slope.length === 1 ? "leaky_relu" : "prelu", { x, alpha: alpha.outputs[0].name }, out, op.name)];
   },

@@ -45,28 +45,25 @@ export const fuseLinear = fusionPass({
   roots: ["matmul", "add"],
   match: (op, t) => {
     const { g } = t;
-    let mm: MilOperation | undefined = op;
+    const mm = op.type === "add" ? g.producerOf(g.splitConst(op)?.[1], "matmul") : op;
+    const parts = mm && linearParts(mm, t);
+    if (!mm || !parts) return undefined;
     let bias: MilConstValue | undefined;
     if (op.type === "add") {
-      const split = g.splitConst(op);
-      mm = split && g.producerOf(split[1], "matmul");
-      const parts = mm && linearParts(mm, t);
-      bias = parts && biasOf(op, mm!, parts.n, t);
+      bias = biasOf(op, mm, parts.n, t);
       if (!bias) return undefined;
     } else {
       // A matmul whose add will take it in is left to that add.
       const readers = g.consumers(op.outputs[0].name);
-      const parts = linearParts(op, t);
-      if (parts && readers.length === 1 && readers[0].type === "add" && biasOf(readers[0], op, parts.n, t)) return undefined;
+      if (readers.length === 1 && readers[0].type === "add" && biasOf(readers[0], op, parts.n, t)) return undefined;
+      // Without a bias there is no op to save: a weight that would have to be transposed
+      // (copied: gigabytes, on large models) stays a matmul's.
+      if (!parts.transposed) return undefined;
     }
-    const parts = linearParts(mm!, t);
-    // Without a bias there is no op to save: a weight that would have to be transposed (copied:
-    // gigabytes, on large models) stays a matmul's.
-    if (!parts || (!bias && !parts.transposed)) return undefined;
     const wName = parts.w.outputs[0].name;
     const weight = parts.transposed ? { ops: [], name: wName }
       // A weight read elsewhere too would be stored twice.
-      : g.onlyFeeds(wName, mm!) ? transposedWeight(parts.w, t) : undefined;
+      : g.onlyFeeds(wName, mm) ? transposedWeight(parts.w, t) : undefined;
     if (!weight) return undefined;
     const dataType = parts.w.outputs[0].type.dataType;
     // The bias's bytes as they are (shared with other functions' copies), shaped [n].

@@ -16,8 +16,7 @@ export const fuseRsqrt = fusionPass({
     const split = add && g.onlyFeeds(v, sqrt) ? g.splitConst(add) : undefined;
     const eps = split && g.constValues(split[0], 1);
     const out = op.outputs[0];
-    const vType = g.typeOf(split?.[1]);
-    if (split && eps?.length === 1 && eps[0] >= 0 && vType && vType.shape.length === out.type.shape.length && vType.shape.every((d, i) => d === out.type.shape[i])) {
+    if (split && eps?.length === 1 && eps[0] >= 0 && g.hasType(split[1], out.type, false)) {
       v = split[1];
       const epsilon = t.constant(`${op.name}_epsilon`, out.type.dataType, [], [eps[0]]);
       return [epsilon, operation("rsqrt", { x: v, epsilon: epsilon.outputs[0].name }, out, op.name)];

@@ -2,6 +2,7 @@
 // torch.roll as ONNX exports it (Swin's shifted windows), and any concat of ranges of one value
 // along one axis, one op as coremltools writes roll.
 import type { MilOperation } from "../mil/program.js";
+import { sliceRange } from "../runtime/kernels/shape.js";
 import { fusionPass, operation } from "./fusion.js";
 import type { UseDef } from "./use-def.js";
 
@@ -13,13 +14,13 @@ function rangeAlong(g: UseDef, s: MilOperation, axis: number, shape: readonly nu
   const stride = list("stride", Array(rank).fill(1));
   const bm = list("begin_mask", Array(rank).fill(0)), em = list("end_mask", Array(rank).fill(0)), sm = list("squeeze_mask", Array(rank).fill(0));
   if (!begin || !end || !stride || !bm || !em || !sm || [begin, end, stride, bm, em, sm].some((l) => l.length !== rank)) return undefined;
-  const clampIndex = (v: number, d: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
   let range: [number, number] | undefined;
   for (let i = 0; i < rank; i++) {
-    const b = bm[i] ? 0 : clampIndex(begin[i], shape[i]), e = em[i] ? shape[i] : clampIndex(end[i], shape[i]);
     if (stride[i] !== 1 || sm[i]) return undefined;
-    if (i === axis) range = [b, e];
-    else if (b !== 0 || e !== shape[i]) return undefined;
+    // The runtime's slice semantics (its kernel's), so the gather takes what the slice took.
+    const { start, count } = sliceRange(shape[i], bm[i] ? null : begin[i], em[i] ? null : end[i], 1);
+    if (i === axis) range = [start, start + count];
+    else if (start !== 0 || count !== shape[i]) return undefined;
   }
   return range && range[0] < range[1] ? range : undefined;
 }

@@ -29,8 +29,7 @@ export const mergeIntegerOffsets = fusionPass({
     const outer = offset(g, op);
     const inner = outer && g.onlyFeeds(outer[0], op) ? offset(g, g.producer(outer[0])) : undefined;
     if (!outer || !inner) return undefined;
-    const xType = g.typeOf(inner[0]);
-    if (!xType || xType.dataType !== out.type.dataType || xType.shape.join(",") !== out.type.shape.join(",")) return undefined;
+    if (!g.hasType(inner[0], out.type)) return undefined;
     const c = t.constant(`${op.name}_offset`, out.type.dataType, [], [inner[1] + outer[1]]);
     return [c, operation("add", { x: inner[0], y: c.outputs[0].name }, out, op.name)];
   },

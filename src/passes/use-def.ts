@@ -2,7 +2,7 @@
 // who produces a value, who reads it, whether it is returned, and what a constant holds.
 // Built once per function by `fusionPass` (passes/fusion.ts), which keeps it current.
 import { elementCount, type MilFunction, type MilOperation, type MilTensorType } from "../mil/program.js";
-import { readNumbers, tensorFromConst } from "../runtime/tensor.js";
+import { readNumbers, sameShape, tensorFromConst } from "../runtime/tensor.js";
 
 export class UseDef {
   private readonly producers = new Map<string, MilOperation>();
@@ -89,6 +89,27 @@ export class UseDef {
   typeOf(name: string | undefined): MilTensorType | undefined {
     if (name === undefined) return undefined;
     return this.producer(name)?.outputs.find((o) => o.name === name)?.type ?? this.fn.inputs.find((i) => i.name === name)?.type;
+  }
+
+  /** Whether value `name` has type `t` (data type and shape): it may stand where a value of `t` stood. */
+  hasType(name: string | undefined, t: MilTensorType, dataType = true): boolean {
+    const own = this.typeOf(name);
+    return own !== undefined && (!dataType || own.dataType === t.dataType) && sameShape(own.shape, t.shape);
+  }
+
+  /**
+   * The const `name` as one number per channel: shape [C] then `trailingOnes` 1s (leading 1s
+   * aside, rank at most `maxRank`), or one value for all (`scalar`).
+   */
+  perChannel(name: string | undefined, channels: number, trailingOnes: number, maxRank: number): { values: number[]; scalar: boolean } | undefined {
+    const v = this.producerOf(name, "const")?.value;
+    const values = this.constValues(name);
+    if (!v || !values || v.type.shape.length > maxRank) return undefined;
+    if (values.length === 1) return { values: new Array<number>(channels).fill(values[0]), scalar: true };
+    const shape = [...v.type.shape];
+    while (shape.length > trailingOnes + 1 && shape[0] === 1) shape.shift();
+    const want = [channels, ...Array<number>(trailingOnes).fill(1)];
+    return sameShape(shape, want) ? { values, scalar: false } : undefined;
   }
 
   /** `name` = x · c with c a scalar const, read by `reader` alone: [x, c]. */
